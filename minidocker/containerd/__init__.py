@@ -1,0 +1,1 @@
+"""minicontainerd: containers, tasks, content and snapshots behind a gRPC API (cf. containerd)."""

@@ -1,0 +1,1 @@
+"""Snapshotters: layers stacked as overlay mounts, in the key/name/parent vocabulary of containerd core/snapshots."""

@@ -1,0 +1,56 @@
+"""Where the engine keeps its state and sockets (cf. dockerd's --data-root and --exec-root).
+
+One environment variable, MINIDOCKER_ROOT, relocates everything so that tests run isolated
+and in parallel: state goes to $MINIDOCKER_ROOT/lib and runtime files to $MINIDOCKER_ROOT/run.
+Without it, Docker's layout: /var/lib/minidocker and /run/minidocker.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_ROOT = "MINIDOCKER_ROOT"
+
+
+def root() -> Path | None:
+    """The relocation root, or None for the system-wide layout."""
+    value = os.environ.get(ENV_ROOT)
+    return Path(value) if value else None
+
+
+def state_dir() -> Path:
+    """Persistent state: images, containers, volumes (cf. /var/lib/docker)."""
+    base = root()
+    return base / "lib" if base else Path("/var/lib/minidocker")
+
+
+def run_dir() -> Path:
+    """Volatile runtime files: sockets, pid files, fifos (cf. /run/docker)."""
+    base = root()
+    return base / "run" if base else Path("/run/minidocker")
+
+
+def api_socket() -> Path:
+    """The Engine API socket dockerd listens on (cf. /run/docker.sock)."""
+    return run_dir() / "minidocker.sock"
+
+
+def containerd_socket() -> Path:
+    """containerd's gRPC socket (cf. /run/containerd/containerd.sock)."""
+    return run_dir() / "containerd.sock"
+
+
+def runc_root() -> Path:
+    """minirunc's state directory, its --root (cf. /run/runc)."""
+    return run_dir() / "runc"
+
+
+def instance_name() -> str:
+    """A short name unique to this root, used for cgroup parents and bridge names so roots never collide."""
+    base = root()
+    if base is None:
+        return "minidocker"
+    import hashlib
+
+    return "minidocker-" + hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:8]

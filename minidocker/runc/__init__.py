@@ -1,0 +1,1 @@
+"""minirunc: an OCI runtime, a drop-in for runc (cf. opencontainers/runc, libcontainer)."""

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh Debian 12 machine, as root: apt packages, .venv, the base image.
+# Quick when everything is already there (a stamp per step).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+if [ "$(id -u)" != 0 ]; then
+  echo "minidocker: run this as root (the course is meant for a disposable Linux machine or VM)" >&2
+  exit 1
+fi
+
+# 1. Debian packages: only the missing ones, and never start their services (no systemd here,
+#    and a running dockerd would add its own bridge and iptables rules).
+mapfile -t wanted < <(grep -v '^\s*#' scripts/apt-packages.txt | sed '/^\s*$/d')
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "minidocker: installing ${missing[*]}"
+  policy=/usr/sbin/policy-rc.d
+  created_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$created_policy" = 1 ] && rm -f "$policy"
+fi
+
+# 2. The virtual environment with the package (editable) and its extras, redone when pyproject.toml changes.
+stamp=.venv/.minidocker-stamp
+want_stamp="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
+  echo "minidocker: preparing .venv"
+  [ -x .venv/bin/python ] || /usr/bin/python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e ".[course,dev]"
+  echo "$want_stamp" > "$stamp"
+fi
+
+# 3. The offline base image busybox:latest.
+.venv/bin/python -m minidocker.baseimage --ensure
