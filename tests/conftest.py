@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -40,5 +40,5 @@ def busybox_rootfs_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def busybox_rootfs(busybox_rootfs_master: Path, tmp_path: Path) -> Path:
     """A private copy of the busybox root filesystem (hard links kept) that a test may change."""
     dest = tmp_path / "rootfs"
-    shutil.copytree(busybox_rootfs_master, dest, symlinks=True)
+    subprocess.run(["cp", "-a", str(busybox_rootfs_master), str(dest)], check=True)
     return dest
