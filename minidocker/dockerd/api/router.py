@@ -1,0 +1,135 @@
+"""The route table: (method, path pattern) -> handler, shared by every handler module (cf. moby api/server/router).
+
+Handler modules register with the `route` decorator and never touch sockets; the HTTP server
+(dockerd/api/server.py) strips any /vX.YY prefix, matches a route, builds a Request and turns the
+returned Response into bytes. Errors raised as minidocker.errors.* become {"message": ...} with
+their status in ONE place (the server).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+TRUE_WORDS = {"1", "true", "True", "TRUE", "yes"}
+FALSE_WORDS = {"0", "false", "False", "FALSE", "no", ""}
+
+
+@dataclass
+class Request:
+    """One parsed API request. `params` are path parameters, `query` the raw query (last value wins)."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]  # keys lower-cased
+    body: bytes = b""
+    backend: Any = None  # the daemon object handlers call into
+    conn: Any = None  # the raw socket, for handlers that hijack the connection
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """A boolean query parameter: 0/1/true/false/True/False (docker CLI and docker-py both)."""
+        value = self.query.get(name)
+        if value is None:
+            return default
+        if value in TRUE_WORDS:
+            return True
+        if value in FALSE_WORDS:
+            return False
+        from ...errors import InvalidArgument
+
+        raise InvalidArgument(f"invalid boolean value for {name}: {value!r}")
+
+    def json(self) -> Any:
+        """The body as JSON (None when empty)."""
+        if not self.body:
+            return None
+        from ...errors import InvalidArgument
+
+        try:
+            return json.loads(self.body)
+        except ValueError as err:
+            raise InvalidArgument(f"invalid JSON body: {err}") from None
+
+    def filters(self) -> dict[str, list[str]]:
+        """The `filters` query: {"key": ["v"]} or the map-of-bools form {"key": {"v": true}}, as a dict of lists."""
+        raw = self.query.get("filters")
+        if not raw:
+            return {}
+        from ...errors import InvalidArgument
+
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise InvalidArgument(f"invalid filter {raw!r}") from None
+        out: dict[str, list[str]] = {}
+        for key, values in parsed.items():
+            out[key] = [k for k, v in values.items() if v] if isinstance(values, dict) else list(values)
+        return out
+
+
+@dataclass
+class Response:
+    """What a handler returns. Exactly one of `body` (JSON-able or bytes) or `stream` (iterator of bytes, sent chunked).
+
+    `hijack` (a callable taking the raw socket) upgrades the connection: the server answers 101 UPGRADED
+    (or 200 when the client did not ask for an upgrade) and hands the socket over.
+    """
+
+    status: int = 200
+    body: Any = None
+    stream: Iterable[bytes] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = "application/json"
+    hijack: Callable[[Any], None] | None = None
+
+
+Handler = Callable[[Request], Response]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    template: str
+    handler: Handler
+
+
+ROUTES: list[Route] = []
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    # {name} matches one segment; {name:path} matches the rest (image names contain '/' and ':').
+    regex = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+?)", template)
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
+    return re.compile("^" + regex + "$")
+
+
+def route(method: str, template: str) -> Callable[[Handler], Handler]:
+    """Register a handler: @route("GET", "/containers/{id}/json")."""
+
+    def register(handler: Handler) -> Handler:
+        ROUTES.append(Route(method.upper(), _compile(template), template, handler))
+        return handler
+
+    return register
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a (method, unversioned path); HEAD falls back to GET as net/http does."""
+    for wanted in (method, "GET") if method == "HEAD" else (method,):
+        for r in ROUTES:
+            if r.method == wanted:
+                m = r.pattern.match(path)
+                if m:
+                    return r, m.groupdict()
+    return None
+
+
+def json_lines(items: Iterator[dict]) -> Iterator[bytes]:
+    """A JSON-message stream (pull, push, build, load): one object per line."""
+    for item in items:
+        yield json.dumps(item).encode() + b"\r\n"
