@@ -1,0 +1,235 @@
+"""Notebook helpers: show real source and live diagrams, check the host, start or find the engine.
+
+Never imported by the engine itself; every chapter opens with `from minidocker import teach`.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from minidocker import paths
+from minidocker.observe import host
+
+
+def _display(obj: Any, fallback: str) -> None:
+    """Show a rich object in Jupyter, or print the plain-text fallback elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        print(fallback)
+        return
+    if get_ipython() is None:
+        print(fallback)
+    else:
+        display(obj)
+
+
+# ---- source ---------------------------------------------------------------------------------
+
+def source_of(obj: Any) -> tuple[str, str]:
+    """(where, code): the real source of a function, class or module, and its file:line."""
+    code = inspect.getsource(obj)
+    try:
+        start = inspect.getsourcelines(obj)[1]
+    except (OSError, TypeError):
+        start = 1
+    where = inspect.getsourcefile(obj) or "?"
+    try:
+        where = str(Path(where).relative_to(Path(__file__).resolve().parent.parent))
+    except ValueError:
+        pass
+    return f"{where}:{max(start, 1)}", code
+
+
+def show_source(obj: Any) -> None:
+    """Render the real source of obj (function, class, module) with syntax highlighting."""
+    where, code = source_of(obj)
+    try:
+        from IPython.display import HTML
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        print(f"# {where}\n{code}")
+        return
+    fmt = HtmlFormatter(noclasses=True, style="friendly")
+    body = highlight(code, PythonLexer(), fmt)
+    title = f"<div style='font-family:monospace;color:#555'># {html.escape(where)}</div>"
+    _display(HTML(title + body), f"# {where}\n{code}")
+
+
+# ---- diagrams --------------------------------------------------------------------------------
+
+def svg_of(graph: Any) -> str:
+    """SVG text for a graphviz.Graph/Digraph, a DOT string, or an object with .to_graphviz()."""
+    if hasattr(graph, "to_graphviz"):
+        graph = graph.to_graphviz()
+    if hasattr(graph, "pipe"):
+        return graph.pipe(format="svg").decode()
+    dot = subprocess.run(["dot", "-Tsvg"], input=str(graph).encode(), capture_output=True, check=True)
+    return dot.stdout.decode()
+
+
+def show_diagram(graph: Any) -> None:
+    """Draw a graph inline as SVG (in a terminal: print its DOT source)."""
+    try:
+        from IPython.display import SVG
+    except ImportError:
+        print(getattr(graph, "source", graph))
+        return
+    text = getattr(graph, "source", None) or str(graph)
+    _display(SVG(svg_of(graph)), text)
+
+
+# ---- tables ----------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """A small table that prints as text in a terminal and as HTML in Jupyter."""
+
+    headers: list[str]
+    rows: list[list[Any]]
+
+    def __str__(self) -> str:
+        cells = [self.headers] + [[str(c) for c in row] for row in self.rows]
+        widths = [max(len(str(r[i])) for r in cells) for i in range(len(self.headers))]
+        lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(c))}</td>" for c in r) + "</tr>"
+            for r in self.rows
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> Table:
+    """Build a Table from headers and rows."""
+    return Table(list(headers), [list(r) for r in rows])
+
+
+# ---- root and preflight ----------------------------------------------------------------------
+
+def require_root() -> None:
+    """Stop with a clear message unless running as root (namespaces, mounts, cgroups need it)."""
+    if os.geteuid() != 0:
+        raise PermissionError("this chapter needs root: namespaces, mounts and cgroups are root-only here")
+
+
+def ping(sock: Path | None = None, timeout: float = 1.0) -> bool:
+    """True if an engine answers GET /_ping with OK on its API socket."""
+    sock = sock or paths.api_socket()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(str(sock))
+            s.sendall(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+    except OSError:
+        return False
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = head.split(b" ", 2)
+    return len(status) > 1 and status[1] == b"200" and b"OK" in body
+
+
+def preflight() -> Table:
+    """Root, kernel features (namespaces, overlayfs, cgroups) and the engine, one line each."""
+    rows = [[c.name, "ok" if c.ok else "MISSING", c.detail] for c in host.checks()]
+    up = ping()
+    rows.append(["engine", "ok" if up else "not running", str(paths.api_socket())])
+    return table(["check", "status", "detail"], rows)
+
+
+# ---- the engine ------------------------------------------------------------------------------
+
+def cli_path() -> list[str]:
+    """The command that runs the minidocker client: the venv's console script, else `python -m`."""
+    script = Path(sys.executable).parent / "minidocker"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "minidocker.client.cli"]
+
+
+@dataclass
+class Engine:
+    """A running engine (its root and socket); call it like the CLI: eng("ps", "-a")."""
+
+    root: Path | None
+    socket: Path
+
+    def env(self) -> dict[str, str]:
+        """The environment that points the CLI at this engine."""
+        env = dict(os.environ)
+        if self.root is None:
+            env.pop(paths.ENV_ROOT, None)
+        else:
+            env[paths.ENV_ROOT] = str(self.root)
+        return env
+
+    def __call__(self, *args: str, check: bool = True, input: str | None = None) -> str:
+        """Run `minidocker ARGS...` against this engine and return its output (stdout + stderr)."""
+        proc = subprocess.run(cli_path() + list(args), env=self.env(), input=input,
+                              capture_output=True, text=True, timeout=120)
+        out = proc.stdout + proc.stderr
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"minidocker {' '.join(args)} exited {proc.returncode}: {out.strip()}")
+        return out
+
+    def stop(self) -> None:
+        """Stop this engine's daemons (`minidocker daemon stop`)."""
+        self("daemon", "stop", check=False)
+
+
+def engine(root: str | Path | None = None, timeout: float = 30.0) -> Engine:
+    """The engine at `root` (default: $MINIDOCKER_ROOT or the system one), started if not up.
+
+    Choosing a root sets MINIDOCKER_ROOT for this kernel too, so every later cell talks to it.
+    """
+    if root is not None:
+        os.environ[paths.ENV_ROOT] = str(root)
+    eng = Engine(paths.root(), paths.api_socket())
+    if ping(eng.socket):
+        return eng
+    if eng.root is not None:
+        eng.root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(cli_path() + ["daemon", "start"], env=eng.env(), capture_output=True, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ping(eng.socket):
+            return eng
+        time.sleep(0.1)
+    raise RuntimeError(f"the engine did not answer /_ping on {eng.socket} within {timeout:.0f}s")
+
+
+# ---- small things chapters use ---------------------------------------------------------------
+
+def sh(command: str, check: bool = True, timeout: float = 120) -> str:
+    """Run a shell command on the host and return its output (what a learner would type)."""
+    proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{command!r} exited {proc.returncode}: {(proc.stdout + proc.stderr).strip()}")
+    return proc.stdout + proc.stderr
+
+
+def nav(prev: str | None, nxt: str | None, index: str = "README.md") -> None:
+    """Previous / contents / next links at the foot of a chapter."""
+    from IPython.display import Markdown
+
+    parts = [f"[← {Path(prev).stem}]({prev})" if prev else "", f"[contents]({index})",
+             f"[{Path(nxt).stem} →]({nxt})" if nxt else ""]
+    text = " | ".join(p for p in parts if p)
+    _display(Markdown(text), text)
