@@ -1,0 +1,65 @@
+"""The Dockerfile front end: stages, checks with Docker's wording, word expansion, .dockerignore."""
+
+import pytest
+
+from minidocker.dockerd.builder import dockerignore, shellwords
+from minidocker.dockerd.builder.parse import parse
+from minidocker.errors import InvalidArgument
+
+
+def test_stages_meta_args_and_names():
+    df = parse("ARG BASE=busybox\nFROM $BASE AS Build\nRUN echo hi\nFROM scratch\nCOPY --from=build /a /b\n")
+    assert [a.args for a in df.meta_args] == [("BASE=busybox",)]
+    assert [(s.base, s.name) for s in df.stages] == [("$BASE", "build"), ("scratch", None)]
+    assert df.stage("BUILD") is df.stages[0] and df.stage("1") is df.stages[1] and df.stage("nope") is None
+    copy = df.stages[1].instructions[0]
+    assert copy.cmd == "COPY" and copy.flags == {"from": "build"} and copy.args == ("/a", "/b")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("FROM busybox\nFOO bar\n", "line 2: unknown instruction: FOO"),
+    ("RUN true\n", "no build stage in current context"),
+    ("FROM a b\n", "FROM requires either one or three arguments"),
+    ("FROM busybox\nCOPY --frm=x a b\n", "unknown flag: frm"),
+    ("FROM a AS x\nFROM b AS x\n", "duplicate name"),
+    ("", "cannot be empty"),
+])
+def test_bad_dockerfiles_are_refused_with_the_line(text, message):
+    with pytest.raises(InvalidArgument, match=message):
+        parse(text)
+
+
+def test_heredoc_and_json_forms_survive():
+    df = parse('FROM busybox\nRUN <<EOF\necho one\necho two\nEOF\nCMD ["sh", "-c", "echo $HOME"]\n')
+    run, cmd = df.stages[0].instructions
+    assert run.heredocs[0].content == "echo one\necho two\n"
+    assert cmd.json and cmd.args == ("sh", "-c", "echo $HOME")
+
+
+ENV = {"A": "1", "EMPTY": ""}
+
+
+@pytest.mark.parametrize("word, expanded", [
+    ("$A", "1"), ("${A}x", "1x"), ('"a  b"', "a  b"), ("'$A'", "$A"), ("a\\ b", "a b"),
+    ("${UNSET:-def}", "def"), ("${EMPTY:-def}", "def"), ("${EMPTY-def}", ""), ("${A:+alt}", "alt"),
+    ("${UNSET:+alt}", ""), ('"\\$A"', "$A"), ("$UNSET", ""),
+])
+def test_word_expansion_follows_the_shell_rules_docker_documents(word, expanded):
+    assert shellwords.expand_word(word, ENV) == expanded
+
+
+def test_words_split_on_unquoted_space_and_required_vars_fail():
+    assert shellwords.expand_words('a "b c" $A', ENV) == ["a", "b c", "1"]
+    with pytest.raises(InvalidArgument, match="UNSET"):
+        shellwords.expand_word("${UNSET:?must be set}", ENV)
+    with pytest.raises(InvalidArgument, match="double-quote"):
+        shellwords.expand_words('"open', ENV)
+
+
+@pytest.mark.parametrize("path, out", [
+    ("a.md", True), ("README.md", False), ("x/a.md", False), ("build/x/y", True), ("src/a.pyc", True),
+    ("a.pyc", True), ("temp1", True), ("temp12", False), ("docs/a/b/secret", True), ("src/main.py", False),
+])
+def test_dockerignore_last_matching_line_wins_and_dirs_cover_their_contents(path, out):
+    patterns = dockerignore.parse("# comment\n*.md\n!README.md\nbuild\n**/*.pyc\ntemp?\n/docs/**/secret\n")
+    assert dockerignore.excluded(path, patterns) is out
