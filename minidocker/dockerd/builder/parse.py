@@ -83,6 +83,8 @@ def _flags(cmd: dockerfile.Command) -> dict[str, str]:
 
 def parse(text: str) -> Dockerfile:
     """Parse and check a Dockerfile; raises InvalidArgument with Docker's wording on the first problem."""
+    if not text.strip():
+        raise InvalidArgument("the Dockerfile (Dockerfile) cannot be empty")
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as err:
