@@ -1,0 +1,132 @@
+"""Snapshots of the engine's live process tree: who runs, in which role, who forked whom (cf. `ps -ef --forest`, `pstree -p`)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import psutil
+
+from minidocker import paths
+from minidocker.observe import procs
+from minidocker.observe.procs import Proc
+
+# Who talks to whom, and how (DESIGN.md §1): drawn between live processes of these roles.
+PROTOCOLS = {
+    ("client", "dockerd"): "Engine API (HTTP, unix socket)",
+    ("dockerd", "containerd"): "gRPC",
+    ("containerd", "shim"): "shim socket",
+}
+
+
+@dataclass
+class Snapshot:
+    """The engine's processes at one instant, and the edges between them."""
+
+    procs: dict[int, Proc] = field(default_factory=dict)
+    taken: float = 0.0
+    label: str = ""
+    exited: set[int] = field(default_factory=set)
+
+    def by_role(self, role: str) -> list[Proc]:
+        return [p for p in self.procs.values() if p.role == role]
+
+    def roles(self) -> set[str]:
+        return {p.role for p in self.procs.values() if p.role}
+
+    def fork_edges(self) -> list[tuple[int, int]]:
+        """(parent, child) pairs among the processes in the snapshot."""
+        return [(p.ppid, p.pid) for p in self.procs.values() if p.ppid in self.procs]
+
+    def protocol_edges(self) -> list[tuple[int, int, str]]:
+        """(from, to, protocol) between live processes whose roles talk to each other."""
+        out = []
+        for (a, b), proto in PROTOCOLS.items():
+            for pa in self.by_role(a):
+                for pb in self.by_role(b):
+                    out.append((pa.pid, pb.pid, proto))
+        return out
+
+    def role_edges(self) -> set[tuple[str, str]]:
+        """The edges as role pairs (what a test or a learner checks, independent of PIDs)."""
+        edges = {(self.procs[a].role, self.procs[b].role) for a, b in self.fork_edges()}
+        edges |= {(self.procs[a].role, self.procs[b].role) for a, b, _ in self.protocol_edges()}
+        return {e for e in edges if e[0] and e[1]}
+
+
+def _belongs(pid: int, root: Path | None) -> bool:
+    """Does an engine process serve this MINIDOCKER_ROOT? (its environment or its command line says)."""
+    value = procs.environ_value(pid, paths.ENV_ROOT)
+    if root is None:
+        return not value
+    if value is not None:
+        return Path(value) == root
+    try:
+        return any(str(root) in arg for arg in psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False
+
+
+def snapshot(root: Path | str | None = "env", label: str = "") -> Snapshot:
+    """The engine's processes now: daemons, shims, runtimes, clients of `root`, and every container process.
+
+    root="env" means the engine $MINIDOCKER_ROOT points at (the system engine when unset).
+    """
+    root = paths.root() if root == "env" else (Path(root) if root else None)
+    snap = Snapshot(taken=time.time(), label=label)
+    children: dict[int, list[int]] = {}
+    for p in psutil.process_iter(["pid", "ppid"]):
+        children.setdefault(p.info["ppid"] or 0, []).append(p.info["pid"])
+        if p.info["pid"] == os.getpid():
+            continue
+        try:
+            proc = procs.read(p.info["pid"])
+        except ProcessLookupError:
+            continue
+        if proc.role and _belongs(proc.pid, root):
+            snap.procs[proc.pid] = proc
+    # Container processes: everything below a shim that is not the runtime itself.
+    for shim in snap.by_role("shim"):
+        stack = list(children.get(shim.pid, []))
+        while stack:
+            pid = stack.pop()
+            try:
+                proc = procs.read(pid)
+            except ProcessLookupError:
+                continue
+            if proc.role != "runtime":
+                proc.role = "container"
+            snap.procs[pid] = proc
+            stack.extend(children.get(pid, []))
+    return snap
+
+
+def watch(until: Callable[[], bool], root: Path | str | None = "env", interval: float = 0.005,
+          timeout: float = 30.0) -> list[Snapshot]:
+    """Snapshots taken every `interval` until `until()` is true, keeping only those whose process set changed.
+
+    Short-lived processes (the runtime exits once the container is created) show up in the middle ones.
+    """
+    out: list[Snapshot] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = snapshot(root)
+        if not out or set(snap.procs) != set(out[-1].procs):
+            out.append(snap)
+        if until() or time.monotonic() > deadline:
+            return out
+        time.sleep(interval)
+
+
+def union(snaps: Iterable[Snapshot], label: str = "") -> Snapshot:
+    """Every process seen in any snapshot; those gone by the last one are marked exited."""
+    snaps = list(snaps)
+    merged = Snapshot(taken=snaps[-1].taken if snaps else time.time(), label=label)
+    for snap in snaps:
+        merged.procs.update(snap.procs)
+    last = set(snaps[-1].procs) if snaps else set()
+    merged.exited = set(merged.procs) - last
+    return merged
