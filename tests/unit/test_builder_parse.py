@@ -63,3 +63,39 @@ def test_words_split_on_unquoted_space_and_required_vars_fail():
 def test_dockerignore_last_matching_line_wins_and_dirs_cover_their_contents(path, out):
     patterns = dockerignore.parse("# comment\n*.md\n!README.md\nbuild\n**/*.pyc\ntemp?\n/docs/**/secret\n")
     assert dockerignore.excluded(path, patterns) is out
+
+
+def _state_after(text, base=None, build_args=None):
+    from minidocker.dockerd.builder.state import BuildState
+
+    state = BuildState.from_image(base, build_args or {})
+    lines = [state.apply(i) for i in parse(text).stages[0].instructions]
+    return state, lines
+
+
+def test_metadata_instructions_change_the_config_as_docker_documents():
+    state, lines = _state_after(
+        'FROM busybox\nARG V=1\nENV A=$V B="x y"\nWORKDIR /app\nWORKDIR sub\nEXPOSE 80 53/udp\n'
+        'LABEL k=v\nUSER nobody\nCMD echo hi\nENTRYPOINT ["sh"]\nVOLUME /data\n',
+        base={"Env": ["PATH=/bin"], "Cmd": ["sh"]}, build_args={"V": "9"})
+    c = state.config
+    assert c["Env"] == ["PATH=/bin", "A=9", "B=x y"]  # the build-arg beats the ARG default
+    assert c["WorkingDir"] == "/app/sub"  # a relative WORKDIR builds on the previous one
+    assert set(c["ExposedPorts"]) == {"80/tcp", "53/udp"}
+    assert c["Cmd"] == ["/bin/sh", "-c", "echo hi"] and c["Entrypoint"] == ["sh"]
+    assert c["User"] == "nobody" and c["Labels"] == {"k": "v"} and c["Volumes"] == {"/data": {}}
+    assert state.used_args == {"V"}
+    assert all(line.startswith("/bin/sh -c #(nop)  ") for line in lines)
+
+
+def test_entrypoint_resets_an_inherited_cmd_only():
+    inherited, _ = _state_after('FROM x\nENTRYPOINT ["top"]\n', base={"Cmd": ["sh"]})
+    assert inherited.config["Cmd"] is None
+    own, _ = _state_after('FROM x\nCMD ["-b"]\nENTRYPOINT ["top"]\n', base={"Cmd": ["sh"]})
+    assert own.config["Cmd"] == ["-b"]
+
+
+def test_env_beats_arg_and_shell_form_uses_shell():
+    state, _ = _state_after('FROM x\nARG A=fromarg\nENV A=fromenv\nSHELL ["/bin/ash", "-c"]\nCMD echo $A\n')
+    assert state.env()["A"] == "fromenv"
+    assert state.config["Cmd"] == ["/bin/ash", "-c", "echo $A"]
