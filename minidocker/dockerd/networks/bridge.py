@@ -1,0 +1,58 @@
+"""The Linux bridge a network's containers plug into, and the sysctls it needs (cf. libnetwork drivers/bridge/setup_device.go).
+
+The bridge carries the gateway address (.1) so the host routes the subnet to it; route_localnet
+lets packets DNATed from 127.0.0.1 leave through it (published ports reachable on loopback), and
+ip_forward lets containers' traffic out through the host (Docker sets both the same way).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyroute2 import IPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+ENOENT = 2
+ENODEV = 19
+EEXIST = 17
+
+
+def write_sysctl(key: str, value: str) -> None:
+    """Set /proc/sys/<key with dots as slashes>, skipping the write when already set."""
+    path = Path("/proc/sys") / key.replace(".", "/")
+    if path.read_text().strip() != value:
+        path.write_text(value)
+
+
+def exists(name: str) -> bool:
+    with IPRoute() as ipr:
+        return bool(ipr.link_lookup(ifname=name))
+
+
+def ensure(name: str, gateway: str, prefixlen: int) -> None:
+    """Create the bridge if missing, give it its gateway address, bring it up; idempotent (used by restore)."""
+    with IPRoute() as ipr:
+        if not ipr.link_lookup(ifname=name):
+            try:
+                ipr.link("add", ifname=name, kind="bridge")
+            except NetlinkError as err:
+                if err.code != EEXIST:
+                    raise
+        index = ipr.link_lookup(ifname=name)[0]
+        have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=2)}
+        if (gateway, prefixlen) not in have:
+            ipr.addr("add", index=index, address=gateway, prefixlen=prefixlen)
+        ipr.link("set", index=index, state="up")
+    write_sysctl(f"net.ipv4.conf.{name}.route_localnet", "1")
+    write_sysctl("net.ipv4.ip_forward", "1")
+
+
+def delete(name: str) -> None:
+    """Delete the bridge (its veths must be gone or are detached by the kernel); a missing bridge is fine."""
+    with IPRoute() as ipr:
+        for index in ipr.link_lookup(ifname=name):
+            try:
+                ipr.link("del", index=index)
+            except NetlinkError as err:
+                if err.code not in (ENODEV, ENOENT):
+                    raise

@@ -1,0 +1,232 @@
+"""NetworkManager: connects containers to networks and undoes it exactly (cf. moby daemon/container_operations.go, libnetwork sandbox.go).
+
+Lifecycle of one container's endpoint:
+    connect()     reserve host ports, pick an address, WRITE THE ENDPOINT RECORD, then make the kernel
+                  objects (netns file, veth, DNAT rules). The record comes first so that whatever a
+                  crash leaves half-made is named on disk and disconnect() can remove it.
+    (container runs; dockerd may restart: restore() re-reads records, re-reserves ports)
+    disconnect()  undo in reverse, each step tolerant of a missing object, then drop the record.
+See the package docstring for the API.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from ... import paths
+from ...errors import InvalidArgument, NotFound
+from ...linux import netns
+from . import ports as portlib
+from . import sandbox
+from .catalog import Catalog, new_id
+from .ipam import Allocator
+from .settings import network_settings, stopped_settings
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODES = ("", "default", "bridge")
+
+
+def instance_tag() -> str:
+    """"" for the system root, else the 8 hex of paths.instance_name() ("minidocker-1a2b3c4d")."""
+    name = paths.instance_name()
+    return name.split("-", 1)[1] if "-" in name else ""
+
+
+class NetworkManager:
+    """Every network resource of one engine instance. Thread-safe: one lock serialises changes."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.store = Store(Path(state_dir))
+        self.tag = instance_tag()
+        self.netns_dir = paths.run_dir() / "netns"
+        self.catalog = Catalog(self.store, self.tag)
+        self._lock = threading.RLock()
+        self._held: dict[str, list[socket.socket]] = {}  # container id -> bound host-port sockets
+        self._realized: set[str] = set()  # network ids whose bridge/rules were checked this run
+        self._allocators: dict[str, Allocator] = {}  # network id -> addresses in use
+
+    # queries -------------------------------------------------------------------------------------
+    def settings(self, container_id: str) -> dict[str, Any] | None:
+        ep = self.store.endpoint(container_id)
+        return network_settings(ep) if ep else None
+
+    @staticmethod
+    def stopped_settings(network_name: str = "bridge") -> dict[str, Any]:
+        return stopped_settings(network_name)
+
+    def endpoints(self) -> list[dict]:
+        return self.store.endpoints()
+
+    # connect -------------------------------------------------------------------------------------
+    def connect(self, container_id: str, mode: str = "bridge", port_bindings: dict | None = None,
+                hostname: str = "", exposed_ports: dict | None = None, publish_all: bool = False) -> dict[str, Any]:
+        """Give the container its network (see the package docstring); returns its NetworkSettings."""
+        with self._lock:
+            existing = self.store.endpoint(container_id)
+            if existing:
+                return network_settings(existing)
+            ep: dict[str, Any] = {"ContainerID": container_id, "Hostname": hostname,
+                                  "ExposedPorts": dict(exposed_ports or {}),
+                                  "SandboxID": new_id(), "EndpointID": new_id(), "SandboxKey": ""}
+            mode = mode or "default"
+            if mode == "host":
+                record = self.catalog.find("host")
+                ep.update(Mode="host", NetworkName="host", NetworkID=record["Id"])
+                self.store.save_endpoint(ep)
+                return network_settings(ep)
+            if mode.startswith("container:"):
+                return self._join(ep, mode.split(":", 1)[1])
+            if mode == "none":
+                record = self.catalog.find("none")
+                ep.update(Mode="none", NetworkName="none", NetworkID=record["Id"],
+                          SandboxKey=str(self.netns_dir / container_id))
+                self.store.save_endpoint(ep)
+                return self._make(ep, lambda: sandbox.create_namespace(Path(ep["SandboxKey"])))
+            record = self.catalog.find("bridge" if mode in DEFAULT_MODES else mode)
+            if record["Driver"] != "bridge":
+                raise InvalidArgument(f"network {record['Name']} cannot be used as a container's network mode")
+            return self._connect_bridge(ep, record, port_bindings, exposed_ports, publish_all)
+
+    def _join(self, ep: dict, other_id: str) -> dict[str, Any]:
+        other = self.store.endpoint(other_id)
+        if not other or not other.get("SandboxKey"):
+            raise NotFound(f"cannot join network of a non running container: {other_id}")
+        ep.update(Mode="container", JoinedTo=other_id, NetworkName="", NetworkID="",
+                  SandboxKey=other["SandboxKey"])
+        self.store.save_endpoint(ep)
+        return network_settings(ep)
+
+    def _connect_bridge(self, ep: dict, record: dict, port_bindings: dict | None,
+                        exposed_ports: dict | None, publish_all: bool) -> dict[str, Any]:
+        wanted = portlib.normalize(port_bindings, exposed_ports, publish_all)  # validate before any change
+        self._realize(record)
+        address = self._allocator(record).allocate()
+        held: list[socket.socket] = []
+        try:
+            for port in wanted:
+                sock = portlib.reserve(port["HostIp"], port["HostPort"], port["Proto"])
+                held.append(sock)
+                port["HostPort"] = sock.getsockname()[1]
+                port["ContainerIp"] = address
+                port["Comment"] = f"{self.tag or 'minidocker'} {ep['ContainerID'][:12]}"
+        except BaseException:
+            for sock in held:
+                sock.close()
+            self._allocator(record).release(address)
+            raise
+        self._held[ep["ContainerID"]] = held
+        prefixlen = ipaddress.ip_network(record["Subnet"]).prefixlen
+        ep.update(Mode="bridge", NetworkName=record["Name"], NetworkID=record["Id"], Bridge=record["Bridge"],
+                  IPAddress=address, IPPrefixLen=prefixlen, Gateway=record["Gateway"],
+                  MacAddress=sandbox.mac_for(address), HostIf=sandbox.veth_name(self.tag, ep["ContainerID"]),
+                  SandboxKey=str(self.netns_dir / ep["ContainerID"]), Ports=wanted)
+        self.store.save_endpoint(ep)
+
+        def build() -> None:
+            ns_path = Path(ep["SandboxKey"])
+            sandbox.create_namespace(ns_path)
+            sandbox.plug(ns_path, ep["HostIf"], ep["Bridge"], address, prefixlen, ep["Gateway"])
+            for port in wanted:
+                self.catalog.chains.add_port(ep["Bridge"], port)
+
+        return self._make(ep, build)
+
+    def _make(self, ep: dict, build) -> dict[str, Any]:
+        """Run the kernel-side steps; on any failure undo everything already recorded."""
+        try:
+            build()
+        except BaseException:
+            self._teardown(ep)
+            raise
+        return network_settings(ep)
+
+    def _realize(self, record: dict) -> None:
+        if record["Id"] not in self._realized:
+            self.catalog.realize(record)
+            self._realized.add(record["Id"])
+
+    def _allocator(self, record: dict) -> Allocator:
+        # Rebuilt from the endpoint records each time: they are the persisted truth (cheap: one dir).
+        alloc = self._allocators.get(record["Id"])
+        if alloc is None or str(alloc.subnet) != record["Subnet"]:
+            used = [e["IPAddress"] for e in self.store.endpoints() if e.get("NetworkID") == record["Id"] and e.get("IPAddress")]
+            alloc = self._allocators[record["Id"]] = Allocator(record["Subnet"], used)
+        return alloc
+
+    # disconnect ----------------------------------------------------------------------------------
+    def disconnect(self, container_id: str) -> None:
+        """Undo connect(); safe to call twice, for unknown ids, and on half-made endpoints."""
+        with self._lock:
+            ep = self.store.endpoint(container_id)
+            if ep is None:
+                stray = self.netns_dir / container_id
+                if stray.exists():
+                    netns.remove(stray)
+                return
+            self._teardown(ep)
+
+    def _teardown(self, ep: dict) -> None:
+        cid = ep["ContainerID"]
+        for sock in self._held.pop(cid, []):
+            sock.close()
+        if ep.get("Mode") == "bridge":
+            for port in ep.get("Ports") or []:
+                if "ContainerIp" in port:
+                    self.catalog.chains.remove_port(ep["Bridge"], port)
+            sandbox.unplug(ep["HostIf"])
+            try:
+                self._allocator(self.catalog.find(ep["NetworkID"])).release(ep["IPAddress"])
+            except NotFound:
+                pass
+        if ep.get("Mode") in ("bridge", "none") and ep.get("SandboxKey"):
+            netns.remove(ep["SandboxKey"])
+        self.store.drop_endpoint(cid)
+
+    # daemon restart and instance teardown -------------------------------------------------------
+    def restore(self) -> None:
+        """After a dockerd restart: re-make what is missing, leave what works alone.
+
+        Endpoints whose namespace file is gone (the host rebooted, run dir wiped) are dropped.
+        dockerd should then disconnect() every container it finds no longer running.
+        """
+        with self._lock:
+            for ep in self.store.endpoints():
+                if ep.get("Mode") in ("bridge", "none") and not netns.is_pinned(ep.get("SandboxKey", "")):
+                    log.warning("network: dropping stale endpoint of %s", ep["ContainerID"][:12])
+                    self._teardown(ep)
+            for record in self.catalog.all():
+                if record["Driver"] == "bridge" and (record["Subnet"] or record["Name"] == "bridge"):
+                    self._realize(record)
+            for ep in self.store.endpoints():
+                if ep.get("Mode") != "bridge":
+                    continue
+                held = self._held.setdefault(ep["ContainerID"], [])
+                for port in ep.get("Ports") or []:
+                    self.catalog.chains.add_port(ep["Bridge"], port)  # no-op when present
+                    try:
+                        held.append(portlib.reserve(port["HostIp"], port["HostPort"], port["Proto"]))
+                    except Exception as err:  # someone took it while we were down: traffic still flows (DNAT)
+                        log.warning("network: cannot re-reserve %s: %s", port["HostPort"], err)
+
+    def cleanup_instance(self) -> None:
+        """Remove every endpoint, bridge and iptables rule of this instance (tests call it at teardown)."""
+        with self._lock:
+            for ep in self.store.endpoints():
+                try:
+                    self._teardown(ep)
+                except Exception as err:
+                    log.warning("network: teardown of %s: %s", ep["ContainerID"][:12], err)
+            for record in self.catalog.all():
+                self.catalog.unrealize(record)
+            self.catalog.chains.remove()
+            self._realized.clear()
+            if self.netns_dir.is_dir():
+                for stray in self.netns_dir.iterdir():
+                    netns.remove(stray)

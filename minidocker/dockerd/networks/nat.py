@@ -1,0 +1,124 @@
+"""iptables rules of one engine instance: outbound MASQUERADE, forwarding, published-port DNAT (cf. libnetwork drivers/bridge/setup_ip_tables.go).
+
+Every rule lives in chains named after the instance, so cleanup is exact and Docker's own DOCKER
+chains are never touched; the built-in chains only get one jump each:
+
+    nat    PREROUTING, OUTPUT  -m addrtype --dst-type LOCAL -j <base>        (DNAT of published ports)
+    nat    POSTROUTING         -j <base>-POST                                  (MASQUERADE)
+    filter FORWARD             -j <base>-FWD                                   (accepts, in case policy is DROP)
+
+OUTPUT has no `! -d 127.0.0.0/8` (Docker adds it when a userland proxy serves loopback): here DNAT
+itself serves 127.0.0.1, with route_localnet on the bridge and the MASQUERADE of 127.0.0.0/8 below.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+
+from ...errors import RuntimeFailure
+
+IPTABLES = "iptables"
+
+
+def run(*args: str, check: bool = True) -> bool:
+    """One iptables command (-w: wait for the xtables lock rather than fail); False if it failed and check is off."""
+    proc = subprocess.run([IPTABLES, "-w", *args], capture_output=True, text=True)
+    if proc.returncode != 0 and check:
+        raise RuntimeFailure(f"iptables {' '.join(args)}: {proc.stderr.strip()}")
+    return proc.returncode == 0
+
+
+def ensure_rule(table: str, chain: str, rule: list[str], insert: bool = False) -> None:
+    """Add a rule unless an identical one exists (-C), so restore() never duplicates or disrupts."""
+    if not run("-t", table, "-C", chain, *rule, check=False):
+        run("-t", table, "-I" if insert else "-A", chain, *rule)
+
+
+def delete_rule(table: str, chain: str, rule: list[str]) -> None:
+    while run("-t", table, "-D", chain, *rule, check=False):
+        pass  # duplicates, if any, all go
+
+
+@dataclass(frozen=True)
+class Chains:
+    """The chain names of one instance: tag "" (system root) or the 8 hex of instance_name()."""
+
+    tag: str
+
+    @property
+    def base(self) -> str:
+        return f"MINIDOCKER-{self.tag}" if self.tag else "MINIDOCKER"
+
+    @property
+    def post(self) -> str:
+        return self.base + "-POST"
+
+    @property
+    def fwd(self) -> str:
+        return self.base + "-FWD"
+
+    def jumps(self) -> list[tuple[str, str, list[str]]]:
+        local = ["-m", "addrtype", "--dst-type", "LOCAL"]
+        return [
+            ("nat", "PREROUTING", [*local, "-j", self.base]),
+            ("nat", "OUTPUT", [*local, "-j", self.base]),
+            ("nat", "POSTROUTING", ["-j", self.post]),
+            ("filter", "FORWARD", ["-j", self.fwd]),
+        ]
+
+    def ensure(self) -> None:
+        """Create the chains and their jumps (idempotent)."""
+        for table, chain in (("nat", self.base), ("nat", self.post), ("filter", self.fwd)):
+            run("-t", table, "-N", chain, check=False)  # "Chain already exists" is fine
+        for table, chain, rule in self.jumps():
+            ensure_rule(table, chain, rule, insert=True)
+
+    def remove(self) -> None:
+        """Remove the jumps, then flush and delete the chains; absent pieces are fine."""
+        for table, chain, rule in self.jumps():
+            delete_rule(table, chain, rule)
+        for table, chain in (("nat", self.base), ("nat", self.post), ("filter", self.fwd)):
+            run("-t", table, "-F", chain, check=False)
+            run("-t", table, "-X", chain, check=False)
+
+    # rules of one bridge network ------------------------------------------------------------
+    def network_rules(self, bridge: str, subnet: str) -> list[tuple[str, str, list[str]]]:
+        return [
+            # outbound: the subnet leaving by any other interface takes the host's address
+            ("nat", self.post, ["-s", subnet, "!", "-o", bridge, "-j", "MASQUERADE"]),
+            # published ports hit from 127.0.0.1: the container cannot answer a loopback source
+            ("nat", self.post, ["-s", "127.0.0.0/8", "-o", bridge, "-j", "MASQUERADE"]),
+            ("filter", self.fwd, ["-i", bridge, "-j", "ACCEPT"]),
+            ("filter", self.fwd, ["-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "ACCEPT"]),
+        ]
+
+    def add_network(self, bridge: str, subnet: str) -> None:
+        for table, chain, rule in self.network_rules(bridge, subnet):
+            ensure_rule(table, chain, rule)
+
+    def remove_network(self, bridge: str, subnet: str) -> None:
+        for table, chain, rule in self.network_rules(bridge, subnet):
+            delete_rule(table, chain, rule)
+
+    # published ports ---------------------------------------------------------------------------
+    def port_rule(self, bridge: str, port: dict) -> list[str]:
+        """DNAT for one published port: {"Proto","HostIp","HostPort","ContainerIp","ContainerPort","Comment"}."""
+        rule = ["-p", port["Proto"]]
+        if port["HostIp"] not in ("", "0.0.0.0"):
+            rule += ["-d", port["HostIp"] + "/32"]
+        # not from the bridge itself: a container reaching host:port would loop back to itself
+        rule += ["!", "-i", bridge, "-m", port["Proto"], "--dport", str(port["HostPort"])]
+        rule += ["-m", "comment", "--comment", port["Comment"]]
+        return rule + ["-j", "DNAT", "--to-destination", f"{port['ContainerIp']}:{port['ContainerPort']}"]
+
+    def add_port(self, bridge: str, port: dict) -> None:
+        ensure_rule("nat", self.base, self.port_rule(bridge, port))
+
+    def remove_port(self, bridge: str, port: dict) -> None:
+        delete_rule("nat", self.base, self.port_rule(bridge, port))
+
+    def dump(self) -> str:
+        """This instance's lines of iptables-save (what tests and the course show)."""
+        out = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+        return "\n".join(line for line in out.splitlines() if self.base in line)

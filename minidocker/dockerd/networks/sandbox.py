@@ -1,0 +1,96 @@
+"""A container's network sandbox: its namespace file and the veth pair into a bridge (cf. libnetwork osl/namespace_linux.go).
+
+The namespace is pinned on a file (netns.create) before the container exists, so the OCI spec
+joins it by path and it outlives dockerd. A veth pair is made with its peer created directly in
+that namespace as eth0, then configured from a thread that entered the namespace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from pyroute2 import IPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+from ...linux import netns
+
+ENODEV = 19
+
+
+def veth_name(instance: str, container_id: str) -> str:
+    """The host-side name: "veth" + 11 hex, unique per (engine instance, container), ≤15 chars (IFNAMSIZ)."""
+    return "veth" + hashlib.sha256(f"{instance}/{container_id}".encode()).hexdigest()[:11]
+
+
+def mac_for(address: str) -> str:
+    """Docker's rule: 02:42 followed by the IPv4 address's four bytes (locally administered, unique per IP)."""
+    return "02:42:" + ":".join(f"{int(b):02x}" for b in address.split("."))
+
+
+def create_namespace(path: Path) -> None:
+    """Pin a fresh network namespace at `path` with only lo, brought up (what --network none gives)."""
+    netns.create(path)
+    try:
+        netns.run_in(path, _lo_up)
+    except BaseException:
+        netns.remove(path)
+        raise
+
+
+def _lo_up() -> None:
+    with IPRoute() as ipr:
+        ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
+
+
+def remove_namespace(path: Path) -> None:
+    netns.remove(path)
+
+
+def plug(ns_path: Path, host_if: str, bridge: str, address: str, prefixlen: int, gateway: str) -> str:
+    """Create the veth pair host_if <-> eth0 (in the namespace), attach host_if to the bridge, address eth0.
+
+    Returns eth0's MAC address. On failure nothing is left behind (deleting one end deletes both).
+    """
+    mac = mac_for(address)
+    fd = os.open(ns_path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        with IPRoute() as ipr:
+            master = ipr.link_lookup(ifname=bridge)
+            if not master:
+                raise OSError(ENODEV, f"bridge {bridge} does not exist")
+            ipr.link("add", ifname=host_if, kind="veth", peer={"ifname": "eth0", "address": mac, "net_ns_fd": fd})
+            try:
+                index = ipr.link_lookup(ifname=host_if)[0]
+                ipr.link("set", index=index, master=master[0], state="up")
+                netns.run_in(ns_path, lambda: _configure_eth0(address, prefixlen, gateway))
+            except BaseException:
+                _delete_link(ipr, host_if)
+                raise
+    finally:
+        os.close(fd)
+    return mac
+
+
+def _configure_eth0(address: str, prefixlen: int, gateway: str) -> None:
+    with IPRoute() as ipr:
+        index = ipr.link_lookup(ifname="eth0")[0]
+        ipr.addr("add", index=index, address=address, prefixlen=prefixlen)
+        ipr.link("set", index=index, state="up")
+        ipr.route("add", dst="0.0.0.0/0", gateway=gateway, oif=index)
+
+
+def _delete_link(ipr: IPRoute, name: str) -> None:
+    for index in ipr.link_lookup(ifname=name):
+        try:
+            ipr.link("del", index=index)
+        except NetlinkError as err:
+            if err.code != ENODEV:
+                raise
+
+
+def unplug(host_if: str) -> None:
+    """Delete the host end of the pair (the kernel deletes eth0 with it); missing is fine."""
+    with IPRoute() as ipr:
+        _delete_link(ipr, host_if)

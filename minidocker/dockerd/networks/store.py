@@ -1,0 +1,78 @@
+"""Network state on disk: one JSON file per network and per endpoint, written atomically (cf. libnetwork's boltdb store).
+
+Layout under the manager's state directory:
+    networks/<network id>.json    name, driver, bridge, subnet, gateway, created
+    endpoints/<container id>.json the container's address, veth, netns file, published ports
+An endpoint file exists exactly while its container holds an address, so the address allocator
+(ipam.py) is rebuilt from them after a dockerd restart: nothing else needs persisting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write to a temporary name in the same directory, fsync, rename: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> Any:
+    with open(path) as f:
+        return json.load(f)
+
+
+class Store:
+    """The two record kinds, keyed by id."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.networks_dir = self.root / "networks"
+        self.endpoints_dir = self.root / "endpoints"
+
+    def _records(self, folder: Path) -> Iterator[dict]:
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.json")):
+            try:
+                yield read_json(path)
+            except (OSError, ValueError):
+                continue  # a torn file cannot exist (atomic writes); anything else is not ours
+
+    def networks(self) -> list[dict]:
+        return list(self._records(self.networks_dir))
+
+    def save_network(self, record: dict) -> None:
+        write_json(self.networks_dir / f"{record['Id']}.json", record)
+
+    def drop_network(self, network_id: str) -> None:
+        (self.networks_dir / f"{network_id}.json").unlink(missing_ok=True)
+
+    def endpoints(self) -> list[dict]:
+        return list(self._records(self.endpoints_dir))
+
+    def endpoint(self, container_id: str) -> dict | None:
+        try:
+            return read_json(self.endpoints_dir / f"{container_id}.json")
+        except (OSError, ValueError):
+            return None
+
+    def save_endpoint(self, record: dict) -> None:
+        write_json(self.endpoints_dir / f"{record['ContainerID']}.json", record)
+
+    def drop_endpoint(self, container_id: str) -> None:
+        (self.endpoints_dir / f"{container_id}.json").unlink(missing_ok=True)
