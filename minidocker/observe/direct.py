@@ -7,6 +7,7 @@ bundle is config.json from the runtime's own `spec` plus a copy of the busybox b
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -15,14 +16,36 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minidocker import baseimage
+from minidocker.linux import mount
+
+MNT_DETACH = 2  # umount2(2): lazy unmount, so a busy tree never blocks clean-up
+
+
+def overlay_rootfs(dest: Path, lower: Path) -> Path:
+    """dest/rootfs as an overlay: the shared read-only base image below, this container's upperdir above."""
+    for sub in ("upper", "work", "rootfs"):
+        (dest / sub).mkdir(parents=True, exist_ok=True)
+    opts = f"lowerdir={lower},upperdir={dest / 'upper'},workdir={dest / 'work'}"
+    mount.mount("overlay", str(dest / "rootfs"), "overlay", 0, opts)
+    return dest / "rootfs"
+
+
+def remove_bundle(dest: Path) -> None:
+    """Unmount an overlay rootfs if there is one, then delete the bundle."""
+    if os.path.ismount(dest / "rootfs"):
+        mount.umount(str(dest / "rootfs"), MNT_DETACH)
+    shutil.rmtree(dest, ignore_errors=True)
 
 
 def make_bundle(dest: Path, args: list[str], runtime: str = "runc", hostname: str = "container",
-                memory: int | None = None, cgroup: str | None = None) -> Path:
-    """An OCI bundle in dest: rootfs (hard-linked copy of the base image) and a config.json running args."""
+                memory: int | None = None, cgroup: str | None = None, overlay: bool = False) -> Path:
+    """An OCI bundle in dest: rootfs (the base image: a hard-linked copy, or an overlay on it) and config.json."""
     dest.mkdir(parents=True, exist_ok=True)
     src = baseimage.ensure()
-    subprocess.run(["cp", "-al", str(src), str(dest / "rootfs")], check=True)
+    if overlay:
+        overlay_rootfs(dest, src)
+    else:
+        subprocess.run(["cp", "-al", str(src), str(dest / "rootfs")], check=True)
     subprocess.run([runtime, "spec"], cwd=dest, check=True, capture_output=True)
     config = json.loads((dest / "config.json").read_text())
     proc = config["process"]
@@ -50,13 +73,15 @@ class Result:
 def run(args: list[str], runtime: str = "runc", memory: int | None = None, timeout: float = 60) -> Result:
     """Create, start and wait for one container (`runtime run`), then delete it and its bundle."""
     cid = "md-" + uuid.uuid4().hex[:12]
-    with tempfile.TemporaryDirectory(prefix="minidocker-bundle-") as tmp:
-        bundle = make_bundle(Path(tmp) / "b", args, runtime, memory=memory, cgroup=f"/{cid}" if memory else None)
-        try:
-            proc = subprocess.run([runtime, "run", "--bundle", str(bundle), cid], capture_output=True,
-                                  text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        finally:
-            subprocess.run([runtime, "delete", "--force", cid], capture_output=True)
+    tmp = Path(tempfile.mkdtemp(prefix="minidocker-bundle-"))
+    try:
+        bundle = make_bundle(tmp / "b", args, runtime, memory=memory, cgroup=f"/{cid}" if memory else None)
+        proc = subprocess.run([runtime, "run", "--bundle", str(bundle), cid], capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    finally:
+        subprocess.run([runtime, "delete", "--force", cid], capture_output=True)
+        remove_bundle(tmp / "b")
+        shutil.rmtree(tmp, ignore_errors=True)
     return Result(proc.returncode, proc.stdout + proc.stderr)
 
 
@@ -69,17 +94,22 @@ class Detached:
     runtime: str
     tmp: Path
 
+    @property
+    def rootfs(self) -> Path:
+        return self.tmp / "b" / "rootfs"
+
     def stop(self) -> None:
         subprocess.run([self.runtime, "kill", self.cid, "KILL"], capture_output=True)
         subprocess.run([self.runtime, "delete", "--force", self.cid], capture_output=True)
+        remove_bundle(self.tmp / "b")
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def start(args: list[str], runtime: str = "runc") -> Detached:
+def start(args: list[str], runtime: str = "runc", overlay: bool = False) -> Detached:
     """Start a long-running container in the background and return its id and host PID."""
     cid = "md-" + uuid.uuid4().hex[:12]
     tmp = Path(tempfile.mkdtemp(prefix="minidocker-bundle-"))
-    bundle = make_bundle(tmp / "b", args, runtime)
+    bundle = make_bundle(tmp / "b", args, runtime, overlay=overlay)
     try:
         # The container inherits these: pipes would keep us waiting for EOF, so give it /dev/null.
         subprocess.run([runtime, "run", "--detach", "--bundle", str(bundle), cid], check=True,
