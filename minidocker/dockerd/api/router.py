@@ -29,6 +29,15 @@ class Request:
     body: bytes = b""
     backend: Any = None  # the daemon object handlers call into
     conn: Any = None  # the raw socket, for handlers that hijack the connection
+    raw_query: str = ""  # the query string as sent, for parameters given several times (build's t=)
+
+    def query_list(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter (`t=a&t=b`), in order."""
+        from urllib.parse import parse_qsl
+
+        if self.raw_query:
+            return [v for k, v in parse_qsl(self.raw_query, keep_blank_values=True) if k == name]
+        return [self.query[name]] if name in self.query else []
 
     def flag(self, name: str, default: bool = False) -> bool:
         """A boolean query parameter: 0/1/true/false/True/False (docker CLI and docker-py both)."""
