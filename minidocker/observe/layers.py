@@ -55,7 +55,13 @@ def disk_usage(path: str | Path) -> int:
     """Bytes of regular files under path, each inode counted once (busybox's hard links are one file)."""
     seen: set[tuple[int, int]] = set()
     total = 0
-    for dirpath, _dirs, files in os.walk(path):
+    try:
+        dev = os.stat(path).st_dev
+    except OSError:
+        return 0
+    for dirpath, dirs, files in os.walk(path):
+        # Stay on this filesystem: a container's root holds /proc and /sys mounts we must not count.
+        dirs[:] = [d for d in dirs if _same_dev(os.path.join(dirpath, d), dev)]
         for name in files:
             try:
                 st = os.lstat(os.path.join(dirpath, name))
@@ -66,6 +72,21 @@ def disk_usage(path: str | Path) -> int:
                 seen.add(key)
                 total += st.st_size
     return total
+
+
+def _same_dev(path: str, dev: int) -> bool:
+    try:
+        return os.lstat(path).st_dev == dev
+    except OSError:
+        return False
+
+
+def container_mount(pid: int) -> OverlayMount | None:
+    """The overlay a container's root is, seen from inside it; merged is read through /proc/<pid>/root."""
+    for m in overlay_mounts(pid):
+        if m.merged == "/":
+            return OverlayMount(f"/proc/{pid}/root", m.lower, m.upper, m.work)
+    return None
 
 
 def human(n: int) -> str:

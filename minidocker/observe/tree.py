@@ -78,9 +78,11 @@ def snapshot(root: Path | str | None = "env", label: str = "") -> Snapshot:
     root = paths.root() if root == "env" else (Path(root) if root else None)
     snap = Snapshot(taken=time.time(), label=label)
     children: dict[int, list[int]] = {}
-    for p in psutil.process_iter(["pid", "ppid"]):
+    for p in psutil.process_iter(["pid", "ppid", "name", "cmdline"]):
         children.setdefault(p.info["ppid"] or 0, []).append(p.info["pid"])
-        if p.info["pid"] == os.getpid():
+        # Cheap first pass on name and command line: full /proc reads only for engine processes,
+        # so a snapshot is quick enough to catch the runtime, which lives only while it creates.
+        if p.info["pid"] == os.getpid() or not procs.role_of(p.info["name"] or "", p.info["cmdline"] or []):
             continue
         try:
             proc = procs.read(p.info["pid"])
