@@ -22,7 +22,7 @@ from ... import paths
 from ...errors import InvalidArgument, NotFound
 from ...linux import netns
 from . import ports as portlib
-from . import sandbox
+from . import bridge, sandbox
 from .catalog import Catalog, new_id
 from .ipam import Allocator
 from .settings import network_settings, stopped_settings
@@ -148,7 +148,8 @@ class NetworkManager:
         return network_settings(ep)
 
     def _realize(self, record: dict) -> None:
-        if record["Id"] not in self._realized:
+        # Checked on every connect (one netlink query): a bridge deleted behind our back is re-made.
+        if record["Id"] not in self._realized or not bridge.exists(record["Bridge"]):
             self.catalog.realize(record)
             self._realized.add(record["Id"])
 

@@ -1,0 +1,254 @@
+"""Real-kernel tests of dockerd's networking: bridge, veth sandboxes, ping, published ports, none/host, cleanup, restore."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from minidocker import paths
+from minidocker.dockerd.networks import NetworkManager
+from minidocker.dockerd.networks.manager import instance_tag
+from minidocker.dockerd.networks.nat import Chains
+from minidocker.errors import Conflict, NotFound
+from minidocker.linux import netns
+
+pytestmark = pytest.mark.root
+
+CID1, CID2, CID3 = ("a" * 64, "b" * 64, "c" * 64)
+
+
+def links() -> str:
+    return subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
+
+
+def iptables_lines(base: str) -> list[str]:
+    out = subprocess.run(["iptables-save"], capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if base in line]
+
+
+def sweep(mgr: NetworkManager) -> None:
+    """Belt and braces after cleanup_instance(): whatever it missed must not outlive the test."""
+    netns_dir = paths.run_dir() / "netns"
+    for path in netns_dir.glob("*") if netns_dir.is_dir() else []:
+        netns.remove(path)
+    for ep in mgr.store.endpoints():
+        if ep.get("HostIf"):
+            subprocess.run(["ip", "link", "del", ep["HostIf"]], capture_output=True)
+    for record in mgr.store.networks():
+        if record.get("Bridge"):
+            subprocess.run(["ip", "link", "del", record["Bridge"]], capture_output=True)
+    Chains(mgr.tag).remove()
+
+
+@pytest.fixture
+def mgr(md_root: Path):
+    manager = NetworkManager(paths.state_dir() / "network")
+    yield manager
+    try:
+        manager.cleanup_instance()
+    finally:
+        sweep(manager)
+
+
+def ns_run(path: str, *argv: str, timeout: float = 10) -> subprocess.CompletedProcess:
+    return subprocess.run(["nsenter", f"--net={path}", *argv], capture_output=True, text=True, timeout=timeout)
+
+
+def serve_once(ns_path: str, port: int, token: bytes) -> threading.Thread:
+    """A TCP server inside the sandbox: the socket is created (bound, listening) in the namespace before we return."""
+    srv = netns.run_in(ns_path, lambda: socket.create_server(("0.0.0.0", port)))
+    srv.settimeout(10)
+
+    def answer() -> None:
+        with srv:
+            conn, _ = srv.accept()
+            with conn:
+                conn.sendall(token)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread
+
+
+def fetch(host: str, port: int) -> bytes:
+    with socket.create_connection((host, port), timeout=5) as conn:
+        return conn.recv(100)
+
+
+def test_two_sandboxes_on_the_bridge_ping_each_other(mgr):
+    one, two = mgr.connect(CID1), mgr.connect(CID2)
+    assert one["IPAddress"] != two["IPAddress"]
+    assert one["Gateway"] == two["Gateway"] and one["Gateway"].endswith(".1")
+    assert one["Networks"]["bridge"]["MacAddress"] == one["MacAddress"]
+    result = ns_run(one["SandboxKey"], "busybox", "ping", "-c", "1", "-W", "3", two["IPAddress"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    # eth0 inside carries the address, the default route goes to the gateway
+    route = ns_run(two["SandboxKey"], "ip", "route", "show", "default").stdout
+    assert f"via {two['Gateway']} dev eth0" in route
+
+
+def test_bridge_and_subnet_are_the_instances_own(mgr):
+    settings = mgr.connect(CID1)
+    bridge = f"mdbr-{instance_tag()}"
+    assert len(bridge) <= 15 and f" {bridge}:" in links()
+    assert not settings["IPAddress"].startswith("172.17.")
+    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", bridge], capture_output=True, text=True).stdout
+    assert f"{settings['Gateway']}/{settings['IPPrefixLen']}" in addrs
+
+
+def test_published_port_answers_on_loopback(mgr):
+    settings = mgr.connect(CID1, port_bindings={"80/tcp": [{"HostIp": "", "HostPort": ""}]})
+    host_port = int(settings["Ports"]["80/tcp"][0]["HostPort"])
+    assert host_port > 0
+    server = serve_once(settings["SandboxKey"], 80, b"hello from the sandbox")
+    assert fetch("127.0.0.1", host_port) == b"hello from the sandbox"
+    server.join(5)
+
+
+def test_explicit_host_port_on_127_0_0_1_and_conflict(mgr):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    wanted = probe.getsockname()[1]
+    probe.close()
+    settings = mgr.connect(CID1, port_bindings={"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(wanted)}]})
+    assert settings["Ports"]["8000/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": str(wanted)}]
+    server = serve_once(settings["SandboxKey"], 8000, b"pinned")
+    assert fetch("127.0.0.1", wanted) == b"pinned"
+    server.join(5)
+    with pytest.raises(Conflict, match="port is already allocated"):
+        mgr.connect(CID2, port_bindings={"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(wanted)}]})
+    assert mgr.settings(CID2) is None  # nothing half-made
+    assert not (paths.run_dir() / "netns" / CID2).exists()
+
+
+def test_publish_all_exposed_ports(mgr):
+    settings = mgr.connect(CID1, exposed_ports={"80/tcp": {}, "53/udp": {}}, publish_all=True)
+    assert set(settings["Ports"]) == {"80/tcp", "53/udp"}
+    assert all(int(b[0]["HostPort"]) > 0 for b in settings["Ports"].values())
+
+
+def test_sandbox_reaches_the_host_through_the_gateway(mgr):
+    settings = mgr.connect(CID1)
+    srv = socket.create_server((settings["Gateway"], 0))
+    port = srv.getsockname()[1]
+    srv.settimeout(10)
+
+    def answer() -> None:
+        conn, _ = srv.accept()
+        with conn:
+            conn.sendall(b"host says hi")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        out = ns_run(settings["SandboxKey"], "busybox", "nc", "-w", "3", settings["Gateway"], str(port))
+        assert out.stdout == "host says hi", out.stderr
+    finally:
+        thread.join(5)
+        srv.close()
+
+
+def test_none_has_only_loopback_up(mgr):
+    settings = mgr.connect(CID1, "none")
+    assert settings["IPAddress"] == "" and list(settings["Networks"]) == ["none"]
+    out = ns_run(settings["SandboxKey"], "ip", "-o", "link").stdout.splitlines()
+    assert len(out) == 1 and ": lo:" in out[0] and "UP" in out[0]
+
+
+def test_host_mode_has_no_sandbox(mgr):
+    settings = mgr.connect(CID1, "host")
+    assert settings["SandboxKey"] == "" and list(settings["Networks"]) == ["host"]
+    assert not (paths.run_dir() / "netns" / CID1).exists()
+    mgr.disconnect(CID1)
+    assert mgr.settings(CID1) is None
+
+
+def test_container_mode_joins_the_other_sandbox(mgr):
+    first = mgr.connect(CID1)
+    joined = mgr.connect(CID2, f"container:{CID1}")
+    assert joined["SandboxKey"] == first["SandboxKey"]
+    with pytest.raises(NotFound):
+        mgr.connect(CID3, "container:" + "d" * 64)
+
+
+def test_connect_is_idempotent_and_disconnect_releases_the_address(mgr):
+    first = mgr.connect(CID1)
+    assert mgr.connect(CID1)["IPAddress"] == first["IPAddress"]
+    mgr.disconnect(CID1)
+    mgr.disconnect(CID1)  # twice is fine
+    assert mgr.connect(CID2)["IPAddress"] == first["IPAddress"]
+
+
+def test_cleanup_leaves_nothing_behind(mgr):
+    one = mgr.connect(CID1, port_bindings={"80/tcp": [{"HostPort": ""}]})
+    mgr.connect(CID2, "none")
+    host_if = mgr.store.endpoint(CID1)["HostIf"]
+    base = Chains(instance_tag()).base
+    assert host_if in links() and iptables_lines(base)
+    mgr.disconnect(CID1)
+    assert host_if not in links() and not Path(one["SandboxKey"]).exists()
+    assert not [line for line in iptables_lines(base) if "-j DNAT" in line]
+    mgr.cleanup_instance()
+    assert f"mdbr-{instance_tag()}" not in links()
+    assert iptables_lines(base) == []
+    assert list((paths.run_dir() / "netns").glob("*")) == []
+
+
+RESTART_CHILD = """
+import json, sys
+from pathlib import Path
+from minidocker.dockerd.networks import NetworkManager
+mgr = NetworkManager(Path(sys.argv[1]))
+print(json.dumps(mgr.connect(sys.argv[2], port_bindings={"80/tcp": [{"HostPort": ""}]})))
+"""
+
+
+def test_restore_after_daemon_restart_keeps_the_running_sandbox(mgr):
+    # connect in another process that then exits, as a dockerd killed with containers still running
+    child = subprocess.run([sys.executable, "-c", RESTART_CHILD, str(mgr.store.root), CID1],
+                           capture_output=True, text=True, env=os.environ, timeout=60)
+    assert child.returncode == 0, child.stderr
+    before = json.loads(child.stdout)
+    restarted = NetworkManager(mgr.store.root)
+    restarted.restore()
+    assert restarted.settings(CID1)["IPAddress"] == before["IPAddress"]
+    port = int(before["Ports"]["80/tcp"][0]["HostPort"])
+    server = serve_once(before["SandboxKey"], 80, b"still here")
+    assert fetch("127.0.0.1", port) == b"still here"
+    server.join(5)
+    # addresses in use survived: the next container gets another one
+    assert restarted.connect(CID2)["IPAddress"] != before["IPAddress"]
+    restarted.cleanup_instance()
+
+
+def test_failed_connect_leaves_nothing_half_made(mgr):
+    mgr.connect(CID1)  # the bridge exists
+    from minidocker.dockerd.networks.sandbox import veth_name
+
+    clash = veth_name(instance_tag(), CID2)
+    subprocess.run(["ip", "link", "add", clash, "type", "bridge"], check=True)
+    try:
+        with pytest.raises(Exception):
+            mgr.connect(CID2, port_bindings={"80/tcp": [{"HostPort": ""}]})
+        assert mgr.settings(CID2) is None
+        assert not (paths.run_dir() / "netns" / CID2).exists()
+        assert not [line for line in iptables_lines(Chains(instance_tag()).base) if "-j DNAT" in line]
+    finally:
+        subprocess.run(["ip", "link", "del", clash], capture_output=True)
+    assert mgr.connect(CID2)["IPAddress"] != mgr.settings(CID1)["IPAddress"]
+
+
+def test_bridge_deleted_behind_our_back_is_remade(mgr):
+    first = mgr.connect(CID1)
+    mgr.disconnect(CID1)
+    subprocess.run(["ip", "link", "del", f"mdbr-{instance_tag()}"], check=True)
+    again = mgr.connect(CID2)
+    assert again["Gateway"] == first["Gateway"]
+    assert ns_run(again["SandboxKey"], "busybox", "ping", "-c", "1", "-W", "3", again["Gateway"]).returncode == 0
