@@ -97,6 +97,50 @@ def ensure() -> Path:
     return dest
 
 
+def source_epoch(rootfs: Path) -> int:
+    """The image's timestamp: SOURCE_DATE_EPOCH if set, else the busybox binary's mtime (stable per machine)."""
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(env) if env else int((Path(rootfs) / "bin" / "busybox").stat().st_mtime)
+
+
+def layer_tar(rootfs: Path) -> bytes:
+    """The rootfs as one uncompressed layer tar, byte-for-byte reproducible (sorted, owner 0:0, one mtime)."""
+    from .containerd.archive import tar_bytes
+
+    return tar_bytes(rootfs, mtime=source_epoch(rootfs), owner=(0, 0))
+
+
+def write_image(content_store, rootfs: Path):
+    """Write busybox:latest as an OCI image (layer, config, manifest) into a content store.
+
+    Returns the manifest's Descriptor; the image ID is the config digest. The same rootfs gives the
+    same digests every time (the layer's gzip stream is written with mtime 0).
+    """
+    from datetime import datetime, timezone
+
+    from .containerd.diff.service import write_layer
+    from .oci import image as oci
+
+    epoch = source_epoch(rootfs)
+    created = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    layer = write_layer(content_store, rootfs, oci.OCI_LAYER_GZIP, mtime=epoch, owner=(0, 0), ref="busybox-layer")
+    config = oci.ImageConfig(
+        architecture="amd64", os="linux", created=created,
+        config=oci.RuntimeConfig(Env=list(IMAGE_ENV), Cmd=list(IMAGE_CMD)),
+        diff_ids=[layer.diff_id],
+        history=[oci.History(created=created, created_by=f"/bin/sh -c #(nop) ADD file:{layer.diff_id[7:]} in / "),
+                 oci.History(created=created, created_by='/bin/sh -c #(nop)  CMD ["sh"]', empty_layer=True)])
+    config_bytes = oci.canonical_json(config)
+    config_digest, config_size = content_store.write_blob(config_bytes, expected=oci.sha256_digest(config_bytes))
+    manifest = oci.Manifest(config=oci.Descriptor(oci.OCI_CONFIG, config_digest, config_size),
+                            layers=[layer.descriptor], media_type=oci.OCI_MANIFEST)
+    manifest_bytes = oci.canonical_json(manifest)
+    labels = {"containerd.io/gc.ref.content.config": config_digest,
+              "containerd.io/gc.ref.content.l.0": layer.descriptor.digest}
+    digest, size = content_store.write_blob(manifest_bytes, expected=oci.sha256_digest(manifest_bytes), labels=labels)
+    return oci.Descriptor(oci.OCI_MANIFEST, digest, size, platform=oci.Platform("amd64", "linux"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args == ["--ensure"]:

@@ -30,3 +30,12 @@ Untrusted input rules (DESIGN.md section 5), enforced in unpack.py and safepath.
 Any refusal raises errors.InvalidArgument naming the entry; callers unpack into a fresh snapshot
 and remove it on error, so nothing half-applied survives.
 """
+
+from .pack import tar_bytes, write_tar
+from .unpack import Applied, apply_tar
+from .whiteout import (OVERLAY_OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX,
+                       WhiteoutMode)
+from .compression import detect as detect_compression, open_decompressed
+
+__all__ = ["Applied", "OVERLAY_OPAQUE_XATTR", "WHITEOUT_META_PREFIX", "WHITEOUT_OPAQUE", "WHITEOUT_PREFIX",
+           "WhiteoutMode", "apply_tar", "detect_compression", "open_decompressed", "tar_bytes", "write_tar"]

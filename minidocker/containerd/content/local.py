@@ -1,0 +1,178 @@
+"""The local content store: an OCI image layout on disk (cf. containerd plugins/content/local/store.go).
+
+<root>/oci-layout, <root>/index.json      the OCI image layout header and index (index kept for interop)
+<root>/blobs/sha256/<hex>                 committed blobs, read-only files
+<root>/ingest/<ref>.<random>              writes in progress (private to one writer)
+<root>/labels/sha256/<hex>.json           mutable labels beside the immutable bytes
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from ...errors import NotFound
+from ...oci.image import OCI_INDEX, Index, canonical_json, digest_hex, validate_digest
+from .store import Info
+from .writer import IngestWriter
+
+_CHUNK = 1 << 20
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class LocalStore:
+    """A ContentStore (see store.py) over one directory."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self._blobs = self.root / "blobs" / "sha256"
+        self._ingest = self.root / "ingest"
+        self._labels = self.root / "labels" / "sha256"
+        for d in (self._blobs, self._ingest, self._labels):
+            d.mkdir(parents=True, exist_ok=True)
+        layout = self.root / "oci-layout"
+        if not layout.exists():
+            _atomic_write(layout, b'{"imageLayoutVersion":"1.0.0"}')
+        if not (self.root / "index.json").exists():
+            self.write_index(Index(media_type=OCI_INDEX))
+
+    # ---- reading ----
+    def _blob(self, digest: str) -> Path:
+        return self._blobs / digest_hex(digest)
+
+    def exists(self, digest: str) -> bool:
+        return self._blob(digest).is_file()
+
+    def path(self, digest: str) -> Path:
+        p = self._blob(digest)
+        if not p.is_file():
+            raise NotFound(f"content {digest}: not found")
+        return p
+
+    def info(self, digest: str) -> Info:
+        try:
+            st = os.stat(self._blob(digest))
+        except FileNotFoundError:
+            raise NotFound(f"content {digest}: not found") from None
+        labels, updated = self._read_labels(digest)
+        return Info(digest=digest, size=st.st_size, created_at=st.st_mtime,
+                    updated_at=max(st.st_mtime, updated), labels=labels)
+
+    def read(self, digest: str, offset: int = 0) -> BinaryIO:
+        f = open(self.path(digest), "rb")
+        if offset:
+            f.seek(offset)
+        return f
+
+    def read_bytes(self, digest: str) -> bytes:
+        return self.path(digest).read_bytes()
+
+    def walk(self) -> Iterator[Info]:
+        for name in sorted(os.listdir(self._blobs)):
+            if len(name) == 64 and not name.startswith("."):
+                try:
+                    yield self.info("sha256:" + name)
+                except (NotFound, ValueError):
+                    continue  # deleted meanwhile, or a stray file: not content
+
+    def list(self) -> list[Info]:
+        return list(self.walk())
+
+    # ---- writing ----
+    def writer(self, ref: str = "", expected: str = "", total: int = 0) -> IngestWriter:
+        ref = ref or secrets.token_hex(8)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in ref)[:64]
+        tmp = self._ingest / f"{safe}.{secrets.token_hex(6)}"
+        return IngestWriter(tmp, ref, expected, total, self._publish)
+
+    def _publish(self, tmp: Path, digest: str, labels: dict[str, str] | None) -> None:
+        # rename(2) is atomic: readers see no blob or the whole verified blob. Two writers of the same
+        # blob both verified the same bytes, so whichever rename lands last changes nothing.
+        os.replace(tmp, self._blob(digest))
+        if labels:
+            self.update(digest, labels)
+
+    def write_blob(self, data: bytes | BinaryIO, expected: str = "", ref: str = "",
+                   labels: dict[str, str] | None = None) -> tuple[str, int]:
+        if expected and self.exists(expected):
+            if labels:
+                self.update(expected, labels)
+            return expected, self.info(expected).size
+        with self.writer(ref, expected) as w:
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                w.write(bytes(data))
+            else:
+                while chunk := data.read(_CHUNK):
+                    w.write(chunk)
+            size = w.offset()
+            return w.commit(labels=labels), size
+
+    def delete(self, digest: str) -> None:
+        try:
+            os.unlink(self._blob(digest))
+        except FileNotFoundError:
+            raise NotFound(f"content {digest}: not found") from None
+        try:
+            os.unlink(self._labels / (digest_hex(digest) + ".json"))
+        except FileNotFoundError:
+            pass
+
+    # ---- labels ----
+    @contextmanager
+    def _labels_lock(self) -> Iterator[None]:
+        with open(self.root / "labels" / ".lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            yield
+
+    def _read_labels(self, digest: str) -> tuple[dict[str, str], float]:
+        p = self._labels / (digest_hex(digest) + ".json")
+        try:
+            return json.loads(p.read_bytes()), p.stat().st_mtime
+        except FileNotFoundError:
+            return {}, 0.0
+
+    def update(self, digest: str, labels: dict[str, str]) -> Info:
+        validate_digest(digest)
+        with self._labels_lock():
+            if not self.exists(digest):
+                raise NotFound(f"content {digest}: not found")
+            current, _ = self._read_labels(digest)
+            for k, v in labels.items():
+                if v:
+                    current[k] = v
+                else:
+                    current.pop(k, None)
+            p = self._labels / (digest_hex(digest) + ".json")
+            if current:
+                _atomic_write(p, canonical_json(current))
+            elif p.exists():
+                p.unlink()
+        return self.info(digest)
+
+    # ---- the layout's index.json ----
+    def read_index(self) -> Index:
+        return Index.from_bytes((self.root / "index.json").read_bytes())
+
+    def write_index(self, index: Index) -> None:
+        _atomic_write(self.root / "index.json", canonical_json(index))
+
+    def abort_stale_ingests(self, older_than: float = 24 * 3600) -> int:
+        """Remove ingests left by crashed writers (never touches a live one younger than older_than)."""
+        now, removed = time.time(), 0
+        for entry in os.scandir(self._ingest):
+            if now - entry.stat(follow_symlinks=False).st_mtime > older_than:
+                shutil.rmtree(entry.path) if entry.is_dir() else os.unlink(entry.path)
+                removed += 1
+        return removed
