@@ -80,15 +80,34 @@ def svg_of(graph: Any) -> str:
     return dot.stdout.decode()
 
 
+class Figure:
+    """A live diagram for Jupyter: drawn as SVG; its text form names the roles it shows (stable for nbval)."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph.to_graphviz() if hasattr(graph, "to_graphviz") else graph
+
+    def source(self) -> str:
+        return getattr(self.graph, "source", None) or str(self.graph)
+
+    def roles(self) -> list[str]:
+        """The role= attributes of its nodes, each once, sorted."""
+        import re
+
+        return sorted(set(re.findall(r'\brole="?([\w-]+)"?', self.source())))
+
+    def _repr_svg_(self) -> str:
+        return svg_of(self.graph)
+
+    def __repr__(self) -> str:
+        name = getattr(self.graph, "name", None) or "graph"
+        roles = self.roles()
+        return f"<diagram {name}" + (f": {', '.join(roles)}>" if roles else ">")
+
+
 def show_diagram(graph: Any) -> None:
     """Draw a graph inline as SVG (in a terminal: print its DOT source)."""
-    try:
-        from IPython.display import SVG
-    except ImportError:
-        print(getattr(graph, "source", graph))
-        return
-    text = getattr(graph, "source", None) or str(graph)
-    _display(SVG(svg_of(graph)), text)
+    fig = Figure(graph)
+    _display(fig, fig.source())
 
 
 # ---- tables ----------------------------------------------------------------------------------
@@ -194,14 +213,30 @@ class Engine:
         self("daemon", "stop", check=False)
 
 
-def engine(root: str | Path | None = None, timeout: float = 30.0) -> Engine:
-    """The engine at `root` (default: $MINIDOCKER_ROOT or the system one), started if not up.
+def _socket_for(root: Path | None) -> Path:
+    """The API socket of the engine at root (paths.api_socket() computed for that root)."""
+    saved = os.environ.get(paths.ENV_ROOT)
+    try:
+        if root is None:
+            os.environ.pop(paths.ENV_ROOT, None)
+        else:
+            os.environ[paths.ENV_ROOT] = str(root)
+        return paths.api_socket()
+    finally:
+        if saved is None:
+            os.environ.pop(paths.ENV_ROOT, None)
+        else:
+            os.environ[paths.ENV_ROOT] = saved
 
-    Choosing a root sets MINIDOCKER_ROOT for this kernel too, so every later cell talks to it.
+
+def engine(root: str | Path | None = "env", timeout: float = 30.0) -> Engine:
+    """The engine at `root`, started with `minidocker daemon start` if it does not answer /_ping.
+
+    root="env" (the default) means $MINIDOCKER_ROOT, or the system engine when it is unset; None is
+    the system engine; a path is a private engine of its own (its state, sockets, cgroups, bridge).
     """
-    if root is not None:
-        os.environ[paths.ENV_ROOT] = str(root)
-    eng = Engine(paths.root(), paths.api_socket())
+    root = paths.root() if root == "env" else (Path(root) if root else None)
+    eng = Engine(root, _socket_for(root))
     if ping(eng.socket):
         return eng
     if eng.root is not None:

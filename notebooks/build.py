@@ -1,0 +1,113 @@
+"""Build chapters 00-03 (and the contents page) from notebooks/src/*.nb: `python notebooks/build.py`.
+
+A .nb file is a list of cells: a line `%% md` starts a Markdown cell, `%%` a code cell; `%% md id=s1.3.2`
+also anchors the cell so that README.md's table can point at it. The builder adds prev/next links and
+writes notebooks without outputs; then execute them in place (as root, with the engine up):
+    .venv/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/0[0-3]-*.ipynb
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+SOURCE_SECTIONS = [  # (section of the source document, its title)
+    ("1.1", "课程引入: dev, test, ops, DevOps"), ("1.2", "Docker的简介: what Docker is"),
+    ("1.3", "Docker 的用途: what it is for"), ("1.4", "容器与虚拟机的区别: containers vs VMs"),
+    ("1.5", "Windows系统虚拟化: Hyper-V"), ("1.6", "Docker 系统架构: system architecture"),
+    ("2.1", "Docker 引擎架构: the engine"),
+]
+
+
+def parse(text: str) -> list[tuple[str, str, str | None]]:
+    """(kind, source, anchor) for each cell of a .nb file."""
+    cells: list[tuple[str, str, str | None]] = []
+    kind, anchor, lines = None, None, []
+    for line in text.splitlines() + ["%% end"]:
+        m = re.fullmatch(r"%%( md| end)?(?: id=(\S+))?", line.rstrip())
+        if m:
+            if kind:
+                cells.append((kind, "\n".join(lines).strip("\n"), anchor))
+            kind = {" md": "markdown", " end": None, None: "code"}[m.group(1)]
+            anchor, lines = m.group(2), []
+        else:
+            lines.append(line)
+    return cells
+
+
+def chapters() -> list[Path]:
+    """Every chapter notebook, in order (00-..., 01-..., whoever wrote it)."""
+    return sorted(HERE.glob("[0-9][0-9]-*.ipynb"))
+
+
+def title_of(nb_path: Path) -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return nb_path.stem
+
+
+def nav_cell(name: str, order: list[str]) -> str:
+    i = order.index(name)
+    prev = f"[← {order[i - 1][:-6]}]({order[i - 1]}) | " if i > 0 else ""
+    nxt = f" | [{order[i + 1][:-6]} →]({order[i + 1]})" if i + 1 < len(order) else ""
+    return f"---\n{prev}[contents](README.md){nxt}"
+
+
+def build_chapter(src: Path, order: list[str]) -> dict[str, tuple[str, int]]:
+    """Write one notebook; return anchor -> (notebook, 1-based cell number)."""
+    name = src.stem + ".ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+                   "language_info": {"name": "python"}}
+    anchors = {}
+    for kind, text, anchor in parse(src.read_text()):
+        cell = nbformat.v4.new_markdown_cell(text) if kind == "markdown" else nbformat.v4.new_code_cell(text)
+        if anchor:
+            cell.id = anchor.replace(".", "-")
+            anchors[anchor] = (name, len(nb.cells) + 1)
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_markdown_cell(nav_cell(name, order)))
+    nbformat.write(nb, HERE / name)
+    return anchors
+
+
+def readme(anchors: dict[str, tuple[str, int]]) -> str:
+    lines = ["# The minidocker course", "",
+             "Every cell runs against a live engine and a live kernel; run the chapters in order, as root.",
+             "Source document: `../../shared/source/docker-for-beginner.md` (Chinese); chapters are in English",
+             "with its key terms in Chinese on first use.", "", "## Contents", ""]
+    for nb in chapters():
+        lines.append(f"- [{nb.stem}]({nb.name}): {title_of(nb)}")
+    lines += ["", "## Where each section of the source document is shown live", "",
+              "| source § | topic | chapter | live cell |", "|---|---|---|---|"]
+    for sec, topic in SOURCE_SECTIONS:
+        hits = sorted((k, v) for k, v in anchors.items() if k == f"s{sec}" or k.startswith(f"s{sec}."))
+        for key, (nb, cell) in hits:
+            lines.append(f"| {key[1:]} | {topic} | [{nb[:-6]}]({nb}) | cell {cell} |")
+            topic = "〃"
+    lines += ["", "Chapters 04-09 (commands, images, the engine in depth, runc, building images) follow the",
+              "source document's later parts; see their own pages.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    srcs = sorted((HERE / "src").glob("*.nb"))
+    order = sorted({p.name for p in chapters()} | {s.stem + ".ipynb" for s in srcs})
+    anchors: dict[str, tuple[str, int]] = {}
+    for src in srcs:
+        anchors.update(build_chapter(src, order))
+    (HERE / "README.md").write_text(readme(anchors))
+    print(f"built {len(srcs)} chapters and README.md", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
