@@ -252,3 +252,55 @@ def test_bridge_deleted_behind_our_back_is_remade(mgr):
     again = mgr.connect(CID2)
     assert again["Gateway"] == first["Gateway"]
     assert ns_run(again["SandboxKey"], "busybox", "ping", "-c", "1", "-W", "3", again["Gateway"]).returncode == 0
+
+
+@pytest.fixture
+def runc_container(tmp_path: Path, busybox_rootfs: Path):
+    """Run a busybox command under the real runc inside a given network namespace; killed and deleted at teardown."""
+    state = tmp_path / "runc-state"
+    started: list[str] = []
+
+    def run(container_id: str, ns_path: str, argv: list[str]) -> None:
+        bundle = tmp_path / f"bundle-{container_id}"
+        bundle.mkdir()
+        subprocess.run(["runc", "spec", "--bundle", str(bundle)], check=True)
+        spec = json.loads((bundle / "config.json").read_text())
+        spec["process"]["terminal"] = False
+        spec["process"]["args"] = argv
+        spec["root"] = {"path": str(busybox_rootfs), "readonly": False}
+        spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"] if n["type"] != "network"]
+        spec["linux"]["namespaces"].append({"type": "network", "path": ns_path})
+        spec["process"].pop("rlimits", None)  # no CAP_SYS_RESOURCE here (DESIGN.md)
+        (bundle / "config.json").write_text(json.dumps(spec))
+        started.append(container_id)
+        # the container inherits runc's stdio: a file, not a pipe, or run would wait for its EOF
+        with open(tmp_path / f"{container_id}.log", "wb") as log:
+            subprocess.run(["runc", "--root", str(state), "run", "--detach", "--bundle", str(bundle), container_id],
+                           check=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=30)
+
+    yield run
+    for container_id in started:
+        subprocess.run(["runc", "--root", str(state), "delete", "--force", container_id], capture_output=True)
+
+
+def test_busybox_httpd_under_runc_published_on_loopback(mgr, runc_container, busybox_rootfs):
+    settings = mgr.connect(CID1, port_bindings={"80/tcp": [{"HostIp": "", "HostPort": ""}]})
+    www = busybox_rootfs / "www"
+    www.mkdir()
+    (www / "index.html").write_text("served by httpd in a container\n")
+    runc_container(f"mdnet-{os.getpid()}-{instance_tag()}", settings["SandboxKey"],
+                   ["busybox", "httpd", "-f", "-p", "80", "-h", "/www"])
+    port = int(settings["Ports"]["80/tcp"][0]["HostPort"])
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 10
+    while True:  # httpd needs a moment to bind: poll with a deadline
+        try:
+            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=2).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    assert body == b"served by httpd in a container\n"
