@@ -227,20 +227,22 @@ class ImageService:
         return {"LayersSize": sum(unique.values()), "Images": entries}
 
     def _graph_driver(self, image: Image) -> dict[str, Any]:
-        """Where the image's top layer lives, when it has been unpacked (the snapshotter's own words)."""
+        """Where the image's layers live once unpacked: the snapshotter's own directories (top first)."""
         chains = chain_ids(image.diff_ids)
-        data: dict[str, str] = {}
+        data: dict[str, str] | None = None
         if chains:
             try:
-                info = self.snapshots.stat(chains[-1])
-                data["Snapshot"] = chains[-1]
-                path_of = getattr(self.snapshots, "path", None)
-                if path_of is not None:
-                    data["UpperDir"] = str(path_of(chains[-1]))
-                del info
-            except (NotFound, KeyError, OSError):
-                pass
-        return {"Data": data or None, "Name": "overlay"}
+                self.snapshots.stat(chains[-1])
+                upper = getattr(self.snapshots, "upperdir", None)
+                lowers = getattr(self.snapshots, "lowerdirs", None)
+                data = {"Snapshot": chains[-1]}
+                if upper is not None:
+                    data["UpperDir"] = str(upper(chains[-1]))
+                if lowers is not None and len(chains) > 1:
+                    data["LowerDir"] = ":".join(str(p) for p in lowers(chains[-1]))
+            except (NotFound, OSError):
+                data = None
+        return {"Data": data, "Name": "overlayfs"}
 
     # ---- delete / prune / rootfs: see delete.py and rootfs.py ----
     def remove(self, name: str, force: bool = False, prune: bool = True) -> list[dict[str, str]]:
