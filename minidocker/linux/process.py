@@ -1,0 +1,43 @@
+"""Process attributes via prctl(2) and /proc readers: names, subreapers, start times (cf. runc libcontainer/system/proc.go)."""
+
+from __future__ import annotations
+
+import ctypes
+
+from .libc import check, libc
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def set_name(name: str) -> None:
+    """The process name shown by ps (comm), at most 15 bytes."""
+    libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
+
+
+def set_child_subreaper() -> None:
+    """Orphaned descendants are reparented to the caller instead of init (a shim's job)."""
+    check(libc.prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), 0, 0, 0), "PR_SET_CHILD_SUBREAPER")
+
+
+def stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (index 0 = state, 19 = starttime), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read().decode()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot: with the pid it identifies a process for good."""
+    fields = stat_fields(pid)
+    return int(fields[19]) if fields else None
+
+
+def state(pid: int) -> str | None:
+    """The one-letter state of /proc/PID/stat (R, S, D, Z, T, ...), or None if no such process."""
+    fields = stat_fields(pid)
+    return fields[0] if fields else None

@@ -1,0 +1,115 @@
+"""Driving the OCI runtime's command line from the shim (cf. go-runc, used by containerd-shim-runc-v2).
+
+    <runtime> --root R --log <bundle>/log.json --log-format json create --bundle B --pid-file P [--console-socket S] ID
+    <runtime> ... start ID | kill [--all] ID SIG | delete [--force] ID
+    <runtime> ... exec --detach --pid-file P --process F [--console-socket S] ID
+
+Commands are spawned with posix_spawn and their status collected through the shim's reaper,
+so they never race with it. The runtime writes its errors to the json log, not to stderr: during
+create, stderr is the container's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+from ..errors import NotFound, RuntimeFailure
+from .reaper import Reaper
+
+
+class Runtime:
+    """One runtime binary with its state root, for one bundle."""
+
+    def __init__(self, binary: str, root: str, bundle: str, reaper: Reaper) -> None:
+        self.binary = binary
+        self.root = root
+        self.bundle = bundle
+        self.reaper = reaper
+        self.log_path = os.path.join(bundle, "log.json")
+
+    def _run(self, args: list[str], fds: list[int] | None = None) -> None:
+        """Run one runtime command to completion; RuntimeFailure with the runtime's own message if it fails."""
+        argv = [self.binary, "--root", self.root, "--log", self.log_path, "--log-format", "json", *args]
+        null = -1
+        if fds is None:
+            null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+            fds = [null, null, null]
+        try:
+            start = os.path.getsize(self.log_path)
+        except OSError:
+            start = 0
+        actions = [(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)]
+        try:
+            # Python ignores SIGPIPE; the runtime and the container must not inherit that.
+            pid = os.posix_spawn(self.binary, argv, os.environ, file_actions=actions,
+                                 setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
+        finally:
+            if null >= 0:
+                os.close(null)
+        self.reaper.spawned()
+        code, _ = self.reaper.wait_for(pid)
+        if code != 0:
+            message = self._error_since(start) or f"exit status {code}"
+            cls = NotFound if "does not exist" in message or "not found" in message.lower() else RuntimeFailure
+            raise cls(f"{os.path.basename(self.binary)} {args[0]}: {message}")
+
+    def _error_since(self, offset: int) -> str:
+        """The last error the runtime logged in this command (runc, crun and minirunc: {"level","msg"})."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(offset)
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return ""
+        message = ""
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                message = line.strip() or message
+                continue
+            if isinstance(entry, dict) and entry.get("level") in ("error", "fatal", "panic"):
+                message = str(entry.get("msg", "")) or message
+        return message
+
+    @staticmethod
+    def _read_pid(path: str) -> int:
+        with open(path) as f:
+            return int(f.read().strip())
+
+    def create(self, container_id: str, fds: list[int], console_socket: str = "") -> int:
+        pid_file = os.path.join(self.bundle, "init.pid")
+        args = ["create", "--bundle", self.bundle, "--pid-file", pid_file]
+        if console_socket:
+            args += ["--console-socket", console_socket]
+        self._run(args + [container_id], fds)
+        return self._read_pid(pid_file)
+
+    def start(self, container_id: str) -> None:
+        self._run(["start", container_id])
+
+    def kill(self, container_id: str, signal: int, all_processes: bool = False) -> None:
+        self._run(["kill"] + (["--all"] if all_processes else []) + [container_id, str(signal)])
+
+    def delete(self, container_id: str, force: bool = False) -> None:
+        self._run(["delete"] + (["--force"] if force else []) + [container_id])
+
+    def exec(self, container_id: str, exec_id: str, process: dict, fds: list[int], console_socket: str = "") -> int:
+        process_file = os.path.join(self.bundle, f"exec-{exec_id}.json")
+        pid_file = os.path.join(self.bundle, f"exec-{exec_id}.pid")
+        with open(process_file, "w") as f:
+            json.dump(process, f)
+        args = ["exec", "--detach", "--pid-file", pid_file, "--process", process_file]
+        if console_socket:
+            args += ["--console-socket", console_socket]
+        try:
+            self._run(args + [container_id], fds)
+            return self._read_pid(pid_file)
+        finally:
+            for path in (process_file, pid_file):
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
