@@ -1,0 +1,140 @@
+"""One function per minirunc verb: arguments in, output and exit code out (cf. runc's create.go, state.go, list.go ...)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+from ..errors import InvalidArgument
+from . import container
+from .log import Log
+from .state import State, list_ids
+
+
+def parse_signal(text: str) -> int:
+    """runc accepts 9, KILL and SIGKILL alike."""
+    if text.isdigit():
+        return int(text)
+    name = text.upper()
+    number = getattr(signal, name if name.startswith("SIG") else "SIG" + name, None)
+    if not isinstance(number, int):
+        raise InvalidArgument(f"unknown signal {text!r}")
+    return int(number)
+
+
+def cmd_create(root: str, args, log: Log) -> int:
+    container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot, warn=log.warn)
+    return 0
+
+
+def cmd_start(root: str, args, log: Log) -> int:
+    container.start(root, args.id)
+    return 0
+
+
+def cmd_state(root: str, args, log: Log) -> int:
+    print(json.dumps(State.load(root, args.id).oci(), indent=2))
+    return 0
+
+
+def cmd_kill(root: str, args, log: Log) -> int:
+    container.kill(root, args.id, parse_signal(args.signal), args.all)
+    return 0
+
+
+def cmd_delete(root: str, args, log: Log) -> int:
+    container.delete(root, args.id, args.force)
+    return 0
+
+
+def cmd_run(root: str, args, log: Log) -> int:
+    """create + start, then (unless -d) wait, passing signals on and the exit code back; then delete."""
+    from .console import proxy, receive_master
+
+    console_fd = mine = None
+    if not args.detach and not args.console_socket:
+        spec, _ = container.load_bundle(os.path.abspath(args.bundle))
+        if spec.process.terminal:
+            import socket
+
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            console_fd = theirs.detach()
+    state = container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot,
+                             console_fd=console_fd, warn=log.warn)
+    try:
+        container.start(root, args.id)
+    except BaseException:
+        container.delete(root, args.id, force=True)
+        raise
+    if args.detach:
+        return 0
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
+                signal.SIGWINCH):
+        signal.signal(sig, lambda number, _frame: _forward(state.pid, number))
+    if mine is not None:
+        proxy(receive_master(mine.detach()))
+    code = container.wait_exit(state.pid)
+    if not args.keep:
+        container.delete(root, args.id, force=True)
+    return code
+
+
+def _forward(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except ProcessLookupError:
+        pass
+
+
+def cmd_list(root: str, args, log: Log) -> int:
+    states = []
+    for cid in list_ids(root):
+        try:
+            states.append({**State.load(root, cid).oci(), "owner": "root"})
+        except Exception:  # noqa: BLE001 - a container being deleted right now is simply not listed
+            continue
+    if args.quiet:
+        print("\n".join(s["id"] for s in states))
+    elif args.format == "json":
+        print(json.dumps([{k: v for k, v in s.items() if k != "annotations"} for s in states] or None))
+    else:
+        rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]]
+        rows += [[s["id"], str(s["pid"]), s["status"], s["bundle"], s["created"], s["owner"]] for s in states]
+        sys.stdout.write(_table(rows))
+    return 0
+
+
+def _table(rows: list[list[str]]) -> str:
+    """Go's tabwriter as runc sets it up: columns at least 12 wide, 3 spaces of padding, last column free."""
+    widths = [max(12, max(len(r[i]) for r in rows) + 3) for i in range(len(rows[0]) - 1)]
+    return "".join("".join(c.ljust(w) for c, w in zip(r, widths)) + r[-1] + "\n" for r in rows)
+
+
+def cmd_spec(root: str, args, log: Log) -> int:
+    from .spec import write
+
+    if args.rootless:
+        raise InvalidArgument("spec --rootless: rootless containers are not supported")
+    write(args.bundle)
+    return 0
+
+
+def cmd_ps(root: str, args, log: Log) -> int:
+    from .cgroups import procs
+
+    pids = procs(State.load(root, args.id).data["cgroup_paths"])
+    if args.format == "json":
+        print(json.dumps(pids))
+    else:
+        print("PID")
+        for pid in pids:
+            print(pid)
+    return 0
+
+
+def cmd_exec(root: str, args, log: Log) -> int:
+    from .exec import exec_command
+
+    return exec_command(root, args, log)

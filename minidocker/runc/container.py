@@ -1,0 +1,259 @@
+"""A container's lifecycle: create (init waits on the exec fifo), start, kill, delete, run
+(cf. runc libcontainer/container_linux.go, factory_linux.go, and runc's create.go / start.go / delete.go).
+
+`create` forks the init after unsharing CLONE_NEWPID, so the init is PID 1 of its own pid namespace,
+waits for it to say "ready", records state.json and returns; the init then belongs to whoever adopts
+orphans (the shim, as PR_SET_CHILD_SUBREAPER, or the host's init). No runtime process stays behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from ..errors import Conflict, InvalidArgument, NotFound, RuntimeFailure
+from ..linux import namespaces as ns
+from ..linux import process
+from ..oci import runtime
+from . import cgroups, hooks, resources
+from .state import EXEC_FIFO, State, Status, check_id
+from .sync import Channel
+
+WAIT_SECONDS = 10
+
+
+def _now() -> str:
+    """RFC 3339 with nanoseconds in UTC, as runc's Go time.RFC3339Nano writes it."""
+    t = time.time_ns()
+    frac = f"{t % 1_000_000_000:09d}".rstrip("0")
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t // 1_000_000_000)) + (f".{frac}" if frac else "") + "Z"
+
+
+def _write_pid_file(path: str, pid: int) -> None:
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.tmp")
+    with open(tmp, "w") as f:
+        f.write(str(pid))
+    os.rename(tmp, path)
+
+
+def _remove_dir(directory: str) -> None:
+    for name in os.listdir(directory):
+        os.unlink(os.path.join(directory, name))
+    os.rmdir(directory)
+
+
+def load_bundle(bundle: str) -> tuple[runtime.Spec, str]:
+    """The bundle's validated config.json and its rootfs directory (relative to the bundle unless absolute)."""
+    spec = runtime.load(os.path.join(bundle, "config.json"))
+    if spec.process is None:
+        raise InvalidArgument("config.json: process is required by create")
+    rootfs = os.path.realpath(os.path.join(bundle, spec.root.path))
+    if not os.path.isdir(rootfs):
+        raise InvalidArgument(f"rootfs ({rootfs}) does not exist")
+    return spec, rootfs
+
+
+def create(root: str, cid: str, bundle: str, pid_file: str | None = None, console_socket: str | None = None,
+           no_pivot: bool = False, console_fd: int | None = None, warn=None) -> State:
+    """Create the container and return once its init waits on the exec fifo (runc create)."""
+    check_id(cid)
+    bundle = os.path.abspath(bundle)
+    spec, rootfs = load_bundle(bundle)
+    if spec.process.terminal and console_socket is None and console_fd is None:
+        raise InvalidArgument("cannot allocate tty if runc will detach without setting console socket")
+    if console_socket and not spec.process.terminal:
+        raise InvalidArgument("cannot use console socket if runc will not detach or allocate tty")
+    for message in spec.unenforced() + _seccomp_stance(spec):
+        if warn:
+            warn(message)
+    os.makedirs(root, 0o700, exist_ok=True)
+    directory = os.path.join(root, cid)
+    try:
+        os.mkdir(directory, 0o711)
+    except FileExistsError:
+        raise Conflict(f"container with id exists: {cid}") from None
+    paths: dict[str, str] = {}
+    made: list[str] = []
+    pid = 0
+    try:
+        fifo = os.path.join(directory, EXEC_FIFO)
+        os.mkfifo(fifo, 0o622)
+        os.chmod(fifo, 0o622)  # whatever the umask: the init may write to it as a non-root user
+        fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
+        paths = cgroups.resolve(spec.linux.cgroups_path, cid)
+        made = cgroups.create(paths)
+        resources.enable_v2_controllers(paths)
+        from .devices import allow_entries
+
+        resources.apply(paths, spec.linux.resources, allow_entries(spec))
+        if console_socket:
+            from .console import connect
+
+            console_fd = connect(console_socket)
+        pid, channel = _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot)
+        state = State(directory, {
+            "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
+            "created": _now(), "annotations": spec.annotations, "cgroup_paths": paths, "cgroup_made": made,
+            "process": _raw_process(bundle), "hooks": {"poststart": _raw_hooks(spec.hooks.poststart),
+                                                        "poststop": _raw_hooks(spec.hooks.poststop)},
+        })
+        _await_ready(state, spec, channel)
+        state.save()
+        if pid_file:
+            _write_pid_file(pid_file, pid)
+        return state
+    except BaseException:
+        if pid:
+            _kill_and_reap(pid)
+        cgroups.remove(made, paths)
+        _remove_dir(directory)
+        raise
+
+
+def _seccomp_stance(spec: runtime.Spec) -> list[str]:
+    if spec.linux.seccomp is None:
+        return []
+    from . import seccomp
+
+    return seccomp.stance(spec.linux.seccomp)
+
+
+def _raw_process(bundle: str) -> dict:
+    """The process section as written, kept for `exec` (its env, user and capabilities are the defaults)."""
+    import json
+
+    with open(os.path.join(bundle, "config.json"), "rb") as f:
+        return json.load(f).get("process") or {}
+
+
+def _raw_hooks(items: list) -> list[dict]:
+    return [{"path": h.path, "args": h.args, "env": h.env, "timeout": h.timeout} for h in items]
+
+
+def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot) -> tuple[int, Channel]:
+    from . import init
+
+    parent, child = Channel.pair()
+    pidns = spec.linux.namespace("pid")
+    if pidns:
+        # Only the children of the caller enter the new pid namespace; the caller itself never moves.
+        if pidns.path:
+            ns.setns(pidns.path, ns.CLONE_NEWPID)
+        else:
+            ns.unshare(ns.CLONE_NEWPID)
+    pid = os.fork()
+    if pid == 0:
+        parent.close()
+        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot))
+        os._exit(1)
+    if pidns:
+        ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)  # later children (hooks) stay in our namespace
+    child.close()
+    os.close(fifo_fd)
+    if console_fd is not None:
+        os.close(console_fd)
+    return pid, parent
+
+
+def _await_ready(state: State, spec: runtime.Spec, channel: Channel) -> None:
+    try:
+        message = channel.recv()
+        if message == "hooks":
+            hook_state = {**state.oci(), "status": Status.CREATING.value, "pid": state.pid}
+            hooks.run(spec.hooks.prestart + spec.hooks.create_runtime, hook_state)
+            channel.send("go")
+            message = channel.recv()
+    finally:
+        channel.close()
+    if message != "ready":
+        raise RuntimeFailure(message[6:] if message.startswith("error ") else "container init exited before it was ready")
+
+
+def _kill_and_reap(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def start(root: str, cid: str) -> State:
+    """Release the waiting init: opening the exec fifo for reading completes its blocked open for writing."""
+    state = State.load(root, cid)
+    state.require("start")
+    fifo = os.path.join(state.directory, EXEC_FIFO)
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            try:
+                if os.read(fd, 1):
+                    break
+            except BlockingIOError:
+                pass
+            if not state.alive():
+                raise RuntimeFailure(f"container {cid}: init exited before start")
+            if time.monotonic() > deadline:
+                raise RuntimeFailure(f"container {cid}: init did not answer on the exec fifo")
+            time.sleep(0.0005)
+    finally:
+        os.close(fd)
+    os.unlink(fifo)
+    if state.data["hooks"]["poststart"]:
+        hooks.run(hooks.from_raw(state.data["hooks"]["poststart"]), state.oci())
+    return state
+
+
+def kill(root: str, cid: str, sig: int, all_processes: bool = False) -> None:
+    state = State.load(root, cid)
+    if state.status() is Status.STOPPED:
+        raise Conflict(f"container {cid} is not running")
+    targets = cgroups.procs(state.data["cgroup_paths"]) if all_processes else [state.pid]
+    for pid in targets or [state.pid]:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def delete(root: str, cid: str, force: bool = False) -> None:
+    """Remove a stopped (or, with force, any) container: its processes, cgroups and state directory."""
+    try:
+        state = State.load(root, cid)
+    except NotFound:
+        directory = os.path.join(root, cid)
+        if os.path.isdir(directory):  # an aborted create left a directory without state.json
+            _remove_dir(directory)
+            return
+        if force:
+            return
+        raise
+    state.require("delete --force" if force else "delete")
+    paths = state.data["cgroup_paths"]
+    if state.alive():
+        for pid in [state.pid] + cgroups.procs(paths):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + WAIT_SECONDS
+        while state.alive() or [p for p in cgroups.procs(paths) if process.state(p) not in (None, "Z")]:
+            if time.monotonic() > deadline:
+                raise RuntimeFailure(f"container {cid}: processes did not die after SIGKILL")
+            time.sleep(0.001)
+    cgroups.remove(state.data["cgroup_made"], paths)
+    _remove_dir(state.directory)
+    if state.data["hooks"]["poststop"]:
+        try:
+            hooks.run(hooks.from_raw(state.data["hooks"]["poststop"]), state.oci())
+        except Exception:  # noqa: BLE001 - the spec: a failing poststop hook is logged, deletion goes on
+            pass
+
+
+def wait_exit(pid: int) -> int:
+    """Wait for our child the init; its exit code, or 128 + signal as a shell reports a killed process."""
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)

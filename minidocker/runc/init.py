@@ -1,0 +1,139 @@
+"""The container's init process, between fork and execve (cf. runc libcontainer/standard_init_linux.go, init_linux.go).
+
+It is already PID 1 of the new pid namespace (the parent unshared CLONE_NEWPID before forking). Here it
+joins the cgroups, makes or joins the other namespaces, builds the root filesystem, switches root, and
+becomes the configured user with the configured capabilities. Then it tells the parent it is ready and
+blocks opening the exec fifo for writing: `start` opening the other end is what releases it to execve.
+Any failure is sent to the parent as one line and the process exits; its mounts die with its namespace.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..linux import namespaces as ns
+from ..oci.runtime import Process, Spec
+from . import cgroups, devices, rootfs, sync
+from .user import become
+
+
+class InitConfig:
+    """Everything the child needs, prepared by the parent before fork."""
+
+    def __init__(self, spec: Spec, root: str, cgroup_paths: dict[str, str], fifo_fd: int, channel: sync.Channel,
+                 console_fd: int | None, no_pivot: bool) -> None:
+        self.spec = spec
+        self.rootfs = root
+        self.cgroup_paths = cgroup_paths
+        self.fifo_fd = fifo_fd
+        self.channel = channel
+        self.console_fd = console_fd
+        self.no_pivot = no_pivot
+
+
+def main(cfg: InitConfig) -> None:
+    """Never returns: execve()s the container's process, or exits 1 after reporting why not."""
+    try:
+        env = environ(cfg.spec.process)
+        path = _setup(cfg, env)
+        argv = cfg.spec.process.args
+        cfg.channel.send("ready")
+        cfg.channel.close()
+        fifo = os.open(f"/proc/self/fd/{cfg.fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)  # blocks until `start`
+        os.write(fifo, b"0")
+        os.close(fifo)
+        os.close(cfg.fifo_fd)
+    except BaseException as e:  # noqa: BLE001 - every failure must reach the parent as one line
+        cfg.channel.fail(e)
+        os._exit(1)
+    try:
+        os.execve(path, argv, env)
+    except OSError as e:
+        os.write(2, f"minirunc: exec {argv[0]}: {e.strerror}\n".encode())
+        os._exit(127)
+
+
+def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
+    spec, proc = cfg.spec, cfg.spec.process
+    cgroups.join(cfg.cgroup_paths)  # before unsharing the cgroup namespace, whose root is then this cgroup
+    flags = 0
+    for space in spec.linux.namespaces:
+        flag = ns.BY_TYPE[space.type][0]
+        if space.type == "pid":
+            continue  # done by the parent: a process never changes its own pid namespace
+        if space.path:
+            ns.setns(space.path, flag)
+        else:
+            flags |= flag
+    ns.unshare(flags)
+    os.setsid()
+    rootfs.prepare(spec, cfg.rootfs)
+    rootfs.mount_all(spec, cfg.rootfs, cfg.cgroup_paths, cgroupns=bool(flags & ns.CLONE_NEWCGROUP))
+    devices.create(spec, cfg.rootfs)
+    os.makedirs(rootfs.in_root(cfg.rootfs, proc.cwd), 0o755, exist_ok=True)  # Docker's WORKDIR relies on this
+    if spec.hooks.prestart or spec.hooks.create_runtime:
+        cfg.channel.send("hooks")  # the parent runs them in the runtime's namespaces, then answers
+        cfg.channel.expect("go")
+    # After the switch the host's files are gone, Python's standard library with them: import now.
+    import resource  # noqa: F401
+
+    if proc.terminal:
+        import fcntl, socket, struct, termios  # noqa: F401, E401
+
+        from .console import setup_slave
+    (rootfs.move_root if cfg.no_pivot else rootfs.pivot)(cfg.rootfs)
+    if proc.terminal:
+        setup_slave(cfg.console_fd, proc.console_size)
+    if spec.hostname:
+        ns.sethostname(spec.hostname)
+    if spec.domainname:
+        ns.setdomainname(spec.domainname)
+    for key, value in spec.linux.sysctl.items():
+        with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
+            f.write(value)
+    for path in spec.linux.readonly_paths:
+        rootfs.readonly_path(path)
+    for path in spec.linux.masked_paths:
+        rootfs.mask_path(path)
+    if spec.root.readonly:
+        rootfs.readonly_root()
+    _limits(proc)
+    _close_inherited()
+    return become(proc, env)
+
+
+def _limits(proc: Process) -> None:
+    import resource  # already loaded before pivot_root
+
+    for rl in proc.rlimits:
+        kind = getattr(resource, rl.type, None)
+        if kind is None:
+            raise ValueError(f"unknown rlimit {rl.type}")
+        try:
+            resource.setrlimit(kind, (rl.soft, rl.hard))
+        except (ValueError, OSError) as e:
+            raise OSError(f"setrlimit {rl.type} {rl.soft}/{rl.hard}: {e}") from None
+    if proc.oom_score_adj is not None:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write(str(proc.oom_score_adj))
+    if proc.user.umask is not None:
+        os.umask(proc.user.umask)
+
+
+def _close_inherited() -> None:
+    """Descriptors above stderr that the caller let us inherit must not reach the container (runc: CloseExecFrom(3))."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2:
+            try:
+                os.set_inheritable(fd, False)
+            except OSError:
+                pass
+
+
+def environ(proc: Process) -> dict[str, str]:
+    env = {}
+    for item in proc.env:
+        key, _, value = item.partition("=")
+        env[key] = value
+    return env

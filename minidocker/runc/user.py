@@ -1,0 +1,61 @@
+"""Becoming the container's user: groups, uid/gid, capabilities, no_new_privs, cwd and the executable
+(cf. runc libcontainer/init_linux.go finalizeNamespace, setupUser; libcontainer/capabilities)."""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import InvalidArgument
+from ..linux import capabilities as caps
+from ..oci.runtime import Process
+
+
+def home_of(uid: int) -> str:
+    """HOME from the container's /etc/passwd, or / (runc sets HOME when the spec's env lacks it)."""
+    try:
+        with open("/etc/passwd") as f:
+            for line in f:
+                fields = line.rstrip("\n").split(":")
+                if len(fields) >= 6 and fields[2] == str(uid):
+                    return fields[5] or "/"
+    except OSError:
+        pass
+    return "/"
+
+
+def lookup(name: str, env: dict[str, str]) -> str:
+    """argv[0] searched in the container's PATH, as execvp would; refused before `create` returns."""
+    if "/" in name:
+        candidates = [name]
+    else:
+        candidates = [os.path.join(d or ".", name) for d in env.get("PATH", "").split(":")]
+    for path in candidates:
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    raise InvalidArgument(f'exec: "{name}": executable file not found in $PATH')
+
+
+def become(proc: Process, env: dict[str, str]) -> str:
+    """Switch identity; returns the path to execve. The order matters: the bounding set can only be
+    dropped while CAP_SETPCAP is held, and permitted capabilities survive setuid() only with KEEPCAPS."""
+    c = proc.capabilities
+    if c is not None:
+        caps.drop_bounding(caps.mask(c.bounding))
+        caps.set_keepcaps(True)
+    u = proc.user
+    os.setgroups(u.additional_gids)
+    os.setresgid(u.gid, u.gid, u.gid)
+    os.setresuid(u.uid, u.uid, u.uid)
+    if c is not None:
+        caps.set_keepcaps(False)
+    try:
+        os.chdir(proc.cwd)
+    except OSError as e:
+        raise InvalidArgument(f"chdir to cwd ({proc.cwd!r}) set in config.json failed: {e.strerror}") from None
+    if c is not None:
+        caps.capset(caps.mask(c.effective), caps.mask(c.permitted), caps.mask(c.inheritable))
+        caps.raise_ambient(caps.mask(c.ambient))
+    if proc.no_new_privileges:
+        caps.set_no_new_privs()
+    env.setdefault("HOME", home_of(u.uid))
+    return lookup(proc.args[0], env)
