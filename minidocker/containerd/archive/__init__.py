@@ -26,7 +26,8 @@ Untrusted input rules (DESIGN.md section 5), enforced in unpack.py and safepath.
   - a hard link must name an entry inside the layer (cleaned like any name) - otherwise refused;
   - block/char devices and FIFOs are SKIPPED (a container gets its /dev from the runtime), except
     the 0/0 char device that is an overlay whiteout in OVERLAY mode; setuid/setgid/sticky bits are
-    kept, as Docker keeps them; owners are kept (we run as root).
+    kept, as Docker keeps them; owners are kept when running as root (otherwise, like GNU tar, files
+    belong to the caller).
 Any refusal raises errors.InvalidArgument naming the entry; callers unpack into a fresh snapshot
 and remove it on error, so nothing half-applied survives.
 """

@@ -76,6 +76,8 @@ def apply_tar(stream: BinaryIO, root: str | os.PathLike, mode: WhiteoutMode = Wh
 class _Unpacker:
     def __init__(self, root_fd: int, mode: WhiteoutMode, parents: list[str]) -> None:
         self.root_fd, self.mode, self.skipped = root_fd, mode, []
+        # Owners are kept only when we may set them: as GNU tar does, an unprivileged caller extracts as itself.
+        self.same_owner = os.geteuid() == 0
         self.parent_fds = [os.open(p, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) for p in parents]
         self.unpacked: set[str] = set()              # names from this layer (opaque dirs keep them)
         self.dir_times: list[tuple[list[str], tarfile.TarInfo]] = []  # set last: children change a dir's mtime
@@ -99,7 +101,8 @@ class _Unpacker:
             mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
             break
         os.mkdir(name, 0o700, dir_fd=parent_fd)
-        os.chown(name, uid, gid, dir_fd=parent_fd, follow_symlinks=False)
+        if self.same_owner:
+            os.chown(name, uid, gid, dir_fd=parent_fd, follow_symlinks=False)
         os.chmod(name, mode, dir_fd=parent_fd)
 
     def _open_parent(self, comps: list[str], create: bool = True) -> int:
@@ -199,10 +202,12 @@ class _Unpacker:
         if m.islnk():
             return  # a hard link shares its inode's metadata
         if base is None:
-            os.chown(pfd, m.uid, m.gid)
+            if self.same_owner:
+                os.chown(pfd, m.uid, m.gid)
             os.chmod(pfd, stat.S_IMODE(m.mode))
             return
-        os.chown(base, m.uid, m.gid, dir_fd=pfd, follow_symlinks=False)
+        if self.same_owner:
+            os.chown(base, m.uid, m.gid, dir_fd=pfd, follow_symlinks=False)
         if not m.issym():
             os.chmod(base, stat.S_IMODE(m.mode), dir_fd=pfd)
             xattrs = {k[len("SCHILY.xattr."):]: v for k, v in m.pax_headers.items() if k.startswith("SCHILY.xattr.")}
@@ -243,7 +248,8 @@ class _Unpacker:
             self._remove(pfd, name)
             if overlay:
                 os.mknod(name, stat.S_IFCHR | 0o000, os.makedev(0, 0), dir_fd=pfd)
-                os.chown(name, m.uid, m.gid, dir_fd=pfd, follow_symlinks=False)
+                if self.same_owner:
+                    os.chown(name, m.uid, m.gid, dir_fd=pfd, follow_symlinks=False)
         finally:
             os.close(pfd)
 
