@@ -82,7 +82,8 @@ class Catalog:
         return record
 
     # user-defined networks -------------------------------------------------------------------
-    def create(self, name: str, driver: str = "bridge", labels: dict | None = None, internal: bool = False) -> dict:
+    def create(self, name: str, driver: str = "bridge", labels: dict | None = None, internal: bool = False,
+               subnet: str = "", gateway: str = "") -> dict:
         if not name:
             raise InvalidArgument("network name is required")
         if driver != "bridge":
@@ -92,6 +93,8 @@ class Catalog:
             raise Conflict(f"network with name {name} already exists")
         record = self._add(name, "bridge", "", labels, internal)
         record["Bridge"] = self.user_bridge_name(record["Id"])
+        if subnet:  # chosen by the user: kept even if it clashes later (then realize refuses)
+            record.update(Subnet=subnet, Gateway=gateway, UserSubnet=True)
         self.store.save_network(record)
         return record
 
@@ -107,7 +110,10 @@ class Catalog:
         """Make the bridge and rules of a bridge network exist: choose its subnet on first use."""
         self.chains.ensure()
         with ipam.host_lock():
-            if not record["Subnet"] or (not bridge.exists(record["Bridge"]) and self._clashes(record["Subnet"])):
+            missing = not bridge.exists(record["Bridge"])
+            if record.get("UserSubnet") and missing and self._clashes(record["Subnet"]):
+                raise Conflict(f"Pool overlaps with other one on this address space: {record['Subnet']}")
+            if not record["Subnet"] or (missing and self._clashes(record["Subnet"])):
                 subnet = ipam.free_subnet(ipam.host_networks())
                 record["Subnet"], record["Gateway"] = str(subnet), str(ipam.gateway_of(subnet))
                 self.store.save_network(record)

@@ -72,9 +72,9 @@ def gateway_of(subnet: ipaddress.IPv4Network) -> ipaddress.IPv4Address:
 class Allocator:
     """Addresses of one subnet: .1 is the gateway, network and broadcast are never handed out."""
 
-    def __init__(self, subnet: str, in_use: Iterable[str] = ()) -> None:
+    def __init__(self, subnet: str, in_use: Iterable[str] = (), gateway: str = "") -> None:
         self.subnet = ipaddress.ip_network(subnet)
-        self.gateway = gateway_of(self.subnet)
+        self.gateway = ipaddress.ip_address(gateway) if gateway else gateway_of(self.subnet)
         self.in_use: set[ipaddress.IPv4Address] = {ipaddress.ip_address(a) for a in in_use}
 
     def allocate(self) -> str:

@@ -23,6 +23,7 @@ from ...errors import InvalidArgument, NotFound
 from ...linux import netns
 from . import ports as portlib
 from . import bridge, sandbox
+from .admin import NetworkAdmin
 from .catalog import Catalog, new_id
 from .ipam import Allocator
 from .settings import network_settings, stopped_settings
@@ -39,7 +40,7 @@ def instance_tag() -> str:
     return name.split("-", 1)[1] if "-" in name else ""
 
 
-class NetworkManager:
+class NetworkManager(NetworkAdmin):
     """Every network resource of one engine instance. Thread-safe: one lock serialises changes."""
 
     def __init__(self, state_dir: Path) -> None:
@@ -158,7 +159,7 @@ class NetworkManager:
         alloc = self._allocators.get(record["Id"])
         if alloc is None or str(alloc.subnet) != record["Subnet"]:
             used = [e["IPAddress"] for e in self.store.endpoints() if e.get("NetworkID") == record["Id"] and e.get("IPAddress")]
-            alloc = self._allocators[record["Id"]] = Allocator(record["Subnet"], used)
+            alloc = self._allocators[record["Id"]] = Allocator(record["Subnet"], used, record["Gateway"])
         return alloc
 
     # disconnect ----------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""Network endpoints: list, inspect, create, remove, prune (cf. moby api/server/router/network/network_routes.go).
+
+Handlers translate HTTP to calls on the NetworkManager (req.backend.networks) and back; no engine logic here.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ...errors import InvalidArgument
+from .router import Request, Response, route
+
+LIST_FILTERS = {"name", "id", "driver", "type", "label", "dangling", "scope"}
+PRUNE_FILTERS = {"label", "until"}
+
+
+def _filters(req: Request, allowed: set[str]) -> dict[str, list[str]]:
+    filters = req.filters()
+    for key in filters:
+        if key not in allowed:
+            raise InvalidArgument(f"invalid filter '{key}'")
+    if "until" in filters:
+        raise InvalidArgument("the until filter is not supported")
+    scopes = filters.pop("scope", ["local"])
+    if any(s != "local" for s in scopes):
+        return {"id": ["-"]}  # only local-scope networks exist: an id prefix no network has
+    return filters
+
+
+def _name_of(req: Request) -> Callable[[str], str]:
+    """Container names for the Containers map: the daemon knows them, the network service does not."""
+
+    def name_of(container_id: str) -> str:
+        try:
+            return req.backend.containers.get(container_id).name.lstrip("/")
+        except Exception:  # noqa: BLE001 - a container being removed shows its short id
+            return ""
+
+    return name_of
+
+
+@route("GET", "/networks")
+def list_networks(req: Request) -> Response:
+    return Response(200, req.backend.networks.list_networks(_filters(req, LIST_FILTERS)))
+
+
+@route("GET", "/networks/{id}")
+def inspect_network(req: Request) -> Response:
+    return Response(200, req.backend.networks.inspect_network(req.params["id"], _name_of(req)))
+
+
+@route("POST", "/networks/create")
+def create_network(req: Request) -> Response:
+    body = req.json()
+    if not isinstance(body, dict):
+        raise InvalidArgument("network create needs a JSON object body")
+    return Response(201, req.backend.networks.create_network(body))
+
+
+@route("DELETE", "/networks/{id}")
+def remove_network(req: Request) -> Response:
+    req.backend.networks.remove_network(req.params["id"])
+    return Response(204)
+
+
+@route("POST", "/networks/prune")
+def prune_networks(req: Request) -> Response:
+    return Response(200, req.backend.networks.prune_networks(_filters(req, PRUNE_FILTERS)))

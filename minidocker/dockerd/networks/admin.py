@@ -1,0 +1,88 @@
+"""Network objects as the Engine API manages them: list, inspect, create, remove, prune (cf. moby daemon/network.go).
+
+A mixin of NetworkManager (it uses the manager's lock, catalog and store).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ...errors import InvalidArgument, MinidockerError
+from .catalog import BUILTIN, PredefinedNetwork
+from .views import check_subnet, matches, network_resource
+
+NameOf = Callable[[str], str] | None
+
+
+class NetworkInUse(MinidockerError):
+    """Removing a network containers are connected to (Docker answers 403 Forbidden)."""
+
+    status = 403
+
+
+class NetworkAdmin:
+    def _in_use(self) -> set[str]:
+        return {ep.get("NetworkID") for ep in self.store.endpoints()}
+
+    def list_networks(self, filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+        """GET /networks: every network, Docker's NetworkResource without Containers."""
+        with self._lock:
+            used = self._in_use()
+            return [network_resource(r, [], with_containers=False) for r in self.catalog.all()
+                    if matches(r, filters or {}, r["Id"] in used)]
+
+    def inspect_network(self, ref: str, name_of: NameOf = None) -> dict[str, Any]:
+        """GET /networks/{id}: by name, id or unique id prefix; Containers named with name_of(id)."""
+        with self._lock:
+            return network_resource(self.catalog.find(ref), self.store.endpoints(), name_of)
+
+    def create_network(self, body: dict[str, Any]) -> dict[str, str]:
+        """POST /networks/create: a user-defined bridge, made on the host at once (as Docker does)."""
+        name = (body or {}).get("Name") or ""
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument("network name is required")
+        if body.get("EnableIPv6"):
+            raise InvalidArgument("IPv6 networks are not supported")
+        subnet = gateway = ""
+        configs = ((body.get("IPAM") or {}).get("Config")) or []
+        if len(configs) > 1:
+            raise InvalidArgument("only one IPAM config (one IPv4 subnet) per network is supported")
+        if configs:
+            subnet, gateway = check_subnet(configs[0].get("Subnet") or "", configs[0].get("Gateway") or "")
+        with self._lock:
+            record = self.catalog.create(name, body.get("Driver") or "bridge", body.get("Labels"),
+                                         bool(body.get("Internal")), subnet, gateway)
+            try:
+                self._realize(record)
+            except BaseException:
+                self.catalog.remove(record)
+                raise
+            return {"Id": record["Id"], "Warning": ""}
+
+    def remove_network(self, ref: str) -> None:
+        """DELETE /networks/{id}: refused for the predefined ones and while containers use it."""
+        with self._lock:
+            record = self.catalog.find(ref)
+            if record["Name"] in BUILTIN:
+                raise PredefinedNetwork(f"{record['Name']} is a pre-defined network and cannot be removed")
+            if record["Id"] in self._in_use():
+                raise NetworkInUse(f"error while removing network: network {record['Name']} "
+                                   f"id {record['Id']} has active endpoints")
+            self.catalog.remove(record)
+            self._realized.discard(record["Id"])
+            self._allocators.pop(record["Id"], None)
+
+    def prune_networks(self, filters: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+        """POST /networks/prune: remove user-defined networks no container uses."""
+        deleted: list[str] = []
+        with self._lock:
+            used = self._in_use()
+            for record in self.catalog.all():
+                if record["Name"] in BUILTIN or record["Id"] in used:
+                    continue
+                if not matches(record, {k: v for k, v in (filters or {}).items() if k != "dangling"}, False):
+                    continue
+                self.catalog.remove(record)
+                self._realized.discard(record["Id"])
+                deleted.append(record["Name"])
+        return {"NetworksDeleted": deleted}
