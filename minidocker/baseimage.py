@@ -94,7 +94,15 @@ def ensure() -> Path:
     if not (dest / "bin" / "sh").exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
         make_rootfs(dest)
+    register(dest)
     return dest
+
+
+def register(rootfs: Path) -> str:
+    """Name the rootfs busybox:latest in the engine's stores (content store + dockerd's image store); its id."""
+    from .dockerd.images.base import register_busybox
+
+    return register_busybox(rootfs).id
 
 
 def source_epoch(rootfs: Path) -> int:

@@ -230,7 +230,7 @@ class ImageService:
         """Where the image's layers live once unpacked: the snapshotter's own directories (top first)."""
         chains = chain_ids(image.diff_ids)
         data: dict[str, str] | None = None
-        if chains:
+        if chains and self.snapshots is not None:
             try:
                 self.snapshots.stat(chains[-1])
                 upper = getattr(self.snapshots, "upperdir", None)
