@@ -190,23 +190,33 @@ class Engine:
     root: Path | None
     socket: Path
 
-    def env(self) -> dict[str, str]:
-        """The environment that points the CLI at this engine."""
-        env = dict(os.environ)
+    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment that points the CLI at this engine (on top of `base`, default ours)."""
+        env = dict(os.environ if base is None else base)
         if self.root is None:
             env.pop(paths.ENV_ROOT, None)
         else:
             env[paths.ENV_ROOT] = str(self.root)
         return env
 
-    def __call__(self, *args: str, check: bool = True, input: str | None = None) -> str:
-        """Run `minidocker ARGS...` against this engine and return its output (stdout + stderr)."""
-        proc = subprocess.run(cli_path() + list(args), env=self.env(), input=input,
+    def __call__(self, *args: str, check: bool = True, input: str | None = None,
+                 env: dict[str, str] | None = None) -> str:
+        """Run `minidocker ARGS...` against this engine and return its output (stdout + stderr).
+
+        env: the client's whole environment (as if typed on another host); default ours.
+        """
+        proc = subprocess.run(cli_path() + list(args), env=self.env(env), input=input,
                               capture_output=True, text=True, timeout=120)
         out = proc.stdout + proc.stderr
         if check and proc.returncode != 0:
             raise RuntimeError(f"minidocker {' '.join(args)} exited {proc.returncode}: {out.strip()}")
         return out
+
+    def status(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+        """Run `minidocker ARGS...` and return (exit code, output) without raising."""
+        proc = subprocess.run(cli_path() + list(args), env=self.env(env), capture_output=True, text=True,
+                              timeout=120)
+        return proc.returncode, proc.stdout + proc.stderr
 
     def stop(self) -> None:
         """Stop this engine's daemons (`minidocker daemon stop`)."""
@@ -252,12 +262,38 @@ def engine(root: str | Path | None = "env", timeout: float = 30.0) -> Engine:
 
 # ---- small things chapters use ---------------------------------------------------------------
 
-def sh(command: str, check: bool = True, timeout: float = 120) -> str:
-    """Run a shell command on the host and return its output (what a learner would type)."""
-    proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=timeout)
+def sh(command: str, check: bool = True, timeout: float = 120, env: dict[str, str] | None = None) -> str:
+    """Run a shell command on the host and return its output (env: its whole environment; default ours)."""
+    proc = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise RuntimeError(f"{command!r} exited {proc.returncode}: {(proc.stdout + proc.stderr).strip()}")
     return proc.stdout + proc.stderr
+
+
+def image_layers(eng: Engine, ref: str) -> list[str]:
+    """The image's layer digests (its RootFS.Layers, the diff IDs), bottom first."""
+    import json
+
+    return json.loads(eng("image", "inspect", "--format", "{{json .RootFS.Layers}}", ref))
+
+
+def container_pids(eng: Engine, names: Iterable[str]) -> dict[str, int]:
+    """Each running container's main process, as the engine reports it (inspect .State.Pid)."""
+    return {n: int(eng("inspect", "--format", "{{.State.Pid}}", n).strip()) for n in names}
+
+
+def container_memory(eng: Engine, names: Iterable[str]) -> int:
+    """Resident memory (bytes) of the containers' processes: each main process and its descendants."""
+    import psutil
+
+    total = 0
+    for pid in container_pids(eng, names).values():
+        try:
+            main = psutil.Process(pid)
+            total += sum(p.memory_info().rss for p in [main] + main.children(recursive=True))
+        except psutil.Error:
+            continue
+    return total
 
 
 def nav(prev: str | None, nxt: str | None, index: str = "README.md") -> None:

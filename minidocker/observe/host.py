@@ -72,3 +72,24 @@ def checks() -> list[Check]:
         Check("overlayfs", "overlay" in filesystems(), "overlay in /proc/filesystems"),
         Check("cgroups", layout != "none", layout),
     ]
+
+
+def hypervisor() -> str | None:
+    """If this machine is itself a virtual machine, what the CPU and firmware say; else None.
+
+    The CPU sets the 'hypervisor' flag (CPUID leaf 1, ECX bit 31) when it runs under one.
+    """
+    flags = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            flags = line
+            break
+    if " hypervisor" not in flags:
+        return None
+    vendor = ""
+    for name in ("sys_vendor", "product_name"):
+        try:
+            vendor += Path(f"/sys/class/dmi/id/{name}").read_text().strip() + " "
+        except OSError:
+            pass
+    return vendor.strip() or "a hypervisor (the CPU's hypervisor flag is set)"

@@ -1,0 +1,40 @@
+"""Time repeated actions and plot the spread with matplotlib (for the chapters' start-up comparisons)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Callable
+
+
+def times(action: Callable[[], object], runs: int) -> list[float]:
+    """Wall-clock seconds of `runs` calls of action (monotonic clock)."""
+    out = []
+    for _ in range(runs):
+        start = time.monotonic()
+        action()
+        out.append(time.monotonic() - start)
+    return out
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def plot(series: dict[str, list[float]], title: str = "", log: bool = False):
+    """A strip plot of each series (every run a dot, the median a bar), in milliseconds."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for i, (label, samples) in enumerate(series.items()):
+        ms = [s * 1000 for s in samples]
+        ax.scatter([i] * len(ms), ms, alpha=0.6, zorder=3)
+        ax.bar(i, statistics.median(ms), width=0.5, alpha=0.3, zorder=2)
+        ax.annotate(f"{statistics.median(ms):.0f} ms", (i, statistics.median(ms)), ha="center", va="bottom")
+    ax.set_xticks(range(len(series)), list(series))
+    ax.set_ylabel("milliseconds" + (" (log scale)" if log else ""))
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
