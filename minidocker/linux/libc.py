@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
-libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+def _load() -> ctypes.CDLL:
+    """glibc by its soname first: ctypes.util.find_library forks `ldconfig -p` (milliseconds on every
+    start of minirunc) and imports subprocess and tempfile."""
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        from ctypes.util import find_library
+
+        return ctypes.CDLL(find_library("c"), use_errno=True)
+
+
+libc = _load()
 
 libc.syscall.restype = ctypes.c_long
 
