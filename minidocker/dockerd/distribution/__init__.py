@@ -1,0 +1,1 @@
+"""Pull, push, search and login: dockerd as a registry client (cf. moby distribution/, registry/)."""
