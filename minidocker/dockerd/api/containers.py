@@ -1,0 +1,290 @@
+"""Container endpoints: create, list, inspect, start, stop, kill, restart, remove, wait, logs, attach, top, prune, resize (cf. moby api/server/router/container/container_routes.go).
+
+Handlers translate HTTP to calls on the Daemon (req.backend) and back; they hold no engine logic.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Iterator
+
+from ...errors import Conflict, InvalidArgument
+from .. import streams
+from ..containers import logs as logreader
+from ..containers import views
+from ..lifecycle import parse_signal
+from .router import Request, Response, route
+
+LIST_FILTERS = {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "volume", "network",
+                "health", "isolation", "publish", "expose", "is-task"}
+STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
+
+
+def _int(req: Request, name: str) -> int | None:
+    value = req.query.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidArgument(f"invalid value for {name}: {value!r}") from None
+
+
+@route("POST", "/containers/create")
+def create(req: Request) -> Response:
+    return Response(201, req.backend.create_container(req.query.get("name", ""), req.json()))
+
+
+def _matches(d, c, filters: dict[str, list[str]]) -> bool:
+    if "status" in filters and c.state.status.value not in filters["status"]:
+        return False
+    if "name" in filters:
+        import re
+
+        if not any(re.search(p, c.name.lstrip("/")) or re.search(p, c.name) for p in filters["name"]):
+            return False
+    if "id" in filters and not any(c.id.startswith(p) for p in filters["id"]):
+        return False
+    labels = c.config.get("Labels") or {}
+    for f in filters.get("label", []):
+        key, eq, value = f.partition("=")
+        if key not in labels or (eq and labels[key] != value):
+            return False
+    if "exited" in filters:
+        if c.state.status.value != "exited" or str(c.state.exit_code) not in filters["exited"]:
+            return False
+    if "ancestor" in filters:
+        ok = False
+        for ref in filters["ancestor"]:
+            try:
+                ok = ok or d.images.get(ref).id == c.image_id
+            except Exception:  # noqa: BLE001 - an unknown image matches nothing
+                ok = ok or ref == c.config.get("Image")
+        if not ok:
+            return False
+    if "volume" in filters and not any(m.get("Name") in filters["volume"] or m.get("Destination") in filters["volume"]
+                                       for m in c.mount_points):
+        return False
+    return True
+
+
+@route("GET", "/containers/json")
+def list_containers(req: Request) -> Response:
+    d = req.backend
+    filters = req.filters()
+    for key in filters:
+        if key not in LIST_FILTERS:
+            raise InvalidArgument(f"invalid filter '{key}'")
+    for s in filters.get("status", []):
+        if s not in STATUSES:
+            raise InvalidArgument(f"invalid filter 'status={s}'")
+    for s in filters.get("exited", []):
+        if not s.lstrip("-").isdigit():
+            raise InvalidArgument(f"invalid filter 'exited={s}'")
+    show_all = req.flag("all") or bool(filters.get("status")) or bool(filters.get("exited"))
+    items = sorted(d.containers.all(), key=lambda c: c.created, reverse=True)
+    if "before" in filters:
+        ref = d.containers.get(filters["before"][0])
+        items = [c for c in items if c.created < ref.created]
+        show_all = True
+    if "since" in filters:
+        ref = d.containers.get(filters["since"][0])
+        items = [c for c in items if c.created > ref.created]
+        show_all = True
+    out = []
+    for c in items:
+        if not show_all and not c.state.running:
+            continue
+        if not _matches(d, c, filters):
+            continue
+        entry = views.summary(c, d.image_name(c))
+        if req.flag("size"):
+            entry["SizeRw"], entry["SizeRootFs"] = d.container_sizes(c)
+        out.append(entry)
+    limit = _int(req, "limit")
+    if limit and limit > 0:
+        out = out[:limit]
+    return Response(200, out)
+
+
+@route("GET", "/containers/{id}/json")
+def inspect(req: Request) -> Response:
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    data = views.inspect(c, d.graph_driver(c))
+    if req.flag("size"):
+        data["SizeRw"], data["SizeRootFs"] = d.container_sizes(c)
+    return Response(200, data)
+
+
+@route("POST", "/containers/{id}/start")
+def start(req: Request) -> Response:
+    d = req.backend
+    d.start_container(d.containers.get(req.params["id"]))
+    return Response(204)
+
+
+@route("POST", "/containers/{id}/stop")
+def stop(req: Request) -> Response:
+    d = req.backend
+    d.stop_container(d.containers.get(req.params["id"]), _int(req, "t"))
+    return Response(204)
+
+
+@route("POST", "/containers/{id}/kill")
+def kill(req: Request) -> Response:
+    d = req.backend
+    d.kill_container(d.containers.get(req.params["id"]), parse_signal(req.query.get("signal")))
+    return Response(204)
+
+
+@route("POST", "/containers/{id}/restart")
+def restart(req: Request) -> Response:
+    d = req.backend
+    d.restart_container(d.containers.get(req.params["id"]), _int(req, "t"))
+    return Response(204)
+
+
+@route("DELETE", "/containers/{id}")
+def remove(req: Request) -> Response:
+    d = req.backend
+    if req.flag("link"):
+        raise Conflict("Conflict, cannot remove the default link name of the container")
+    d.remove_container(d.containers.get(req.params["id"]), force=req.flag("force"), volumes=req.flag("v"))
+    return Response(204)
+
+
+@route("POST", "/containers/{id}/rename")
+def rename(req: Request) -> Response:
+    d = req.backend
+    d.rename_container(d.containers.get(req.params["id"]), req.query.get("name", ""))
+    return Response(204)
+
+
+@route("POST", "/containers/{id}/wait")
+def wait(req: Request) -> Response:
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    condition = req.query.get("condition", "")
+    if condition not in ("", "not-running", "next-exit", "removed"):
+        raise InvalidArgument(f"invalid condition: {condition!r}")
+
+    def body() -> Iterator[bytes]:
+        result = d.wait_container(c, condition, req.conn.peer_gone)
+        if result is not None:
+            yield json.dumps(result).encode() + b"\n"
+
+    return Response(200, stream=body())
+
+
+@route("GET", "/containers/{id}/logs")
+def logs(req: Request) -> Response:
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    want = {s for s in ("stdout", "stderr") if req.flag(s)}
+    if not want:
+        raise InvalidArgument("Bad parameters: you must choose at least one stream")
+    follow = req.flag("follow")
+    stamps = req.flag("timestamps")
+    tail = logreader.parse_tail(req.query.get("tail"))
+    since = logreader.parse_since(req.query.get("since"))
+    until = logreader.parse_since(req.query.get("until"))
+    encode = streams.encoder(c.tty)
+
+    def body() -> Iterator[bytes]:
+        for stream, text, when in logreader.read(c.log_path, want, tail, since, until, follow,
+                                                 lambda: not c.state.running, req.conn.peer_gone):
+            payload = (f"{when} {text}" if stamps else text).encode("utf-8", "surrogateescape")
+            yield encode(streams.STREAM_IDS[stream], payload)
+
+    return Response(200, stream=body(), content_type=None)
+
+
+@route("POST", "/containers/{id}/attach")
+def attach(req: Request) -> Response:
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    if c.state.status.value == "paused":
+        raise Conflict("You cannot attach to a paused container, unpause it first")
+    want = {n for n, s in ((1, "stdout"), (2, "stderr")) if req.flag(s)}
+    use_stdin = req.flag("stdin") and bool(c.config.get("OpenStdin"))
+    replay = req.flag("logs")
+    live = req.flag("stream")
+    hub = d.hub(c)
+    queue = hub.subscribe() if live else None
+    run = hub.ended
+    encode = streams.encoder(c.tty)
+
+    def stdin_pump(conn) -> None:
+        task = None
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                task = task or hub.wait_task(run)
+                if task is None:
+                    return
+                task.write_stdin(data)
+        except OSError:
+            return
+        if c.config.get("StdinOnce"):
+            task = task or hub.wait_task(run)
+            if task is not None:
+                task.close_stdin()
+                d.close_stdin(c)
+
+    def serve(conn) -> None:
+        try:
+            if replay:
+                for stream, text, _ in logreader.read(c.log_path, {"stdout", "stderr"}, None, 0, 0, False,
+                                                      lambda: True, lambda: False):
+                    n = streams.STREAM_IDS[stream]
+                    if n in want:
+                        conn.sendall(encode(n, text.encode("utf-8", "surrogateescape")))
+            if queue is None:
+                return
+            if use_stdin:
+                threading.Thread(target=stdin_pump, args=(conn,), daemon=True).start()
+            while True:
+                item = queue.get()
+                if item is None:
+                    return
+                n, data = item
+                if n in want or c.tty:
+                    conn.sendall(encode(n, data))
+        finally:
+            if queue is not None:
+                hub.unsubscribe(queue)
+
+    return Response(200, hijack=serve)
+
+
+@route("GET", "/containers/{id}/top")
+def top(req: Request) -> Response:
+    from ..containers import top as topmod
+
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    if not c.state.running:
+        raise Conflict(f"Container {c.id} is not running")
+    pids = d.tasks.pids(c.id)
+    return Response(200, topmod.table(pids, req.query.get("ps_args", "")))
+
+
+@route("POST", "/containers/prune")
+def prune(req: Request) -> Response:
+    return Response(200, req.backend.prune_containers(req.filters()))
+
+
+@route("POST", "/containers/{id}/resize")
+def resize(req: Request) -> Response:
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    h, w = _int(req, "h") or 0, _int(req, "w") or 0
+    if not c.state.running:
+        raise Conflict(f"Container {c.id} is not running")
+    d.tasks.resize(c.id, "", w, h)
+    return Response(200, b"", content_type="text/plain; charset=utf-8")
+

@@ -1,0 +1,69 @@
+"""Exec endpoints: create, start (hijacked unless detached), inspect, resize (cf. moby api/server/router/container/exec.go)."""
+
+from __future__ import annotations
+
+import threading
+
+from .. import streams
+from .router import Request, Response, route
+
+
+@route("POST", "/containers/{id}/exec")
+def exec_create(req: Request) -> Response:
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    return Response(201, {"Id": d.exec_create(c, req.json() or {})})
+
+
+@route("POST", "/exec/{id}/start")
+def exec_start(req: Request) -> Response:
+    d = req.backend
+    ex = d.exec_get(req.params["id"])
+    body = req.json() or {}
+    detach = bool(body.get("Detach"))
+    queue = d.exec_start(ex, detach, body.get("Tty"))
+    if detach:
+        return Response(200, b"", content_type="application/json")
+    io = ex.io
+    tty = bool(ex.config.get("Tty"))
+    encode = streams.encoder(tty)
+    want = {n for n, k in ((1, "AttachStdout"), (2, "AttachStderr")) if ex.config.get(k, True)}
+
+    def stdin_pump(conn) -> None:
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                io.write_stdin(data)
+        except OSError:
+            return
+        io.close_stdin()
+        d.close_stdin(ex.container, ex.id)
+
+    def serve(conn) -> None:
+        if ex.config.get("AttachStdin"):
+            threading.Thread(target=stdin_pump, args=(conn,), daemon=True).start()
+        while True:
+            item = queue.get()
+            if item is None:
+                break
+            n, data = item
+            if n in want or tty:
+                conn.sendall(encode(n, data))
+        ex.done.wait(5)  # the exit code is recorded before the stream ends; this only orders the log
+
+    return Response(200, hijack=serve)
+
+
+@route("GET", "/exec/{id}/json")
+def exec_inspect(req: Request) -> Response:
+    return Response(200, req.backend.exec_get(req.params["id"]).inspect())
+
+
+@route("POST", "/exec/{id}/resize")
+def exec_resize(req: Request) -> Response:
+    d = req.backend
+    ex = d.exec_get(req.params["id"])
+    d.exec_resize(ex, int(req.query.get("h") or 0), int(req.query.get("w") or 0))
+    return Response(201, b"", content_type="text/plain; charset=utf-8")

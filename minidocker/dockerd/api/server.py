@@ -1,0 +1,308 @@
+"""The Engine API's HTTP/1.1 server on a unix socket: keep-alive, chunked streams, hijacked connections (cf. moby api/server/server.go).
+
+Hand-written on socketserver rather than a framework because `attach` and `exec start` take the raw
+socket over after the `101 UPGRADED` line, and `wait` must flush its headers before its body exists.
+Every error a handler raises becomes {"message": ...} with its status HERE and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import select
+import socket
+import socketserver
+import threading
+from typing import Any, Iterable
+from urllib.parse import parse_qsl, unquote
+
+from ...errors import MinidockerError
+from . import router
+
+API_VERSION = "1.41"
+MIN_API_VERSION = "1.12"
+VERSION_PREFIX = re.compile(r"^/v(\d+\.\d+)(/.*)$")
+REASONS = {101: "UPGRADED", 200: "OK", 201: "Created", 204: "No Content", 304: "Not Modified",
+           400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+           500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported"}
+MAX_HEADER_LINES = 200
+
+log = logging.getLogger("minidockerd.api")
+
+
+class Connection:
+    """A client socket with a read buffer: HTTP parsing reads lines, and a hijack must see bytes already buffered."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+        self.write_lock = threading.Lock()
+
+    def _fill(self) -> bool:
+        data = self.sock.recv(65536)
+        if not data:
+            return False
+        self.buf += data
+        return True
+
+    def readline(self, limit: int = 65536) -> bytes:
+        while b"\n" not in self.buf:
+            if len(self.buf) > limit or not self._fill():
+                break
+        idx = self.buf.find(b"\n")
+        end = len(self.buf) if idx < 0 else idx + 1
+        line = bytes(self.buf[:end])
+        del self.buf[:end]
+        return line
+
+    def read_exact(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            if not self._fill():
+                raise ConnectionError("client closed the connection mid-body")
+        data = bytes(self.buf[:n])
+        del self.buf[:n]
+        return data
+
+    def recv(self, n: int = 65536) -> bytes:
+        """Raw read for hijacked streams: buffered bytes first, then the socket (b"" = the client half-closed)."""
+        if self.buf:
+            data = bytes(self.buf[:n])
+            del self.buf[:n]
+            return data
+        return self.sock.recv(n)
+
+    def sendall(self, data: bytes) -> None:
+        with self.write_lock:
+            self.sock.sendall(data)
+
+    def peer_gone(self) -> bool:
+        """True once the client has hung up (readable with nothing to read): lets pending waits and follows end."""
+        if self.buf:
+            return False
+        try:
+            ready, _, _ = select.select([self.sock], [], [], 0)
+            if not ready:
+                return False
+            return self.sock.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def shutdown_write(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def _read_body(conn: Connection, headers: dict[str, str]) -> bytes:
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        parts = []
+        while True:
+            size_line = conn.readline().split(b";")[0].strip()
+            size = int(size_line or b"0", 16)
+            if size == 0:
+                while conn.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            parts.append(conn.read_exact(size))
+            conn.read_exact(2)
+    length = int(headers.get("content-length") or 0)
+    return conn.read_exact(length) if length else b""
+
+
+class APIHandler(socketserver.BaseRequestHandler):
+    """One client connection: requests in a loop while the client keeps the connection alive."""
+
+    server: "APIServer"
+
+    def handle(self) -> None:
+        conn = Connection(self.request)
+        try:
+            while self._one(conn):
+                pass
+        except (ConnectionError, OSError) as err:
+            log.debug("connection ended: %s", err)
+
+    def _one(self, conn: Connection) -> bool:
+        line = conn.readline()
+        if not line:
+            return False
+        while line in (b"\r\n", b"\n"):  # tolerate stray CRLF between requests
+            line = conn.readline()
+            if not line:
+                return False
+        try:
+            method, target, version = line.decode("latin-1").split()
+        except ValueError:
+            self._send(conn, 400, {"message": "malformed request line"}, keep=False)
+            return False
+        headers: dict[str, str] = {}
+        for _ in range(MAX_HEADER_LINES):
+            hl = conn.readline()
+            if hl in (b"\r\n", b"\n", b""):
+                break
+            key, _, value = hl.decode("latin-1").partition(":")
+            headers[key.strip().lower()] = value.strip()
+        body = _read_body(conn, headers)
+        keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        if version == "HTTP/1.0" and headers.get("connection", "").lower() == "keep-alive":
+            keep = True
+        return self._dispatch(conn, method.upper(), target, headers, body, keep)
+
+    def _dispatch(self, conn: Connection, method: str, target: str, headers: dict[str, str],
+                  body: bytes, keep: bool) -> bool:
+        raw_path, _, raw_query = target.partition("?")
+        path = unquote(raw_path)
+        m = VERSION_PREFIX.match(path)
+        if m:
+            path = m.group(2)
+            if tuple(int(x) for x in m.group(1).split(".")) > tuple(int(x) for x in API_VERSION.split(".")):
+                self._send(conn, 400, {"message": f"client version {m.group(1)} is too new. Maximum supported API version is {API_VERSION}"}, keep=keep)
+                return keep
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        found = router.match(method, path)
+        if found is None:
+            self._send(conn, 404, {"message": "page not found"}, keep=keep)
+            return keep
+        route, params = found
+        req = router.Request(method, path, params, query, headers, body, self.server.backend, conn)
+        try:
+            resp = route.handler(req)
+        except MinidockerError as err:
+            log.debug("%s %s -> %d %s", method, path, err.status, err)
+            self._send(conn, err.status, {"message": str(err)}, keep=keep, head=method == "HEAD")
+            return keep
+        except Exception as err:  # a bug or an unexpected kernel error: still one JSON message
+            log.exception("%s %s failed", method, path)
+            self._send(conn, 500, {"message": str(err) or type(err).__name__}, keep=keep, head=method == "HEAD")
+            return keep
+        log.debug("%s %s -> %d", method, target, resp.status)
+        if resp.hijack is not None:
+            self._hijack(conn, headers, resp)
+            return False
+        if resp.stream is not None:
+            return self._stream(conn, resp, keep, method == "HEAD")
+        self._send(conn, resp.status, resp.body, keep=keep, head=method == "HEAD",
+                   content_type=resp.content_type, extra=resp.headers)
+        return keep
+
+    # ---- writing ----
+
+    def _head(self, status: int, headers: Iterable[tuple[str, str]]) -> bytes:
+        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}"]
+        lines += [f"{k}: {v}" for k, v in self.server.identity_headers()]
+        lines += [f"{k}: {v}" for k, v in headers]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _send(self, conn: Connection, status: int, body: Any, keep: bool, head: bool = False,
+              content_type: str | None = "application/json", extra: dict[str, str] | None = None) -> None:
+        if body is None or status in (204, 304):
+            data = b""
+        elif isinstance(body, (bytes, bytearray)):
+            data = bytes(body)
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = json.dumps(body).encode() + b"\n"
+        headers: list[tuple[str, str]] = []
+        if content_type and status not in (204, 304):
+            headers.append(("Content-Type", content_type))
+        headers += list((extra or {}).items())
+        if status not in (204, 304):
+            headers.append(("Content-Length", str(len(data))))
+        if not keep:
+            headers.append(("Connection", "close"))
+        conn.sendall(self._head(status, headers) + (b"" if head else data))
+
+    def _stream(self, conn: Connection, resp: router.Response, keep: bool, head: bool) -> bool:
+        headers = [("Content-Type", resp.content_type)] if resp.content_type else []
+        headers += list(resp.headers.items())
+        headers.append(("Transfer-Encoding", "chunked"))
+        stream = iter(resp.stream or ())
+        try:
+            conn.sendall(self._head(resp.status, headers))  # at once: `wait` callers need the headers now
+            if not head:
+                for chunk in stream:
+                    if chunk:
+                        conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            conn.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            keep = False
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()  # lets generators release subscriptions when the client hung up
+        return keep
+
+    def _hijack(self, conn: Connection, headers: dict[str, str], resp: router.Response) -> None:
+        upgrade = "upgrade" in headers.get("connection", "").lower() or "upgrade" in headers
+        ctype = "application/vnd.docker.raw-stream"  # 1.41: raw-stream even when the payload is multiplexed
+        if upgrade:
+            head = self._head(101, [("Content-Type", ctype), ("Connection", "Upgrade"), ("Upgrade", "tcp")])
+        else:
+            head = self._head(200, [("Content-Type", ctype)])
+        conn.sendall(head)
+        try:
+            assert resp.hijack is not None
+            resp.hijack(conn)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            conn.shutdown_write()
+
+
+class APIServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """The unix-socket listener; one thread per connection (streams block their own thread only)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, path: str, backend: Any, server_version: str) -> None:
+        self.backend = backend
+        self._identity = [("Api-Version", API_VERSION), ("Docker-Experimental", "false"),
+                          ("Ostype", "linux"), ("Server", f"Docker/{server_version} (linux)")]
+        super().__init__(path, APIHandler, bind_and_activate=True)
+
+    def identity_headers(self) -> list[tuple[str, str]]:
+        return self._identity
+
+
+class TCPAPIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    """The optional TCP listener (`--host tcp://ADDR:PORT`): same handler, no TLS, so only when asked."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr: tuple[str, int], backend: Any, server_version: str) -> None:
+        self.backend = backend
+        self._identity = [("Api-Version", API_VERSION), ("Docker-Experimental", "false"),
+                          ("Ostype", "linux"), ("Server", f"Docker/{server_version} (linux)")]
+        super().__init__(addr, APIHandler, bind_and_activate=True)
+
+    def identity_headers(self) -> list[tuple[str, str]]:
+        return self._identity
+
+
+def listen_unix(path: str, backend: Any, server_version: str, group: str | None = "minidocker") -> APIServer:
+    """Bind the API socket with mode 0660 (root and the `group`), replacing a stale socket file."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    old = os.umask(0o117)  # the socket is born 0660: never a window where others could connect
+    try:
+        server = APIServer(path, backend, server_version)
+    finally:
+        os.umask(old)
+    os.chmod(path, 0o660)
+    if group:
+        import grp
+
+        try:
+            os.chown(path, 0, grp.getgrnam(group).gr_gid)
+        except (KeyError, PermissionError):
+            pass
+    return server

@@ -1,0 +1,37 @@
+"""Volume endpoints: create, list, inspect, remove, prune (cf. moby api/server/router/volume/volume_routes.go)."""
+
+from __future__ import annotations
+
+from ...errors import InvalidArgument
+from .router import Request, Response, route
+
+
+@route("POST", "/volumes/create")
+def create(req: Request) -> Response:
+    body = req.json() or {}
+    if not isinstance(body, dict):
+        raise InvalidArgument("invalid JSON body")
+    v = req.backend.volumes.create(body.get("Name") or "", body.get("Driver") or "local",
+                                   body.get("Labels"), body.get("DriverOpts"))
+    return Response(201, v)
+
+
+@route("GET", "/volumes")
+def list_volumes(req: Request) -> Response:
+    return Response(200, {"Volumes": req.backend.volumes.list(req.filters()), "Warnings": None})
+
+
+@route("GET", "/volumes/{name}")
+def inspect(req: Request) -> Response:
+    return Response(200, req.backend.volumes.get(req.params["name"]))
+
+
+@route("DELETE", "/volumes/{name}")
+def remove(req: Request) -> Response:
+    req.backend.volumes.remove(req.params["name"], force=req.flag("force"))
+    return Response(204)
+
+
+@route("POST", "/volumes/prune")
+def prune(req: Request) -> Response:
+    return Response(200, req.backend.volumes.prune(req.filters()))

@@ -1,0 +1,97 @@
+"""One container's record, persisted as config.v2.json + hostconfig.json (cf. moby container/container.go).
+
+The record is what dockerd knows about a container whether or not a task runs: its config, host config,
+image, name, state, mounts and network settings. It lives in <state>/containers/<id>/ with its log and
+the files mounted at /etc/hosts, /etc/hostname, /etc/resolv.conf. Writes are atomic (temporary name,
+fsync, rename), so a crash never leaves half a record and a restarted dockerd reloads every container.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from ... import paths
+from .state import State, now_rfc3339
+
+
+def containers_dir() -> Path:
+    return paths.state_dir() / "containers"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Container:
+    """A container record. `lock` serialises lifecycle operations (start/stop/remove) on this container."""
+
+    def __init__(self, cid: str, name: str, config: dict[str, Any], host_config: dict[str, Any],
+                 image_id: str, path: str, args: list[str]) -> None:
+        self.id = cid
+        self.name = name  # with the leading '/'
+        self.config = config
+        self.host_config = host_config
+        self.image_id = image_id
+        self.path = path
+        self.args = args
+        self.created = now_rfc3339()
+        self.state = State()
+        self.restart_count = 0
+        self.network_settings: dict[str, Any] = {}
+        self.mount_points: list[dict[str, Any]] = []  # inspect's Mounts
+        self.rootfs_key = cid  # the snapshot key (containerd) of the writable layer
+        self.runtime = ""
+        self.exec_ids: list[str] = []
+        self.lock = threading.RLock()
+        self.io: Any = None  # the live stdio (containers.stdio.TaskIO) while a task exists
+        self.has_been_started = False
+
+    # ---- files ----
+    @property
+    def dir(self) -> Path:
+        return containers_dir() / self.id
+
+    @property
+    def log_path(self) -> Path:
+        return self.dir / f"{self.id}-json.log"
+
+    @property
+    def tty(self) -> bool:
+        return bool(self.config.get("Tty"))
+
+    def save(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        record = {
+            "ID": self.id, "Name": self.name, "Created": self.created, "Path": self.path, "Args": self.args,
+            "Config": self.config, "Image": self.image_id, "State": self.state.to_json(),
+            "RestartCount": self.restart_count, "NetworkSettings": self.network_settings,
+            "MountPoints": self.mount_points, "RootfsKey": self.rootfs_key, "Runtime": self.runtime,
+            "HasBeenStartedBefore": self.has_been_started,
+        }
+        write_atomic(self.dir / "config.v2.json", json.dumps(record).encode())
+        write_atomic(self.dir / "hostconfig.json", json.dumps(self.host_config).encode())
+
+    @classmethod
+    def load(cls, cdir: Path) -> "Container":
+        record = json.loads((cdir / "config.v2.json").read_text())
+        host_config = json.loads((cdir / "hostconfig.json").read_text())
+        c = cls(record["ID"], record["Name"], record["Config"], host_config, record["Image"],
+                record.get("Path", ""), record.get("Args") or [])
+        c.created = record.get("Created", c.created)
+        c.state = State(record.get("State"))
+        c.restart_count = record.get("RestartCount", 0)
+        c.network_settings = record.get("NetworkSettings") or {}
+        c.mount_points = record.get("MountPoints") or []
+        c.rootfs_key = record.get("RootfsKey", c.id)
+        c.runtime = record.get("Runtime", "")
+        c.has_been_started = record.get("HasBeenStartedBefore", False)
+        return c

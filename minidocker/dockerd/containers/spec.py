@@ -1,0 +1,228 @@
+"""The OCI runtime spec dockerd builds for a container from its config, host config and image (cf. moby daemon/oci_linux.go).
+
+Starts from Docker's defaults (minidocker.oci.defaults: 14 capabilities, masked and read-only /proc paths,
+the default mounts and device rules) and applies what the user asked for: command, environment, working
+directory, user, hostname, mounts, memory / CPU / pids limits, a read-only root, cap-add / cap-drop,
+privileged mode and the network namespace the networking service prepared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ...errors import InvalidArgument
+from ...oci import defaults
+from .record import Container
+
+CPU_PERIOD = 100_000
+
+
+def merge_env(image_env: list[str] | None, env: list[str] | None) -> list[str]:
+    """Image Env first, the container's overriding by key; PATH always present (cf. container.CreateDaemonEnvironment)."""
+    out: dict[str, str] = {}
+    for item in (image_env or []) + (env or []):
+        key = item.split("=", 1)[0]
+        out[key] = item
+    if "PATH" not in out:
+        out = {"PATH": defaults.DEFAULT_PATH, **out}
+    return list(out.values())
+
+
+def _cap_name(name: str) -> str:
+    name = name.upper()
+    return name if name.startswith("CAP_") or name == "ALL" else "CAP_" + name
+
+
+def capabilities(cap_add: list[str] | None, cap_drop: list[str] | None, privileged: bool) -> list[str]:
+    """Docker's default set with --cap-add / --cap-drop applied ("ALL" works on either side)."""
+    from ...linux.capabilities import NAMES
+
+    if privileged:
+        return list(NAMES)
+    add = [_cap_name(c) for c in cap_add or []]
+    drop = [_cap_name(c) for c in cap_drop or []]
+    for name in add + drop:
+        if name != "ALL" and name not in NAMES:
+            raise InvalidArgument(f"invalid capability: {name}")
+    caps = list(NAMES) if "ALL" in add else list(defaults.DEFAULT_CAPABILITIES)
+    if "ALL" in drop:
+        caps = []
+    caps = [c for c in caps if c not in drop]
+    caps += [c for c in add if c != "ALL" and c not in caps]
+    return caps
+
+
+def _passwd_lookup(rootfs_dirs: list[Path], user: str) -> tuple[int, int, list[int]]:
+    """uid, gid and extra groups of `user` ("name", "uid", "name:group", "uid:gid") from the image's /etc/passwd and /etc/group."""
+    name, _, group = user.partition(":")
+
+    def read(rel: str) -> list[list[str]]:
+        for d in rootfs_dirs:  # topmost layer first
+            p = d / rel
+            if p.exists() or p.is_symlink():
+                try:
+                    return [line.split(":") for line in p.read_text(errors="replace").splitlines() if line and not line.startswith("#")]
+                except OSError:
+                    return []
+        return []
+
+    uid = gid = None
+    if name.isdigit():
+        uid = int(name)
+        for f in read("etc/passwd"):
+            if len(f) > 3 and f[2] == name:
+                gid = int(f[3])
+                break
+        gid = 0 if gid is None else gid
+    else:
+        for f in read("etc/passwd"):
+            if len(f) > 3 and f[0] == name:
+                uid, gid = int(f[2]), int(f[3])
+                break
+        if uid is None:
+            raise InvalidArgument(f"unable to find user {name}: no matching entries in passwd file")
+    if group:
+        if group.isdigit():
+            gid = int(group)
+        else:
+            match = [f for f in read("etc/group") if len(f) > 2 and f[0] == group]
+            if not match:
+                raise InvalidArgument(f"unable to find group {group}: no matching entries in group file")
+            gid = int(match[0][2])
+    extra = []
+    if not group and not name.isdigit():
+        extra = [int(f[2]) for f in read("etc/group")
+                 if len(f) > 3 and name in f[3].split(",") and f[2].isdigit() and int(f[2]) != gid]
+    return uid, gid, extra
+
+
+def rootfs_dirs(mounts: list[Any]) -> list[Path]:
+    """The directories making up the root filesystem, topmost first, read from overlay/bind mount options."""
+    out: list[Path] = []
+    for m in mounts:
+        mtype = m["type"] if isinstance(m, dict) else m.type
+        source = m["source"] if isinstance(m, dict) else m.source
+        options = m["options"] if isinstance(m, dict) else m.options
+        if mtype == "overlay":
+            upper = [o.split("=", 1)[1] for o in options if o.startswith("upperdir=")]
+            lower = [o.split("=", 1)[1] for o in options if o.startswith("lowerdir=")]
+            out += [Path(p) for p in upper]
+            for lo in lower:
+                out += [Path(p) for p in lo.split(":")]
+        else:
+            out.append(Path(source))
+    return out
+
+
+def resolve_user(user: str, mounts: list[Any]) -> dict[str, Any]:
+    if not user:
+        return {"uid": 0, "gid": 0}
+    uid, gid, extra = _passwd_lookup(rootfs_dirs(mounts), user)
+    out: dict[str, Any] = {"uid": uid, "gid": gid}
+    if extra:
+        out["additionalGids"] = extra
+    return out
+
+
+def resources(hc: dict[str, Any]) -> dict[str, Any]:
+    """linux.resources from the host config's limits."""
+    res: dict[str, Any] = {}
+    mem = int(hc.get("Memory") or 0)
+    if mem:
+        res["memory"] = {"limit": mem}
+        swap = int(hc.get("MemorySwap") or 0)
+        if swap > 0:
+            res["memory"]["swap"] = swap
+        elif swap == 0:
+            res["memory"]["swap"] = 2 * mem  # Docker's default: as much swap as memory
+    if hc.get("MemoryReservation"):
+        res.setdefault("memory", {})["reservation"] = int(hc["MemoryReservation"])
+    cpu: dict[str, Any] = {}
+    if hc.get("NanoCpus"):
+        cpu["period"] = CPU_PERIOD
+        cpu["quota"] = int(hc["NanoCpus"]) * CPU_PERIOD // 1_000_000_000
+    if hc.get("CpuQuota"):
+        cpu["quota"] = int(hc["CpuQuota"])
+        cpu["period"] = int(hc.get("CpuPeriod") or CPU_PERIOD)
+    if hc.get("CpuShares"):
+        cpu["shares"] = int(hc["CpuShares"])
+    if hc.get("CpusetCpus"):
+        cpu["cpus"] = hc["CpusetCpus"]
+    if hc.get("CpusetMems"):
+        cpu["mems"] = hc["CpusetMems"]
+    if cpu:
+        res["cpu"] = cpu
+    pids = hc.get("PidsLimit")
+    if pids and int(pids) > 0:
+        res["pids"] = {"limit": int(pids)}
+    return res
+
+
+def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], extra_mounts: list[dict[str, Any]],
+          netns_path: str | None) -> dict[str, Any]:
+    """The complete config.json for the container's init process."""
+    cfg, hc = c.config, c.host_config
+    hostname = cfg.get("Hostname") or c.id[:12]
+    spec = defaults.default_spec(c.id, [c.path] + list(c.args), terminal=c.tty, hostname=hostname)
+    proc = spec["process"]
+    env = merge_env(image_config.get("Env"), cfg.get("Env"))
+    env = [e for e in env if not e.startswith("HOSTNAME=")]
+    env.insert(1 if env and env[0].startswith("PATH=") else 0, f"HOSTNAME={hostname}")
+    if c.tty and not any(e.startswith("TERM=") for e in env):
+        env.append("TERM=xterm")
+    proc["env"] = env
+    proc["cwd"] = cfg.get("WorkingDir") or "/"
+    proc["user"] = resolve_user(cfg.get("User") or "", rootfs_mounts)
+    privileged = bool(hc.get("Privileged"))
+    caps = capabilities(hc.get("CapAdd"), hc.get("CapDrop"), privileged)
+    proc["capabilities"] = {"bounding": caps, "effective": list(caps), "permitted": list(caps)}
+    if hc.get("OomScoreAdj"):
+        proc["oomScoreAdj"] = int(hc["OomScoreAdj"])
+    if cfg.get("ConsoleSize") or hc.get("ConsoleSize"):
+        h, w = (hc.get("ConsoleSize") or [0, 0])[:2]
+        if h and w:
+            proc["consoleSize"] = {"height": int(h), "width": int(w)}
+    spec["root"]["readonly"] = bool(hc.get("ReadonlyRootfs"))
+    shm = int(hc.get("ShmSize") or 0)
+    mounts = []
+    for m in spec["mounts"]:
+        if m["destination"] == "/dev/shm" and shm:
+            m["options"] = [o for o in m["options"] if not o.startswith("size=")] + [f"size={shm // 1024}k"]
+        if privileged and m["destination"] in ("/sys", "/sys/fs/cgroup"):
+            m["options"] = [o for o in m["options"] if o != "ro"]
+        mounts.append(m)
+    taken = {m["destination"] for m in extra_mounts}
+    spec["mounts"] = [m for m in mounts if m["destination"] not in taken] + extra_mounts
+    linux = spec["linux"]
+    linux["resources"].update(resources(hc))
+    if privileged:
+        linux["maskedPaths"] = []
+        linux["readonlyPaths"] = []
+        linux["resources"]["devices"] = [{"allow": True, "access": "rwm"}]
+        proc.pop("apparmorProfile", None)
+    else:
+        if hc.get("MaskedPaths") is not None:
+            linux["maskedPaths"] = list(hc["MaskedPaths"])
+        if hc.get("ReadonlyPaths") is not None:
+            linux["readonlyPaths"] = list(hc["ReadonlyPaths"])
+    namespaces = []
+    for ns in linux["namespaces"]:
+        if ns["type"] == "network":
+            if netns_path == "":  # host networking: stay in the host's namespace
+                continue
+            if netns_path:
+                ns = {"type": "network", "path": netns_path}
+        namespaces.append(ns)
+    if (hc.get("PidMode") or "") == "host":
+        namespaces = [n for n in namespaces if n["type"] != "pid"]
+    if (hc.get("IpcMode") or "") == "host":
+        namespaces = [n for n in namespaces if n["type"] != "ipc"]
+    if (hc.get("UTSMode") or "") == "host":
+        namespaces = [n for n in namespaces if n["type"] != "uts"]
+        spec.pop("hostname", None)
+    linux["namespaces"] = namespaces
+    sysctls = hc.get("Sysctls") or {}
+    if sysctls:
+        linux["sysctl"] = dict(sysctls)
+    return spec

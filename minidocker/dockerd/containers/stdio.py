@@ -1,0 +1,207 @@
+"""A task's stdio as dockerd holds it: FIFOs, a reader per output stream, and fan-out to attached clients (cf. containerd cio/io_unix.go, moby container/stream).
+
+dockerd makes the FIFOs (paths.run_dir()/containerd/fifo/<id>/<exec>-stdin|stdout|stderr), the shim
+opens the other ends. dockerd opens its ends O_RDWR|O_NONBLOCK: an open never blocks on a missing
+peer, reads never see a false EOF while the shim is between opens, and the output FIFOs are always
+drained so the shim never blocks on a full pipe. The end of output is therefore not an EOF but the
+task's exit: `finish()` drains what is left and ends every subscriber.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import select
+import shutil
+import stat
+import threading
+from pathlib import Path
+
+from ... import paths
+
+_END = None
+
+
+def fifo_dir(container_id: str) -> Path:
+    return paths.run_dir() / "containerd" / "fifo" / container_id
+
+
+def _mkfifo(path: Path) -> None:
+    try:
+        os.mkfifo(path, 0o600)
+    except FileExistsError:
+        if not stat.S_ISFIFO(os.stat(path).st_mode):
+            raise
+
+
+class Hub:
+    """Fan-out of one container's output to its attached clients, across task lifetimes.
+
+    `docker run` attaches before it starts: a subscriber made before the task exists receives the
+    next run's output and its end; stdin written before the task exists waits for it.
+    """
+
+    def __init__(self) -> None:
+        self._subs: list[queue.SimpleQueue] = []
+        self._cond = threading.Condition()
+        self.task: "TaskIO | None" = None
+        self.ended = 0  # how many runs have ended, so a late stdin writer can tell its run is over
+
+    def subscribe(self) -> queue.SimpleQueue:
+        """A queue of (stream, bytes) items ending with None when the current or next run's output ends."""
+        q: queue.SimpleQueue = queue.SimpleQueue()
+        with self._cond:
+            self._subs.append(q)
+        return q
+
+    def unsubscribe(self, q: queue.SimpleQueue) -> None:
+        with self._cond:
+            if q in self._subs:
+                self._subs.remove(q)
+
+    def publish(self, number: int, data: bytes) -> None:
+        with self._cond:
+            for q in self._subs:
+                q.put((number, data))
+
+    def end(self) -> None:
+        with self._cond:
+            for q in self._subs:
+                q.put(_END)
+            self._subs.clear()
+            self.task = None
+            self.ended += 1
+            self._cond.notify_all()
+
+    def set_task(self, task: "TaskIO") -> None:
+        with self._cond:
+            self.task = task
+            self._cond.notify_all()
+
+    def wait_task(self, run: int, timeout: float | None = None) -> "TaskIO | None":
+        """The live TaskIO of run number `run` (self.ended at subscription), None once that run has ended."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.task is not None or self.ended > run, timeout)
+            return self.task if self.ended == run else None
+
+
+class TaskIO:
+    """The FIFOs of one process (a container's init or an exec) and the threads that serve them."""
+
+    def __init__(self, container_id: str, process: str, stdin: bool, tty: bool, hub: Hub | None = None) -> None:
+        self.dir = fifo_dir(container_id)
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.process = process
+        self.tty = tty
+        self.stdin_path = self.dir / f"{process}-stdin" if stdin else None
+        self.stdout_path = self.dir / f"{process}-stdout"
+        self.stderr_path = None if tty else self.dir / f"{process}-stderr"
+        self._fds: dict[int, int] = {}  # stream number -> fd
+        self._stdin_fd: int | None = None
+        self.hub = hub or Hub()
+        self._done = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread: threading.Thread | None = None
+
+    def open(self) -> "TaskIO":
+        """Make the FIFOs and open dockerd's ends; call before the task is created."""
+        for number, path in ((1, self.stdout_path), (2, self.stderr_path)):
+            if path is not None:
+                _mkfifo(path)
+                self._fds[number] = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.stdin_path is not None:
+            _mkfifo(self.stdin_path)
+            self._stdin_fd = os.open(self.stdin_path, os.O_RDWR | os.O_CLOEXEC)
+        self._thread = threading.Thread(target=self._pump, name=f"io-{self.process[:12]}", daemon=True)
+        self._thread.start()
+        self.hub.set_task(self)
+        return self
+
+    def io_spec(self) -> dict[str, object]:
+        """The IO message for Tasks.Create / Tasks.Exec."""
+        return {"stdin": str(self.stdin_path or ""), "stdout": str(self.stdout_path),
+                "stderr": str(self.stderr_path or ""), "terminal": self.tty}
+
+    def subscribe(self) -> queue.SimpleQueue:
+        return self.hub.subscribe()
+
+    def _publish(self, number: int, data: bytes) -> None:
+        self.hub.publish(number, data)
+
+    def _read_ready(self, fds: list[int]) -> bool:
+        got = False
+        for number, fd in list(self._fds.items()):
+            if fd not in fds:
+                continue
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    break
+                if not data:
+                    break
+                got = True
+                self._publish(number, data)
+        return got
+
+    def _pump(self) -> None:
+        watch = list(self._fds.values()) + [self._wake_r]
+        while True:
+            ready, _, _ = select.select(watch, [], [])
+            if self._wake_r in ready:
+                break
+            self._read_ready(ready)
+        # The process exited and the shim flushed its output before reporting the exit: drain and end.
+        while self._read_ready(list(self._fds.values())):
+            pass
+        self._done.set()
+        self.hub.end()
+
+    def finish(self) -> None:
+        """The process exited: end the output (after draining) and close dockerd's ends."""
+        if self._thread is None or self._done.is_set():
+            return
+        os.write(self._wake_w, b"x")
+        self._thread.join(timeout=5)
+        self.close()
+
+    # ---- stdin ----
+    def write_stdin(self, data: bytes) -> None:
+        fd = self._stdin_fd
+        if fd is not None:
+            os.write(fd, data)  # blocking on purpose: back-pressure to the client
+
+    def close_stdin(self) -> None:
+        fd, self._stdin_fd = self._stdin_fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def close(self) -> None:
+        self.close_stdin()
+        for fd in list(self._fds.values()) + [self._wake_r, self._wake_w]:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._fds.clear()
+
+    def remove_files(self) -> None:
+        for path in (self.stdin_path, self.stdout_path, self.stderr_path):
+            if path is not None:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+
+
+def remove_fifo_dir(container_id: str) -> None:
+    shutil.rmtree(fifo_dir(container_id), ignore_errors=True)
+
+
+def abort(io: "TaskIO") -> None:
+    """The task never started: close everything and end any attached client's stream."""
+    io.close()
+    io.remove_files()
+    io.hub.end()

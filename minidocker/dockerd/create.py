@@ -1,0 +1,195 @@
+"""POST /containers/create: validate, merge with the image's config, reserve the name, prepare rootfs and volumes (cf. moby daemon/create.go, daemon/container.go).
+
+Validation lives here, once: the CLI and the notebooks send what the user typed and get Docker's
+messages back ("No command specified", the name conflict, the minimum memory limit...).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from ..errors import InvalidArgument, NotFound, Unsupported
+from .containers import mounts as mnt
+from .containers import names
+from .containers.record import Container
+
+MIN_MEMORY = 6 * 1024 * 1024
+NETWORK_MODES = {"", "default", "bridge", "none", "host"}
+
+# The HostConfig keys Docker always reports (api/types/container/host_config.go), with its defaults.
+HOST_CONFIG_DEFAULTS: dict[str, Any] = {
+    "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+    "NetworkMode": "default", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+    "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "CapAdd": None, "CapDrop": None,
+    "CgroupnsMode": "host", "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None, "GroupAdd": None,
+    "IpcMode": "private", "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "", "Privileged": False,
+    "PublishAllPorts": False, "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "",
+    "ShmSize": 67108864, "Runtime": "runc", "ConsoleSize": [0, 0], "Isolation": "", "CpuShares": 0,
+    "Memory": 0, "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "BlkioWeightDevice": [],
+    "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [], "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [],
+    "CpuPeriod": 0, "CpuQuota": 0, "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "",
+    "CpusetMems": "", "Devices": [], "DeviceCgroupRules": None, "DeviceRequests": None, "KernelMemory": 0,
+    "KernelMemoryTCP": 0, "MemoryReservation": 0, "MemorySwap": 0, "MemorySwappiness": None,
+    "OomKillDisable": False, "PidsLimit": None, "Ulimits": [], "CpuCount": 0, "CpuPercent": 0,
+    "IOMaximumIOps": 0, "IOMaximumBandwidth": 0,
+}
+
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "Hostname": "", "Domainname": "", "User": "", "AttachStdin": False, "AttachStdout": False,
+    "AttachStderr": False, "Tty": False, "OpenStdin": False, "StdinOnce": False, "Env": None, "Cmd": None,
+    "Image": "", "Volumes": None, "WorkingDir": "", "Entrypoint": None, "OnBuild": None, "Labels": {},
+}
+
+
+def command(config: dict[str, Any], image_cfg: dict[str, Any]) -> tuple[list[str] | None, list[str] | None]:
+    """Entrypoint and Cmd after Docker's merge: a user entrypoint drops the image's Cmd (cf. daemon/commit.go merge)."""
+    entrypoint = config.get("Entrypoint")
+    cmd = config.get("Cmd")
+    if isinstance(entrypoint, str):
+        entrypoint = [entrypoint]
+    if isinstance(cmd, str):
+        cmd = [cmd]
+    if entrypoint is None:
+        entrypoint = image_cfg.get("Entrypoint")
+        if not cmd:
+            cmd = image_cfg.get("Cmd")
+    elif entrypoint == [""]:
+        entrypoint = None  # --entrypoint "": reset the image's
+    return entrypoint or None, cmd or None
+
+
+def validate_host_config(hc: dict[str, Any]) -> None:
+    mem = int(hc.get("Memory") or 0)
+    if mem and mem < MIN_MEMORY:
+        raise InvalidArgument("Minimum memory limit allowed is 6MB")
+    swap = int(hc.get("MemorySwap") or 0)
+    if mem and swap > 0 and swap < mem:
+        raise InvalidArgument("Minimum memoryswap limit should be larger than memory limit, see usage")
+    nano = int(hc.get("NanoCpus") or 0)
+    ncpu = os.cpu_count() or 1
+    if nano and (nano < 10_000_000 or nano > ncpu * 1_000_000_000):
+        raise InvalidArgument(f"Range of CPUs is from 0.01 to {ncpu:.2f}, as there are only {ncpu} CPUs available")
+    if nano and (hc.get("CpuQuota") or hc.get("CpuPeriod")):
+        raise InvalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both be set")
+    if hc.get("PidsLimit") is not None and int(hc.get("PidsLimit") or 0) < -1:
+        raise InvalidArgument("invalid PidsLimit")
+    policy = (hc.get("RestartPolicy") or {}).get("Name") or "no"
+    if policy != "no":
+        if hc.get("AutoRemove"):
+            raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
+        raise Unsupported(f"restart policy {policy!r} is not supported by minidocker (only \"no\")")
+    mode = hc.get("NetworkMode") or "default"
+    if mode not in NETWORK_MODES and not mode.startswith("container:"):
+        pass  # a user-defined network: the networking service says whether it exists
+    if mode == "host" and hc.get("PortBindings"):
+        pass  # Docker warns and ignores published ports with host networking
+    if hc.get("VolumesFrom") or hc.get("Links"):
+        raise Unsupported("--volumes-from and --link are not supported by minidocker")
+
+
+class CreateMixin:
+    def create_container(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a container from the create body; returns {"Id", "Warnings"}."""
+        if not isinstance(body, dict):
+            raise InvalidArgument("config cannot be empty in order to create a container")
+        body = dict(body)
+        hc_in = body.pop("HostConfig", None) or {}
+        body.pop("NetworkingConfig", None)
+        image_ref = body.get("Image") or ""
+        if not image_ref:
+            raise InvalidArgument("No image specified")
+        image = self.images.get(image_ref)
+        image_cfg = (image.config.get("config") or {}) if isinstance(image.config, dict) else {}
+        config = dict(CONFIG_DEFAULTS)
+        config.update({k: v for k, v in body.items() if v is not None or k in ("Entrypoint", "Cmd")})
+        entrypoint, cmd = command(config, image_cfg)
+        argv = (entrypoint or []) + (cmd or [])
+        if not argv:
+            raise InvalidArgument("No command specified")
+        config["Entrypoint"], config["Cmd"] = entrypoint, cmd
+        from .containers.spec import merge_env
+
+        config["Env"] = merge_env(image_cfg.get("Env"), config.get("Env")) if (image_cfg.get("Env") or config.get("Env")) else None
+        for key in ("WorkingDir", "User"):
+            if not config.get(key) and image_cfg.get(key):
+                config[key] = image_cfg[key]
+        if image_cfg.get("ExposedPorts"):
+            config["ExposedPorts"] = {**image_cfg["ExposedPorts"], **(config.get("ExposedPorts") or {})}
+        if image_cfg.get("Labels"):
+            config["Labels"] = {**image_cfg["Labels"], **(config.get("Labels") or {})}
+        if image_cfg.get("StopSignal") and not config.get("StopSignal"):
+            config["StopSignal"] = image_cfg["StopSignal"]
+        if config.get("WorkingDir") and not config["WorkingDir"].startswith("/"):
+            raise InvalidArgument(f"the working directory '{config['WorkingDir']}' is invalid, it needs to be an absolute path")
+        hc = dict(HOST_CONFIG_DEFAULTS)
+        hc.update({k: v for k, v in hc_in.items() if v is not None or k in ("PidsLimit", "MemorySwappiness")})
+        hc["Runtime"] = hc_in.get("Runtime") or self.runtime
+        if not (hc.get("LogConfig") or {}).get("Type"):
+            hc["LogConfig"] = {"Type": "json-file", "Config": (hc.get("LogConfig") or {}).get("Config") or {}}
+        elif hc["LogConfig"]["Type"] != "json-file":
+            raise Unsupported(f"logging driver {hc['LogConfig']['Type']!r} is not supported (json-file only)")
+        if not hc.get("ShmSize"):
+            hc["ShmSize"] = 67108864
+        if hc.get("Memory") and not hc.get("MemorySwap"):
+            hc["MemorySwap"] = 2 * int(hc["Memory"])  # what dockerd reports for MemorySwap 0
+        if hc.get("PidsLimit") == 0:
+            hc["PidsLimit"] = None
+        if hc.get("MemorySwappiness") == -1:
+            hc["MemorySwappiness"] = None
+        if not hc.get("IpcMode"):
+            hc["IpcMode"] = "private"
+        if not hc.get("CgroupnsMode"):
+            hc["CgroupnsMode"] = "host"
+        validate_host_config(hc)
+        points = mnt.collect(hc, image_cfg.get("Volumes"))
+        cid = secrets.token_hex(32)
+        cname = names.validate(name) if name else names.generate(self.containers.names())
+        if not config.get("Hostname"):
+            config["Hostname"] = cid[:12]
+        c = Container(cid, cname, config, hc, image.id, argv[0], argv[1:])
+        c.runtime = hc["Runtime"]
+        self.containers.reserve(c)  # 409 on a name in use, before anything is made on disk
+        try:
+            rootfs = self.images.prepare_rootfs(cid, image)
+            c.mount_points = self._resolve_mounts(points, rootfs)
+            c.save()
+        except BaseException:
+            self.containers.delete(c)
+            try:
+                self.images.release_rootfs(cid)
+            except Exception:  # noqa: BLE001 - best effort; the original error matters
+                pass
+            import shutil
+
+            shutil.rmtree(c.dir, ignore_errors=True)
+            raise
+        return {"Id": cid, "Warnings": []}
+
+    def _resolve_mounts(self, points: list[dict[str, Any]], rootfs: list[Any]) -> list[dict[str, Any]]:
+        """Create named and anonymous volumes, make missing bind sources, seed new volumes from the image."""
+        from pathlib import Path
+
+        from .containers.spec import rootfs_dirs
+
+        out = []
+        for p in points:
+            p = dict(p)
+            if p["Type"] == "volume":
+                existed = bool(p.get("Name")) and self._volume_exists(p["Name"])
+                v = self.volumes.create(p.get("Name") or "", anonymous=not p.get("Name"))
+                p["Name"], p["Source"] = v["Name"], v["Mountpoint"]
+                if not existed and not p.get("_nocopy"):
+                    mnt.copy_image_content(Path(v["Mountpoint"]), rootfs_dirs(rootfs), p["Destination"])
+            elif p["Type"] == "bind" and not os.path.exists(p["Source"]):
+                os.makedirs(p["Source"], exist_ok=True)  # -v creates a missing host directory
+            out.append(p)
+        return out
+
+    def _volume_exists(self, name: str) -> bool:
+        try:
+            self.volumes.get(name)
+            return True
+        except NotFound:
+            return False

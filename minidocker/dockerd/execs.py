@@ -1,0 +1,136 @@
+"""docker exec: create, start (attached or detached), inspect, resize (cf. moby daemon/exec.go, daemon/exec/exec.go).
+
+An exec is an extra process in a running container: dockerd builds its OCI Process from the container's
+spec choices (user, env, cwd, capabilities), makes its FIFOs, and asks containerd to Exec then Start it.
+A watcher waits for its exit code, which `docker exec` reads from GET /exec/{id}/json after the stream
+ends; so the code is recorded BEFORE the output stream is ended.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Conflict, InvalidArgument, NotFound
+from .containers import spec as specs
+from .containers.record import Container
+from .containers.stdio import TaskIO, abort
+
+log = logging.getLogger("minidockerd.exec")
+
+
+@dataclass
+class Exec:
+    id: str
+    container: Container
+    config: dict[str, Any]
+    running: bool = False
+    exit_code: int | None = None
+    pid: int = 0
+    io: TaskIO | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def inspect(self) -> dict[str, Any]:
+        cmd = self.config.get("Cmd") or []
+        return {
+            "ID": self.id,
+            "Running": self.running,
+            "ExitCode": self.exit_code,
+            "ProcessConfig": {"tty": bool(self.config.get("Tty")), "entrypoint": cmd[0] if cmd else "",
+                              "arguments": list(cmd[1:]), "privileged": bool(self.config.get("Privileged")),
+                              **({"user": self.config["User"]} if self.config.get("User") else {})},
+            "OpenStdin": bool(self.config.get("AttachStdin")),
+            "OpenStderr": bool(self.config.get("AttachStderr")),
+            "OpenStdout": bool(self.config.get("AttachStdout")),
+            "CanRemove": False,
+            "ContainerID": self.container.id,
+            "DetachKeys": self.config.get("DetachKeys") or "",
+            "Pid": self.pid,
+        }
+
+
+class ExecMixin:
+    def exec_create(self, c: Container, body: dict[str, Any]) -> str:
+        if not isinstance(body, dict) or not body.get("Cmd"):
+            raise InvalidArgument("No exec command specified")
+        if not c.state.running:
+            raise Conflict(f"Container {c.id} is not running")
+        eid = secrets.token_hex(32)
+        self.execs[eid] = Exec(eid, c, dict(body))
+        c.exec_ids.append(eid)
+        return eid
+
+    def exec_get(self, eid: str) -> Exec:
+        ex = self.execs.get(eid)
+        if ex is None:
+            raise NotFound(f"No such exec instance: {eid}")
+        return ex
+
+    def _exec_process(self, ex: Exec) -> dict[str, Any]:
+        c, cfg = ex.container, ex.config
+        image_cfg = {}
+        try:
+            image_cfg = self.images.get(c.image_id).config.get("config") or {}
+        except NotFound:
+            pass
+        env = specs.merge_env(c.config.get("Env"), cfg.get("Env"))
+        if cfg.get("Tty") and not any(e.startswith("TERM=") for e in env):
+            env.append("TERM=xterm")
+        user = cfg.get("User") or c.config.get("User") or ""
+        rootfs = self.images.snapshots.mounts(c.rootfs_key)
+        caps = specs.capabilities(c.host_config.get("CapAdd"), c.host_config.get("CapDrop"),
+                                  bool(cfg.get("Privileged") or c.host_config.get("Privileged")))
+        del image_cfg
+        return {
+            "terminal": bool(cfg.get("Tty")),
+            "user": specs.resolve_user(user, rootfs),
+            "args": list(cfg["Cmd"]),
+            "env": env,
+            "cwd": cfg.get("WorkingDir") or c.config.get("WorkingDir") or "/",
+            "capabilities": {"bounding": caps, "effective": list(caps), "permitted": list(caps)},
+            "noNewPrivileges": not cfg.get("Privileged"),
+        }
+
+    def exec_start(self, ex: Exec, detach: bool, tty: bool | None = None):
+        """Start the exec; returns the output queue to stream from (None when detached)."""
+        c = ex.container
+        if ex.running or ex.exit_code is not None:
+            raise Conflict(f"Error: Exec command {ex.id} has already run")
+        if not c.state.running:
+            raise Conflict(f"Container {c.id} is not running")
+        if tty is not None:
+            ex.config["Tty"] = tty or bool(ex.config.get("Tty"))
+        process = self._exec_process(ex)
+        io = TaskIO(c.id, ex.id, stdin=bool(ex.config.get("AttachStdin")) and not detach,
+                    tty=bool(ex.config.get("Tty"))).open()
+        queue = None if detach else io.subscribe()
+        try:
+            self.tasks.exec(c.id, ex.id, json.dumps(process).encode(), io.io_spec())
+            ex.pid = self.tasks.start(c.id, ex.id)
+        except BaseException:
+            abort(io)
+            self.tasks.forget_exec(c.id, ex.id)
+            raise
+        ex.io = io
+        ex.running = True
+        threading.Thread(target=self._exec_watcher, args=(ex,), name=f"exec-{ex.id[:12]}", daemon=True).start()
+        return queue
+
+    def _exec_watcher(self, ex: Exec) -> None:
+        status = self.tasks.wait_retrying(ex.container.id, ex.id)
+        ex.exit_code = int(status.get("exit_status", 0))
+        ex.running = False
+        self.tasks.forget_exec(ex.container.id, ex.id)
+        if ex.io is not None:
+            ex.io.finish()
+            ex.io.remove_files()
+        ex.done.set()
+
+    def exec_resize(self, ex: Exec, height: int, width: int) -> None:
+        if not ex.running:
+            raise Conflict(f"Exec {ex.id} is not running")
+        self.tasks.resize(ex.container.id, ex.id, width, height)

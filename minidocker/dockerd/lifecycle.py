@@ -1,0 +1,394 @@
+"""Container lifecycle: start, the exit watcher, stop, kill, restart, remove, wait, live restore (cf. moby daemon/start.go, monitor.go, stop.go, kill.go, delete.go, restart.go).
+
+A started container has a containerd task (one shim) and a watcher thread blocked in Tasks.Wait;
+the watcher records the exit (code, FinishedAt, OOMKilled), deletes the task, disconnects the network
+and, for --rm, removes the container. Waiters (`docker wait`) block on the state's Condition.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import signal as _signal
+import threading
+import time
+from typing import Any
+
+from ..errors import Conflict, InvalidArgument, MinidockerError, NotFound, NotModified, RuntimeFailure
+from .containers import mounts as mnt
+from .containers import spec as specs
+from .containers.record import Container
+from .containers.state import Status, now_rfc3339
+from .containers.stdio import Hub, TaskIO, abort, remove_fifo_dir
+
+log = logging.getLogger("minidockerd.lifecycle")
+
+NOT_FOUND_WORDS = ("executable file not found", "no such file or directory", "not found in $PATH")
+PERMISSION_WORDS = ("permission denied",)
+
+
+def parse_signal(value: str | int | None, default: int = _signal.SIGKILL) -> int:
+    """A signal by number, name or SIGNAME ("9", "KILL", "SIGKILL"), as `docker kill -s` takes it."""
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    if text.isdigit():
+        number = int(text)
+        if not 0 < number < 65:
+            raise InvalidArgument(f"Invalid signal: {value}")
+        return number
+    name = text.upper()
+    if not name.startswith("SIG"):
+        name = "SIG" + name
+    try:
+        return int(getattr(_signal.Signals, name))
+    except AttributeError:
+        raise InvalidArgument(f"Invalid signal: {value}") from None
+
+
+def start_error(err: Exception) -> MinidockerError:
+    """A runtime failure at start in Docker's words; not-found / permission errors are the user's (400)."""
+    text = str(err)
+    msg = f"failed to create shim task: OCI runtime create failed: {text}: unknown" if "OCI runtime" not in text else text
+    lowered = text.lower()
+    if any(w in lowered for w in NOT_FOUND_WORDS + PERMISSION_WORDS):
+        return InvalidArgument(msg)
+    return RuntimeFailure(msg)
+
+
+def start_exit_code(err: Exception) -> int:
+    lowered = str(err).lower()
+    if any(w in lowered for w in NOT_FOUND_WORDS):
+        return 127
+    if any(w in lowered for w in PERMISSION_WORDS):
+        return 126
+    return 128
+
+
+class LifecycleMixin:
+    # ---- hubs: attach streams outlive tasks ----
+    def hub(self, c: Container) -> Hub:
+        if getattr(c, "hub", None) is None:
+            c.hub = Hub()
+        return c.hub
+
+    # ---- start ----
+    def start_container(self, c: Container) -> None:
+        with c.lock:
+            if c.state.running:
+                raise NotModified("container already started")
+            if c.state.status in (Status.REMOVING, Status.DEAD):
+                raise Conflict(f"cannot start container {c.id}: it is being removed")
+            try:
+                self._start_locked(c)
+            except (NotModified, Conflict, NotFound):
+                raise
+            except Exception as err:
+                with c.state.cond:
+                    c.state.error = str(err)
+                    c.state.exit_code = start_exit_code(err)
+                    c.state.cond.notify_all()
+                c.save()
+                if c.host_config.get("AutoRemove"):
+                    threading.Thread(target=self._auto_remove, args=(c,), daemon=True).start()
+                raise start_error(err) from None
+
+    def _start_locked(self, c: Container) -> None:
+        image = self.images.get(c.image_id)
+        image_cfg = image.config.get("config") or {}
+        rootfs = self._rootfs_mounts(c, image)
+        netns = self._connect_network(c)
+        io = None
+        try:
+            self._write_etc_files(c)
+            extra = self._etc_mounts(c) + mnt.oci_mounts(c.mount_points)
+            spec = specs.build(c, image_cfg, rootfs, extra, netns)
+            self.tasks.forget(c.id)  # a task or record left over from a crash
+            self.tasks.create_container(c.id, json.dumps(spec).encode(), c.runtime or self.runtime,
+                                        c.rootfs_key, c.image_id)
+            io = TaskIO(c.id, "init", stdin=bool(c.config.get("OpenStdin")), tty=c.tty, hub=self.hub(c)).open()
+            c.io = io
+            self.tasks.create_task(c.id, rootfs, io.io_spec(), str(c.log_path))
+            pid = self.tasks.start(c.id)
+        except BaseException:
+            if io is not None:
+                abort(io)
+            c.io = None
+            self.tasks.forget(c.id)
+            self._disconnect_network(c)
+            raise
+        with c.state.cond:
+            c.state.set_status(Status.RUNNING)
+            c.state.pid = pid
+            c.state.started_at = now_rfc3339()
+            c.state.exit_code = 0
+            c.state.error = ""
+            c.state.oom_killed = False
+        c.has_been_started = True
+        c.save()
+        self._watch(c)
+
+    def _rootfs_mounts(self, c: Container, image: Any) -> list[Any]:
+        try:
+            return self.images.snapshots.mounts(c.rootfs_key)
+        except NotFound:
+            return self.images.prepare_rootfs(c.rootfs_key, image)
+
+    def _connect_network(self, c: Container) -> str | None:
+        """The netns path for the spec ("" = the host's, None = a fresh one)."""
+        mode = c.host_config.get("NetworkMode") or "default"
+        if mode == "host":
+            c.network_settings = {"Networks": {"host": {}}}
+            return ""
+        try:
+            settings = self.networks.connect(
+                c.id, mode=mode, port_bindings=c.host_config.get("PortBindings") or None,
+                hostname=c.config.get("Hostname") or "", exposed_ports=c.config.get("ExposedPorts"),
+                publish_all=bool(c.host_config.get("PublishAllPorts")))
+        except ImportError:
+            if mode not in ("none", "default", "bridge"):
+                raise
+            c.network_settings = {"Networks": {"none": {}}}
+            return None
+        c.network_settings = settings or {}
+        return (settings or {}).get("SandboxKey") or None
+
+    def _disconnect_network(self, c: Container) -> None:
+        if (c.host_config.get("NetworkMode") or "") == "host":
+            return
+        try:
+            self.networks.disconnect(c.id)
+        except ImportError:
+            pass
+        except Exception:  # noqa: BLE001 - never let cleanup hide the exit
+            log.exception("network disconnect of %s failed", c.id[:12])
+
+    def _write_etc_files(self, c: Container) -> None:
+        from .containers.record import write_atomic
+
+        c.dir.mkdir(parents=True, exist_ok=True)
+        hostname = c.config.get("Hostname") or c.id[:12]
+        mode = c.host_config.get("NetworkMode") or "default"
+        if mode == "host":
+            hosts = open("/etc/hosts", "rb").read()
+            hostname_text = open("/etc/hostname", "rb").read() if __import__("os").path.exists("/etc/hostname") else b""
+        else:
+            hosts = self._hosts_text(c, hostname).encode()
+            hostname_text = (hostname + "\n").encode()
+        write_atomic(c.dir / "hostname", hostname_text)
+        write_atomic(c.dir / "hosts", hosts)
+        write_atomic(c.dir / "resolv.conf", self._resolv_text(mode).encode())
+
+    def _hosts_text(self, c: Container, hostname: str) -> str:
+        try:
+            from .networks.etcfiles import hosts_file
+
+            return hosts_file(c.network_settings or {}, hostname)
+        except ImportError:
+            return (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+                    f"ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
+
+    @staticmethod
+    def _resolv_text(mode: str) -> str:
+        try:
+            from .networks.etcfiles import resolv_conf
+
+            return resolv_conf()
+        except ImportError:
+            try:
+                return open("/etc/resolv.conf").read()
+            except OSError:
+                return "nameserver 8.8.8.8\n"
+
+    @staticmethod
+    def _etc_mounts(c: Container) -> list[dict[str, Any]]:
+        taken = {m["Destination"] for m in c.mount_points}
+        out = []
+        for name in ("resolv.conf", "hostname", "hosts"):
+            dest = f"/etc/{name}"
+            if dest not in taken:
+                out.append({"destination": dest, "type": "bind", "source": str(c.dir / name),
+                            "options": ["rbind", "rprivate"]})
+        return out
+
+    # ---- exits ----
+    def _watch(self, c: Container) -> None:
+        threading.Thread(target=self._watcher, args=(c,), name=f"wait-{c.id[:12]}", daemon=True).start()
+
+    def _watcher(self, c: Container) -> None:
+        status = self.tasks.wait_retrying(c.id)
+        self._on_exit(c, status)
+
+    def _on_exit(self, c: Container, status: dict[str, Any]) -> None:
+        with c.lock:
+            if not c.state.running:
+                return
+            if c.io is not None:
+                c.io.finish()
+                c.io.remove_files()
+                c.io = None
+            else:
+                self.hub(c).end()
+            self.tasks.forget(c.id)
+            self._disconnect_network(c)
+            remove_fifo_dir(c.id)
+            with c.state.cond:
+                c.state.set_status(Status.EXITED)
+                c.state.exit_code = int(status.get("exit_status", 0))
+                c.state.oom_killed = bool(status.get("oom_killed"))
+                ns = int(status.get("exited_at_ns") or 0)
+                c.state.finished_at = now_rfc3339(ns or None)
+                if status.get("error"):
+                    c.state.error = status["error"]
+                c.state.pid = 0
+                c.state.exits += 1
+                c.state.cond.notify_all()
+            c.save()
+            log.info("container %s exited with %d", c.id[:12], c.state.exit_code)
+        if c.host_config.get("AutoRemove"):
+            self._auto_remove(c)
+
+    def _auto_remove(self, c: Container) -> None:
+        try:
+            self.remove_container(c, force=True, volumes=True)
+        except NotFound:
+            pass
+        except Exception:  # noqa: BLE001 - logged; the container stays for a manual rm
+            log.exception("auto-remove of %s failed", c.id[:12])
+
+    # ---- stop / kill / restart ----
+    def _wait_exit(self, c: Container, seen: int, timeout: float) -> bool:
+        with c.state.cond:
+            return c.state.cond.wait_for(lambda: c.state.exits > seen or not c.state.running, timeout)
+
+    def stop_container(self, c: Container, timeout: int | None = None) -> None:
+        if not c.state.running:
+            raise NotModified("container already stopped")
+        seen = c.state.exits
+        stop_signal = parse_signal(c.config.get("StopSignal"), _signal.SIGTERM)
+        timeout = 10 if timeout is None else timeout
+        try:
+            self.tasks.kill(c.id, stop_signal)
+        except NotFound:
+            pass
+        if timeout < 0:
+            self._wait_exit(c, seen, None)
+            return
+        if self._wait_exit(c, seen, timeout):
+            return
+        self.tasks.kill(c.id, _signal.SIGKILL, all=True)
+        if not self._wait_exit(c, seen, 30):
+            raise RuntimeFailure(f"cannot stop container: {c.id}: tried to kill container, but did not receive an exit event")
+
+    def kill_container(self, c: Container, sig: int) -> None:
+        if not c.state.running:
+            raise Conflict(f"Cannot kill container: {c.name.lstrip('/')}: Container {c.id} is not running")
+        seen = c.state.exits
+        self.tasks.kill(c.id, sig, all=sig == _signal.SIGKILL)
+        if sig == _signal.SIGKILL:
+            self._wait_exit(c, seen, 10)  # as Docker: kill -9 returns once the container is down
+
+    def restart_container(self, c: Container, timeout: int | None = None) -> None:
+        if c.state.running:
+            self.stop_container(c, timeout)
+        self.start_container(c)
+        c.restart_count = 0
+
+    # ---- remove ----
+    def remove_container(self, c: Container, force: bool = False, volumes: bool = False) -> None:
+        if c.state.running:
+            if not force:
+                raise Conflict(f"You cannot remove a running container {c.id}. "
+                               "Stop the container before attempting removal or force remove")
+            seen = c.state.exits
+            try:
+                self.tasks.kill(c.id, _signal.SIGKILL, all=True)
+            except NotFound:
+                pass
+            if not self._wait_exit(c, seen, 30):
+                raise RuntimeFailure(f"Could not kill running container {c.id}, cannot remove")
+        with c.lock:
+            if c.state.removed:
+                return
+            if c.state.status is Status.REMOVING:
+                raise Conflict(f"removal of container {c.id} is already in progress")
+            with c.state.cond:
+                c.state.set_status(Status.REMOVING)
+            try:
+                self.tasks.forget(c.id)
+                self.images.release_rootfs(c.rootfs_key)
+            except Exception as err:
+                with c.state.cond:
+                    c.state.set_status(Status.DEAD)
+                    c.state.error = str(err)
+                c.save()
+                raise
+            for execid in list(c.exec_ids):
+                self.execs.pop(execid, None)
+            shutil.rmtree(c.dir, ignore_errors=True)
+            remove_fifo_dir(c.id)
+            self.containers.delete(c)
+            with c.state.cond:
+                c.state.removed = True
+                c.state.cond.notify_all()
+        if volumes:
+            for m in c.mount_points:
+                if m.get("Type") == "volume" and self.volumes.is_anonymous(m.get("Name", "")):
+                    try:
+                        self.volumes.remove(m["Name"])
+                    except (Conflict, NotFound):
+                        pass
+
+    # ---- wait ----
+    def wait_container(self, c: Container, condition: str, gone) -> dict[str, Any]:
+        """Block until the condition holds (or the client hangs up: then None); Docker's wait response."""
+        if condition not in ("", "not-running", "next-exit", "removed"):
+            raise InvalidArgument(f"invalid condition: {condition!r}")
+        st = c.state
+        seen = st.exits
+        if condition in ("", "not-running"):
+            def done() -> bool:
+                return not st.running or st.removed
+        elif condition == "next-exit":
+            def done() -> bool:
+                return st.exits > seen or st.removed
+        else:
+            def done() -> bool:
+                return st.removed
+        with st.cond:
+            while not done():
+                st.cond.wait(0.5)
+                if not done() and gone():
+                    return None
+            return {"Error": {"Message": st.error} if st.error else None, "StatusCode": st.exit_code}
+
+    # ---- live restore ----
+    def restore(self, loaded: list[Container]) -> None:
+        """After a dockerd restart: re-adopt running tasks, record exits that happened meanwhile."""
+        for c in loaded:
+            try:
+                self._restore_one(c)
+            except Exception:  # noqa: BLE001 - one bad container must not stop the daemon
+                log.exception("restoring %s failed", c.id[:12])
+
+    def _restore_one(self, c: Container) -> None:
+        if c.state.status is Status.REMOVING:
+            c.state.status = Status.DEAD
+        if not c.state.running:
+            return
+        try:
+            task = self.tasks.get(c.id)
+        except NotFound:
+            task = None
+        if task is None:
+            self._on_exit(c, {"exit_status": 255, "error": "task disappeared while the daemon was down"})
+            return
+        if task.get("status") in ("running", "created", "paused"):
+            io = TaskIO(c.id, "init", stdin=bool(c.config.get("OpenStdin")), tty=c.tty, hub=self.hub(c))
+            if io.stdout_path.exists():
+                c.io = io.open()
+            self._watch(c)
+            log.info("re-adopted running container %s (pid %s)", c.id[:12], task.get("pid"))
+            return
+        self._on_exit(c, task)  # it exited while we were away: report its real status
