@@ -58,15 +58,16 @@ class LineSplitter:
 
     def feed(self, data: bytes) -> None:
         buf = self._pending + data
-        while True:
-            cut = buf.find(b"\n")
-            if cut < 0:
+        while buf:
+            cut = buf.find(b"\n", 0, MAX_LINE)
+            if cut >= 0:
+                self.log.entry(self.stream, buf[: cut + 1])
+                buf = buf[cut + 1 :]
+            elif len(buf) >= MAX_LINE:
+                self.log.entry(self.stream, buf[:MAX_LINE])
+                buf = buf[MAX_LINE:]
+            else:
                 break
-            self.log.entry(self.stream, buf[: cut + 1])
-            buf = buf[cut + 1 :]
-        while len(buf) >= MAX_LINE:
-            self.log.entry(self.stream, buf[:MAX_LINE])
-            buf = buf[MAX_LINE:]
         self._pending = buf
 
     def flush(self) -> None:

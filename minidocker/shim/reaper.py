@@ -21,11 +21,14 @@ class Reaper:
         self._cond = threading.Condition()
         self._exits: dict[int, tuple[int, int]] = {}  # pid -> (exit code as a shell shows it, time_ns)
         self._children = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="reaper", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     def spawned(self) -> None:
-        """Tell the reaper a child exists (it sleeps while there are none)."""
+        """Tell the reaper a child exists (it sleeps while there are none). The reaping thread starts with
+        the first child: waitpid(-1) takes every child's status, so it only runs in a process that wants that."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="reaper", daemon=True)
+            self._thread.start()
         self._children.set()
 
     def _loop(self) -> None:

@@ -1,0 +1,57 @@
+"""The shim's stdio plumbing without a container: FIFOs that never block on a missing reader, stdin EOF."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+from minidocker.shim import stdio
+from minidocker.shim.jsonlog import JsonLog, LineSplitter
+
+
+def test_output_fifo_without_reader_neither_blocks_nor_breaks(tmp_path, monkeypatch):
+    monkeypatch.setattr(stdio, "STALL_SECONDS", 0.05)
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    w = stdio.FifoWriter(str(fifo))  # no reader anywhere: O_RDWR open must not wait
+    for _ in range(40):  # 40 x 4 KiB overflows the 64 KiB pipe: the rest is dropped, no EAGAIN escapes
+        w.write(b"y" * 4096)
+    assert w.stalled
+    w.close()
+
+
+def test_copy_output_feeds_fifo_and_log(tmp_path):
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    log = JsonLog(str(tmp_path / "log.json"))
+    r, w = os.pipe()
+    t = threading.Thread(target=stdio.copy_output, args=(r, str(fifo), LineSplitter(log, "stdout")))
+    t.start()
+    os.write(w, b"one\ntwo\n")
+    os.close(w)
+    t.join(5)
+    assert os.read(reader, 100) == b"one\ntwo\n"
+    assert os.read(reader, 100) == b""  # end of file: the shim's end is closed
+    lines = [json.loads(x)["log"] for x in (tmp_path / "log.json").read_text().splitlines()]
+    assert lines == ["one\n", "two\n"]
+
+
+def test_stdin_half_close_closes_the_process_stdin(tmp_path):
+    fifo = tmp_path / "in"
+    os.mkfifo(fifo)
+    pio = stdio.ProcessIO({"stdin": str(fifo)})
+    pio.prepare()
+    child_stdin = pio.child_fds[0]
+    keep = os.dup(child_stdin)  # stands in for the container's end
+    pio.after_create()
+    writer = os.open(fifo, os.O_WRONLY)
+    os.write(writer, b"data\n")
+    os.close(writer)  # the client half-closes
+    got = b""
+    while chunk := os.read(keep, 100):  # returns b"" only once the shim closed its write end
+        got += chunk
+    assert got == b"data\n"
+    os.close(keep)
+    pio.close()
