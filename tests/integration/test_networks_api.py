@@ -114,3 +114,16 @@ def test_predefined_networks_cannot_be_removed_and_prune_keeps_used_ones(api):
     api.mgr.connect("a" * 64, "busy")
     assert api("POST", "/networks/prune").body == {"NetworksDeleted": ["idle"]}
     assert sorted(n["Name"] for n in api("GET", "/networks").body) == ["bridge", "busy", "host", "none"]
+
+
+def test_networks_are_isolated_from_each_other(api):
+    api("POST", "/networks/create", {"Name": "front"})
+    inside = api.mgr.connect("a" * 64, "front")
+    outside = api.mgr.connect("b" * 64)  # the default bridge
+    ping = subprocess.run(["nsenter", f"--net={inside['SandboxKey']}", "busybox", "ping", "-c", "1", "-W", "1",
+                           outside["IPAddress"]], capture_output=True, text=True)
+    assert ping.returncode != 0, "a container reached another network's container"
+    # while its own gateway answers
+    gateway = inside["Networks"]["front"]["Gateway"]
+    assert subprocess.run(["nsenter", f"--net={inside['SandboxKey']}", "busybox", "ping", "-c", "1", "-W", "3",
+                           gateway], capture_output=True).returncode == 0

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from ...errors import RuntimeFailure
 
 IPTABLES = "iptables"
+# Interface patterns of every engine bridge ("+" is iptables' prefix wildcard): see catalog.py.
+OUR_BRIDGES = ("mdbr-+", "mdn-+", "minidocker0")
 
 
 def run(*args: str, check: bool = True) -> bool:
@@ -84,11 +86,16 @@ class Chains:
 
     # rules of one bridge network ------------------------------------------------------------
     def network_rules(self, bridge: str, subnet: str) -> list[tuple[str, str, list[str]]]:
+        isolate = [("filter", self.fwd, ["-i", bridge, "-o", other, "-j", "DROP"]) for other in OUR_BRIDGES]
         return [
             # outbound: the subnet leaving by any other interface takes the host's address
             ("nat", self.post, ["-s", subnet, "!", "-o", bridge, "-j", "MASQUERADE"]),
             # published ports hit from 127.0.0.1: the container cannot answer a loopback source
             ("nat", self.post, ["-s", "127.0.0.0/8", "-o", bridge, "-j", "MASQUERADE"]),
+            # containers of one network talk freely (bridged frames pass FORWARD under br_netfilter) ...
+            ("filter", self.fwd, ["-i", bridge, "-o", bridge, "-j", "ACCEPT"]),
+            # ... but never to another engine network (Docker's DOCKER-ISOLATION chains do the same)
+            *isolate,
             ("filter", self.fwd, ["-i", bridge, "-j", "ACCEPT"]),
             ("filter", self.fwd, ["-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "ACCEPT"]),
         ]
