@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,13 @@ def _unescape(field: str) -> str:
 
 def overlay_mounts(pid: int | str = "self") -> list[OverlayMount]:
     """Every overlay mount visible in a process's mount namespace."""
+    return parse_mounts(Path(f"/proc/{pid}/mounts").read_text())
+
+
+def parse_mounts(text: str) -> list[OverlayMount]:
+    """The overlay entries of a mounts table (fstab format: source target type options dump pass)."""
     out = []
-    for line in Path(f"/proc/{pid}/mounts").read_text().splitlines():
+    for line in text.splitlines():
         fields = line.split()
         if len(fields) < 4 or fields[2] != "overlay":
             continue
@@ -68,7 +74,7 @@ def disk_usage(path: str | Path) -> int:
             except OSError:
                 continue
             key = (st.st_dev, st.st_ino)
-            if key not in seen:
+            if stat.S_ISREG(st.st_mode) and key not in seen:
                 seen.add(key)
                 total += st.st_size
     return total

@@ -1,0 +1,36 @@
+"""notebooks/build.py: the .nb cell format and the generated contents page."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _build():
+    spec = importlib.util.spec_from_file_location("nbbuild", ROOT / "notebooks" / "build.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_parse_cells_and_anchors():
+    cells = _build().parse("%% md\n# T\ntext\n%%\nx = 1\n\n%% md id=s1.3.2\n## two\n")
+    assert cells == [("markdown", "# T\ntext", None), ("code", "x = 1", None), ("markdown", "## two", "s1.3.2")]
+
+
+def test_every_source_section_maps_to_a_cell_of_chapters_00_03():
+    build = _build()
+    anchors = {}
+    for src in sorted((ROOT / "notebooks" / "src").glob("*.nb")):
+        for kind, text, anchor in build.parse(src.read_text()):
+            if anchor:
+                anchors[anchor] = src.name
+    for sec, _ in build.SOURCE_SECTIONS:
+        assert any(a == f"s{sec}" or a.startswith(f"s{sec}.") for a in anchors), sec
+
+
+def test_nav_links():
+    nav = _build().nav_cell("01-b.ipynb", ["00-a.ipynb", "01-b.ipynb", "02-c.ipynb"])
+    assert "[← 00-a](00-a.ipynb)" in nav and "[02-c →](02-c.ipynb)" in nav and "(README.md)" in nav
