@@ -91,7 +91,8 @@ class _Packer:
         info.mode = stat.S_IMODE(st.st_mode) if mode is None else mode
         info.uid, info.gid = self.owner if self.owner else (st.st_uid, st.st_gid)
         info.uname = info.gname = ""
-        info.mtime = self.mtime if self.mtime is not None else int(st.st_mtime)
+        # whole seconds, truncated as Docker does (from st_mtime_ns: the float st_mtime can round up)
+        info.mtime = self.mtime if self.mtime is not None else st.st_mtime_ns // 1_000_000_000
         info.linkname = linkname
         if xattrs:
             info.pax_headers = {f"SCHILY.xattr.{k}": v for k, v in sorted(xattrs.items())}
