@@ -111,3 +111,17 @@ def test_export_is_the_merged_filesystem(svc: ImageService, mounted) -> None:
         names = set(tar.getnames())
         assert tar.extractfile("added").read() == b"new\n"  # type: ignore[union-attr]
     assert "bin/sh" in names and "etc/passwd" not in names and "etc/group" in names
+
+
+def test_forced_rmi_under_a_container_keeps_its_layer_until_the_container_goes(svc: ImageService) -> None:
+    cid = uuid.uuid4().hex
+    image = svc.get("busybox")
+    svc.prepare_rootfs(cid, image)
+    svc.using_image = lambda image_id: [(cid, False)] if image_id == image.id else []
+    records = svc.remove("busybox", force=True)
+    assert records == [{"Untagged": "busybox:latest"}, {"Deleted": image.id}]  # the layer stays: in use
+    chain = image.diff_ids[0]
+    assert svc.snapshots.stat(chain).name == chain
+    svc.using_image = lambda image_id: []
+    svc.release_rootfs(cid)
+    assert [i.name for i in svc.snapshots.list()] == []

@@ -125,7 +125,11 @@ def _delete(svc: "ImageService", image: Image, records: list[dict[str, str]], fo
 
 
 def release_layers(svc: "ImageService", image: Image) -> list[str]:
-    """Drop the layers (snapshots, blobs) no remaining image uses; returns the chain ids released, top first."""
+    """Drop the layers (snapshots, blobs) no remaining image uses; returns the chain ids released, top first.
+
+    A layer under a container's snapshot cannot go yet (rmi -f of an image a stopped container uses):
+    its blob goes, its snapshot stays until `collect_snapshots` runs after that container is removed.
+    """
     from .service import chain_ids
 
     remaining = svc.store.all()
@@ -135,16 +139,47 @@ def release_layers(svc: "ImageService", image: Image) -> list[str]:
     for chain, desc in reversed(list(zip(chain_ids(image.diff_ids), image.layers))):
         if chain in kept_chains:
             continue
+        if desc["digest"] not in kept_blobs:
+            svc.blobs.delete(desc["digest"])
+        if svc.snapshots is None:
+            released.append(chain)
+            continue
         try:
             svc.snapshots.remove(chain)
         except NotFound:
             pass
-        except Exception:  # noqa: BLE001 - a container's snapshot still sits on it: the layer stays
-            continue
-        if desc["digest"] not in kept_blobs:
-            svc.blobs.delete(desc["digest"])
+        except Conflict:
+            continue  # a container's snapshot (or a build's) still sits on it
         released.append(chain)
     return released
+
+
+def collect_snapshots(svc: "ImageService") -> list[str]:
+    """Remove committed layer snapshots (named by chain id) that no image and no other snapshot needs any more."""
+    from .service import chain_ids
+
+    if svc.snapshots is None:
+        return []
+    kept = {c for img in svc.store.all() for c in chain_ids(img.diff_ids)}
+    removed: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        infos = svc.snapshots.list()
+        parents = {i.parent for i in infos if i.parent}
+        for info in infos:
+            kind = getattr(info.kind, "value", info.kind)
+            if kind != "committed" or not refs.SHA256_DIGEST_RE.match(info.name):
+                continue
+            if info.name in kept or info.name in parents:
+                continue
+            try:
+                svc.snapshots.remove(info.name)
+            except (NotFound, Conflict):
+                continue
+            removed.append(info.name)
+            changed = True
+    return removed
 
 
 def prune(svc: "ImageService", filters: dict[str, list[str]]) -> dict[str, Any]:

@@ -75,3 +75,7 @@ def release(svc: "ImageService", container_id: str) -> None:
         svc.snapshots.remove(container_id)
     except NotFound:
         pass
+    from .delete import collect_snapshots
+
+    with svc.lock:
+        collect_snapshots(svc)  # layers of an image deleted while this container still used them
