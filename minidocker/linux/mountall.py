@@ -4,7 +4,8 @@ mount_all([Mount("overlay", "overlay", ["workdir=W", "upperdir=U", "lowerdir=L1:
 mount_all([Mount("bind", "/snap/1/fs", ["ro", "rbind"])], "/x/rootfs")
 unmount_all("/x/rootfs")
 Options that are mount(2) flags ("ro", "nosuid", "rbind", ...) become flags; the rest ("lowerdir=...",
-"index=off") is the filesystem's data string. Mounts are stacked in order on the same target.
+"index=off") is the filesystem's data string; when that is longer than mount(2) takes (one page, e.g.
+an overlay of many layers), it goes through fsconfig(2) instead (fsmount.py). Mounts stack in order on the target.
 """
 
 from __future__ import annotations
@@ -34,6 +35,19 @@ _PROPAGATION = {"private": m.MS_PRIVATE, "rprivate": m.MS_PRIVATE | m.MS_REC, "s
                 "unbindable": m.MS_UNBINDABLE, "runbindable": m.MS_UNBINDABLE | m.MS_REC}
 
 
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _attrs(flags: int) -> int:
+    """MS_* flags -> MOUNT_ATTR_* for fsmount(2)."""
+    from . import fsmount as f
+
+    pairs = ((m.MS_RDONLY, f.MOUNT_ATTR_RDONLY), (m.MS_NOSUID, f.MOUNT_ATTR_NOSUID), (m.MS_NODEV, f.MOUNT_ATTR_NODEV),
+             (m.MS_NOEXEC, f.MOUNT_ATTR_NOEXEC), (m.MS_NOATIME, f.MOUNT_ATTR_NOATIME),
+             (m.MS_NODIRATIME, f.MOUNT_ATTR_NODIRATIME))
+    return sum(attr for flag, attr in pairs if flags & flag)
+
+
 def parse_options(options: list[str]) -> tuple[int, int, str]:
     """(flags, propagation flags, data string) for a list of mount options."""
     flags, prop, data = 0, 0, []
@@ -58,6 +72,11 @@ def mount_one(mnt, target: str) -> None:
         extra = flags & ~(m.MS_BIND | m.MS_REC)
         if extra:
             m.mount("", target, None, extra | m.MS_BIND | m.MS_REMOUNT, None)
+    elif len(data) >= _PAGE - 1:
+        # too long for mount(2), which copies one page of options: use fsconfig(2), one key per option
+        from .fsmount import mount_fs
+
+        mount_fs(mnt.type, target, data.split(","), _attrs(flags))
     else:
         m.mount(mnt.source, target, fstype, flags, data or None)
     if prop:

@@ -199,3 +199,21 @@ def test_mount_all_rolls_back_and_bind_ro_is_enforced(eng: Engine, tmp_path: Pat
     with pytest.raises(OSError):
         mount_all([Mount("bind", str(src), ["rbind"]), Mount("overlay", "overlay", ["lowerdir=/nonexistent"])], bad)
     assert unmount_all(bad) == 0  # the bind made before the failure was undone
+
+
+def test_an_overlay_too_long_for_mount2_still_mounts(tmp_path: Path):
+    long_root = tmp_path / ("x" * 200)  # ~300-byte layer paths: 20 layers exceed mount(2)'s one page of options
+    e = Engine(long_root)
+    try:
+        parent = ""
+        for i in range(20):
+            e.unpack(f"l{i}", parent, craft((f"f{i}", str(i))))
+            parent = f"l{i}"
+        mounts = e.sn.prepare("ctr", parent)
+        assert len(",".join(mounts[0].options)) > os.sysconf("SC_PAGE_SIZE")
+        merged = e.mount(mounts, "ctr")
+        assert (merged / "f0").read_text() == "0" and (merged / "f19").read_text() == "19"
+        (merged / "new").write_text("upper")
+        assert (e.sn.upperdir("ctr") / "new").read_text() == "upper"
+    finally:
+        e.close()
