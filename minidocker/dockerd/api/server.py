@@ -167,7 +167,7 @@ class APIHandler(socketserver.BaseRequestHandler):
             self._send(conn, 404, {"message": "page not found"}, keep=keep)
             return keep
         route, params = found
-        req = router.Request(method, path, params, query, headers, body, self.server.backend, conn)
+        req = router.Request(method, path, params, query, headers, body, self.server.backend, conn, raw_query)
         try:
             resp = route.handler(req)
         except MinidockerError as err:
