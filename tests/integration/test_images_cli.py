@@ -53,6 +53,18 @@ def test_save_load_import_and_dangling(engine, tmp_path: Path) -> None:  # noqa:
     assert out == "still-runs\n"
 
 
+def test_save_of_several_names(engine, tmp_path: Path) -> None:  # noqa: F811
+    import tarfile
+
+    engine.docker("tag", "busybox", "second:v2", check=True)
+    archive = tmp_path / "two.tar"
+    engine.docker("save", "-o", str(archive), "busybox", "second:v2", check=True)
+    with tarfile.open(archive) as tar:
+        (entry,) = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+    assert sorted(entry["RepoTags"]) == ["busybox:latest", "second:v2"]  # one image, both names
+    engine.docker("rmi", "second:v2", check=True)
+
+
 def test_system_df_and_history(engine) -> None:  # noqa: F811
     out = engine.docker("system", "df", "--format", "{{.Type}} {{.TotalCount}}", check=True).stdout.splitlines()
     assert out[0].split() == ["Images", str(len(_ids(engine, "-a")))]
