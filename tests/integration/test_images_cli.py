@@ -71,3 +71,18 @@ def test_system_df_and_history(engine) -> None:  # noqa: F811
     rows = engine.docker("history", "--no-trunc", "--format", "{{.ID}} {{.CreatedBy}}", "busybox", check=True).stdout
     assert rows.splitlines()[0].startswith("sha256:")
     assert 'CMD ["sh"]' in rows
+
+
+def test_export_a_container_then_import_it(engine, tmp_path: Path) -> None:  # noqa: F811
+    name = "exp-" + tmp_path.name[-8:].replace("_", "")
+    engine.docker("run", "--name", name, "busybox", "sh", "-c", "echo exported > /marker; rm /etc/group", check=True)
+    try:
+        archive = tmp_path / "fs.tar"
+        engine.docker("export", "-o", str(archive), name, check=True)
+        engine.docker("import", str(archive), "exported:1", check=True)
+        out = engine.docker("run", "--rm", "exported:1", "sh", "-c", "cat /marker; ls /etc/group || true", check=True)
+        assert out.stdout.splitlines()[0] == "exported"
+        assert "No such file" in out.stderr
+    finally:
+        engine.docker("rm", "-f", name)
+        engine.docker("rmi", "exported:1")

@@ -106,3 +106,11 @@ def tag(req: Request) -> Response:
 def delete(req: Request) -> Response:
     records = _images(req).remove(req.params["name"], force=req.flag("force"), prune=not req.flag("noprune"))
     return Response(body=records)
+
+
+@route("GET", "/containers/{id}/export")
+def export(req: Request) -> Response:
+    """docker export: a container's filesystem. Routed here because the image service owns the
+    snapshot -> tar path (moby keeps it in daemon/export.go beside the image code, too)."""
+    container = req.backend.containers.get(req.params["id"])
+    return Response(stream=_images(req).export(container.id), content_type="application/x-tar")
