@@ -31,7 +31,8 @@ def _image_name(img: dict) -> str:
 
 def system_graph(f: dict[str, Any], max_items: int = 6) -> graphviz.Digraph:
     """Client -> DOCKER_HOST (daemon, containers, images) -> registry, with the engine's real images and containers."""
-    g = graphviz.Digraph(name="system", graph_attr={"rankdir": "LR", "fontname": "Helvetica"}, node_attr=NODE)
+    g = graphviz.Digraph(name="system", graph_attr={"rankdir": "LR", "fontname": "Helvetica"}, node_attr=NODE,
+                         edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     with g.subgraph(name="cluster_client") as c:
         c.attr(label="Client (客户端)")
         for verb in ("build", "pull", "run"):

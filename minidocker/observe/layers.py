@@ -107,7 +107,8 @@ def human(n: int) -> str:
 def layer_graph(mount: OverlayMount, image: str | None = None, layer_names: list[str] | None = None) -> graphviz.Digraph:
     """image -> its layers (read-only lowerdirs, with sizes) and the container's upperdir -> the merged view."""
     g = graphviz.Digraph(name="layers", graph_attr={"rankdir": "BT"},
-                         node_attr={"shape": "box", "style": "filled", "fontname": "Helvetica", "fontsize": "10"})
+                         node_attr={"shape": "box", "style": "filled", "fontname": "Helvetica", "fontsize": "10"},
+                         edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     g.node("merged", f"merged (what the container sees)\n{mount.merged}\n{human(disk_usage(mount.merged))}",
            fillcolor="#bbf7d0", kind="merged")
     if mount.upper:

@@ -12,7 +12,8 @@ def stack_graph(host_release: str, container_release: str | None, vm_release: st
     """
     g = graphviz.Digraph(name="stacks", graph_attr={"rankdir": "BT", "compound": "true"},
                          node_attr={"shape": "box", "style": "filled", "fontname": "Helvetica",
-                                    "fontsize": "10", "width": "2.6"})
+                                    "fontsize": "10", "width": "2.6"},
+                         edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     g.node("hw", "hardware (CPU, memory, disk)", fillcolor="#e5e7eb")
     g.node("hk", f"host kernel\n{host_release}", fillcolor="#dbeafe")
     g.edge("hw", "hk")
