@@ -212,13 +212,11 @@ class _Unpacker:
             os.chmod(base, stat.S_IMODE(m.mode), dir_fd=pfd)
             xattrs = {k[len("SCHILY.xattr."):]: v for k, v in m.pax_headers.items() if k.startswith("SCHILY.xattr.")}
             wanted = {k: v for k, v in xattrs.items() if k.startswith(_XATTR_ALLOWED)}
-            if wanted:
-                fd = os.open(base, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=pfd)
-                try:
-                    for k, v in wanted.items():
-                        os.setxattr(fd, k, v.encode("utf-8", "surrogateescape"))
-                finally:
-                    os.close(fd)
+            for k, v in wanted.items():
+                # by the parent's fd, not following the (just created, never a symlink) last component;
+                # a path, not an fd of the file, so that a mode-000 file needs no open()
+                os.setxattr(f"/proc/self/fd/{pfd}/{base}", k, v.encode("utf-8", "surrogateescape"),
+                            follow_symlinks=False)
         if not m.isdir():
             os.utime(base, ns=(_ns(m), _ns(m)), dir_fd=pfd, follow_symlinks=False)
 
