@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
             raise MinidockerError(f"unknown log-format {args.log_format!r}")
         if args.systemd_cgroup:
             raise MinidockerError("--systemd-cgroup: the systemd cgroup driver is not supported (use cgroupfs)")
+        if args.command in ("run", "create", "exec") and not args.systemd_cgroup:
+            from . import prewarm
+
+            prewarm.start()
         if args.command in REFUSED:
             raise MinidockerError(f"{args.command}: not supported by minirunc")
         from . import commands

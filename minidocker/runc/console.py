@@ -21,7 +21,7 @@ def connect(path: str) -> int:
     return sock.detach()
 
 
-def setup_slave(sock_fd: int, size: tuple[int, int] | None) -> None:
+def setup_slave(sock_fd: int, size: tuple[int, int] | None, bind_console: bool = True) -> None:
     """In the init, after pivot_root: open a pty of the container's own devpts, send the master, make the
     slave fd 0/1/2 and the controlling terminal, and bind it over /dev/console."""
     import fcntl
@@ -44,6 +44,8 @@ def setup_slave(sock_fd: int, size: tuple[int, int] | None) -> None:
         os.dup2(slave, fd)
     if slave > 2:
         os.close(slave)
+    if not bind_console:  # exec: the container's /dev/console already belongs to its init
+        return
     if not os.path.exists("/dev/console"):
         open("/dev/console", "a").close()
     m.mount(name, "/dev/console", None, m.MS_BIND)
