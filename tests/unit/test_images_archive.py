@@ -232,3 +232,42 @@ def test_import_refuses_bad_input(svc) -> None:
 def test_save_unknown_name(svc) -> None:
     with pytest.raises(NotFound, match="No such image: nope:latest"):
         svc.save(["nope"])
+
+
+def test_legacy_docker_archive_with_a_symlinked_layer(other) -> None:
+    """Docker before 25 wrote <id>/layer.tar, <hex>.json configs, and symlinked layers two images share."""
+    base = layer_tar({"bin/sh": b"sh"})
+    top = layer_tar({"app": b"v1"})
+    d_base, d_top = oci.sha256_digest(base), oci.sha256_digest(top)
+
+    def config(diff_ids: list[str]) -> bytes:
+        return json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+                           "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+
+    c1, c2 = config([d_base]), config([d_base, d_top])
+    h1, h2 = oci.sha256_digest(c1)[7:], oci.sha256_digest(c2)[7:]
+    manifest = [{"Config": f"{h1}.json", "RepoTags": ["base:1"], "Layers": ["aaa/layer.tar"]},
+                {"Config": f"{h2}.json", "RepoTags": ["app:1"], "Layers": ["bbb/layer.tar", "ccc/layer.tar"]}]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in [(f"{h1}.json", c1), (f"{h2}.json", c2), ("aaa/layer.tar", base), ("ccc/layer.tar", top),
+                           ("manifest.json", json.dumps(manifest).encode())]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("bbb/layer.tar")
+        link.type, link.linkname = tarfile.SYMTYPE, "../aaa/layer.tar"
+        tar.addfile(link)
+    assert other.load(io.BytesIO(buf.getvalue())) == ["Loaded image: base:1", "Loaded image: app:1"]
+    assert other.get("app:1").diff_ids == [d_base, d_top]
+    assert other.df()["LayersSize"] == len(b"sh") + len(b"v1")
+
+
+def test_symlink_out_of_the_archive_is_refused(other) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        link = tarfile.TarInfo("x/layer.tar")
+        link.type, link.linkname = tarfile.SYMTYPE, "../../../etc/passwd"
+        tar.addfile(link)
+    with pytest.raises(InvalidArgument, match="points outside the archive"):
+        other.load(io.BytesIO(buf.getvalue()))

@@ -196,3 +196,14 @@ def test_store_survives_a_restart(tmp_path: Path) -> None:
     again, _ = make_service(tmp_path)
     assert again.get("again:latest").id == img.id
     assert again.inspect("busybox")["RepoTags"] == ["again:latest", "busybox:latest"]
+
+
+def test_prune_label_and_until_filters(svc) -> None:
+    old = make_image(svc, [{"o": b"1"}], created="2020-01-01T00:00:00Z", labels={"keep": "no"})
+    new = make_image(svc, [{"n": b"1"}], created="2026-01-01T00:00:00Z", labels={"keep": "yes"})
+    report = svc.prune({"until": ["2021-01-01T00:00:00Z"]})
+    assert [r for r in report["ImagesDeleted"] if "Deleted" in r][0] == {"Deleted": old.id}
+    assert svc.prune({"label!": ["keep=yes"]})["ImagesDeleted"] is None
+    assert svc.prune({"until": ["24h"], "label": ["keep"]})["ImagesDeleted"][0] == {"Deleted": new.id}
+    with pytest.raises(InvalidArgument, match="invalid filter 'until=soon'"):
+        svc.prune({"until": ["soon"]})

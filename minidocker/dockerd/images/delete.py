@@ -187,10 +187,8 @@ def prune(svc: "ImageService", filters: dict[str, list[str]]) -> dict[str, Any]:
     flt.validate(filters, flt.PRUNE_KEYS)
     dangling = flt.dangling_only(filters)
     dangling_only = dangling is None or dangling
-    until = views.unix_time(filters["until"][-1]) if filters.get("until") else None
-    if filters.get("until") and not until:
-        until = _duration_before_now(filters["until"][-1])
-    labels = flt.label_matcher(filters.get("label", []))
+    until = flt.until_time(filters.get("until", []))
+    labels = flt.label_matcher(filters.get("label", []), filters.get("label!", []))
     images = svc.store.all()
     parents = {img.parent for img in images if img.parent}
     if dangling_only:
@@ -226,19 +224,3 @@ def _chains(image: Image) -> list[str]:
     from .service import chain_ids
 
     return chain_ids(image.diff_ids)
-
-
-def _duration_before_now(text: str) -> int:
-    """until=24h / 10m / 30s: a Go duration before now."""
-    import re
-    import time
-
-    from ...errors import InvalidArgument
-
-    total = 0.0
-    parts = re.findall(r"(\d+(?:\.\d+)?)(h|m|s|ms)", text)
-    if not parts or "".join(a + b for a, b in parts) != text:
-        raise InvalidArgument(f"invalid filter 'until={text}'")
-    for amount, unit in parts:
-        total += float(amount) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
-    return int(time.time() - total)

@@ -13,7 +13,7 @@ from . import reference as refs
 from .store import Image
 
 LIST_KEYS = {"dangling", "label", "before", "since", "reference"}
-PRUNE_KEYS = {"dangling", "label", "until"}
+PRUNE_KEYS = {"dangling", "label", "label!", "until"}
 
 
 def validate(filters: dict[str, list[str]], allowed: set[str]) -> None:
@@ -73,18 +73,39 @@ def reference_matches(patterns: list[str], ref: refs.Reference) -> bool:
     return False
 
 
-def label_matcher(values: list[str]) -> Callable[[dict[str, str] | None], bool]:
-    """label=key or label=key=value; every one must hold (cf. filters.Args.MatchKVList)."""
+def label_matcher(values: list[str], negated: list[str] | None = None) -> Callable[[dict[str, str] | None], bool]:
+    """label=key or label=key=value must all hold; label!=... (prune only) must all fail (cf. filters.Args.MatchKVList)."""
+
+    def holds(labels: dict[str, str], item: str) -> bool:
+        key, sep, want = item.partition("=")
+        return key in labels and (not sep or labels[key] == want)
 
     def matches(labels: dict[str, str] | None) -> bool:
         labels = labels or {}
-        for item in values:
-            key, sep, want = item.partition("=")
-            if key not in labels or (sep and labels[key] != want):
-                return False
-        return True
+        return all(holds(labels, i) for i in values) and not any(holds(labels, i) for i in negated or [])
 
     return matches
+
+
+def until_time(values: list[str]) -> int | None:
+    """until=<unix seconds> | <RFC 3339 time> | <Go duration before now> (cf. filters.GetTimestamp)."""
+    if not values:
+        return None
+    import time
+
+    from .views import parse_time
+
+    text = values[-1]
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return int(float(text))
+    parsed = parse_time(text)
+    if parsed is not None:
+        return int(parsed.timestamp())
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        raise InvalidArgument(f"invalid filter 'until={text}'")
+    seconds = sum(float(a) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[u] for a, u in parts)
+    return int(time.time() - seconds)
 
 
 def created_bound(values: list[str], resolve: Callable[[str], Image], key: str) -> int | None:

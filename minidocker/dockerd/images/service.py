@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
-from ...errors import InvalidArgument, NotFound
+from ...errors import NotFound
 from . import filters as flt
 from . import reference as refs
 from . import views
@@ -301,8 +301,3 @@ class ImageService:
 
         return unpack(self, image)
 
-
-def check_name(name: str) -> None:
-    """Refuse an empty image name with Docker's words."""
-    if not name:
-        raise InvalidArgument("invalid reference format")
