@@ -21,3 +21,13 @@ def test_busybox_is_registered_once(md_root: Path, busybox_rootfs: Path) -> None
     assert info["Os"] == "linux" and len(info["RootFS"]["Layers"]) == 1
     # The layer holds the whole rootfs: busybox itself is most of its size.
     assert info["Size"] >= (busybox_rootfs / "bin" / "busybox").stat().st_size
+
+
+def test_rmi_of_the_base_image_empties_the_content_store(md_root: Path, busybox_rootfs: Path) -> None:
+    baseimage.register(busybox_rootfs)
+    content = LocalStore(content_root())
+    svc = ImageService(image_root(), content, None, None)
+    assert len(content.list()) == 3  # layer, config, manifest
+    records = svc.remove("busybox")
+    assert records[0] == {"Untagged": "busybox:latest"}
+    assert content.list() == []

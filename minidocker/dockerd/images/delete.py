@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .service import ImageService
 
 CHILD, RUNNING, REFERENCE, STOPPED = 1, 2, 4, 8
+GC_CONFIG_LABEL = "containerd.io/gc.ref.content.config"  # on a manifest blob: the config it names
 HARD = CHILD | RUNNING
 SOFT = REFERENCE | STOPPED
 
@@ -114,6 +115,7 @@ def _delete(svc: "ImageService", image: Image, records: list[dict[str, str]], fo
     parent = image.parent
     svc.store.delete(image.id)
     records.append({"Deleted": image.id})
+    _drop_documents(svc, image)
     for chain in release_layers(svc, image):
         records.append({"Deleted": chain})
     if prune and parent:
@@ -152,6 +154,18 @@ def release_layers(svc: "ImageService", image: Image) -> list[str]:
             continue  # a container's snapshot (or a build's) still sits on it
         released.append(chain)
     return released
+
+
+def _drop_documents(svc: "ImageService", image: Image) -> None:
+    """The image's config blob and the manifests that name it (containerd's gc.ref label), if in the store."""
+    svc.blobs.delete(image.id)
+    try:
+        infos = svc.content.list()
+    except Exception:  # noqa: BLE001 - a store that cannot list keeps its documents; they are small
+        return
+    for info in infos:
+        if (info.labels or {}).get(GC_CONFIG_LABEL) == image.id:
+            svc.blobs.delete(info.digest)
 
 
 def collect_snapshots(svc: "ImageService") -> list[str]:
