@@ -9,6 +9,7 @@ Public API:
                                                                    #     workdir=..., upperdir=..., lowerdir=...])]
   sn.view(key, parent) / sn.mounts(key) / sn.stat(key) / sn.usage(key) / sn.remove(key) / sn.walk() / sn.list()
   sn.upperdir(key) / sn.lowerdirs(key)    # paths, for the differ and for teaching (chapter 02, 09)
+  sn.update(key, labels) / sn.cleanup()   # labels ("" removes); delete dirs a crash left unreferenced
 See snapshotter.py for the lifecycle.
 """
 
