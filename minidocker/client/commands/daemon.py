@@ -1,0 +1,164 @@
+"""`minidocker daemon start|stop|status`: minicontainerd then minidockerd in the background, no systemd (cf. containerd.service / docker.service ordering).
+
+start is idempotent: a daemon whose socket already answers is left alone. Both are started with this
+interpreter by absolute path (`sys.executable -m ...`), in their own session, logging to files under
+paths.state_dir(); pid files live in paths.run_dir(). stop sends SIGTERM: containers keep running
+(live restore re-adopts them at the next start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ... import paths
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+
+
+class Daemon:
+    """One of the two daemons: how to start it, where its socket, pid file and log are."""
+
+    def __init__(self, name: str, module: str, sock: Path, args: list[str]) -> None:
+        self.name, self.module, self.sock, self.args = name, module, sock, args
+        self.pidfile = paths.run_dir() / f"{name}.pid"
+        self.logfile = paths.state_dir() / f"{name}.log"
+
+    def pid(self) -> int | None:
+        """The pid in the pid file, if that process is alive and really this daemon."""
+        try:
+            pid = int(self.pidfile.read_text().split()[0])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            return None
+        comm = Path(f"/proc/{pid}/comm").read_text().strip() if Path(f"/proc/{pid}/comm").exists() else ""
+        if self.module.encode() in cmdline or self.name.encode() in cmdline or comm == self.name[:15]:
+            return pid
+        return None
+
+    def answers(self) -> bool:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(1.0)
+        try:
+            s.connect(str(self.sock))
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def spawn(self) -> subprocess.Popen:
+        self.logfile.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.logfile, "ab") as log, open(os.devnull, "rb") as null:
+            proc = subprocess.Popen([sys.executable, "-m", self.module, *self.args], stdin=null, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+        self.pidfile.write_text(f"{proc.pid}\n")
+        return proc
+
+    def wait_ready(self, proc: subprocess.Popen) -> str | None:
+        """None once the socket accepts connections; else why not (exit or time-out)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return f"{self.name} exited with status {proc.returncode}"
+            if self.answers():
+                return None
+            time.sleep(0.05)
+        return f"{self.name} did not answer on {self.sock} within {START_TIMEOUT:.0f}s"
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def daemons() -> list[Daemon]:
+    """In start order: containerd first, dockerd (which dials containerd at boot) second."""
+    runtime = os.environ.get("MINIDOCKER_RUNTIME")
+    return [Daemon("minicontainerd", "minidocker.containerd.main", paths.containerd_socket(), []),
+            Daemon("minidockerd", "minidocker.dockerd.main", paths.api_socket(),
+                   ["--runtime", runtime] if runtime else [])]
+
+
+def start_args(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def start(cli: Any, a: argparse.Namespace) -> int:
+    paths.run_dir().mkdir(parents=True, exist_ok=True)
+    paths.state_dir().mkdir(parents=True, exist_ok=True)
+    for d in daemons():
+        pid = d.pid()
+        if pid and d.answers():
+            print(f"{d.name} already running (pid {pid}), socket {d.sock}")
+            continue
+        proc = d.spawn()
+        problem = d.wait_ready(proc)
+        if problem:
+            cli.warn(f"minidocker: {problem}; its log ({d.logfile}) ends with:\n{d.log_tail()}")
+            return 1
+        print(f"{d.name} started (pid {proc.pid}), socket {d.sock}, log {d.logfile}")
+    return 0
+
+
+def stop_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-t", "--timeout", type=float, default=STOP_TIMEOUT, help="Seconds to wait before SIGKILL")
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # reap it when it is our child (it never is, but cheap)
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def stop(cli: Any, a: argparse.Namespace) -> int:
+    for d in reversed(daemons()):  # dockerd first: it is containerd's client
+        pid = d.pid()
+        if pid is None:
+            print(f"{d.name} not running")
+            continue
+        os.kill(pid, signal.SIGTERM)
+        if not _wait_gone(pid, a.timeout):
+            os.kill(pid, signal.SIGKILL)
+            _wait_gone(pid, 5.0)
+            print(f"{d.name} (pid {pid}) killed after {a.timeout:.0f}s")
+        else:
+            print(f"{d.name} (pid {pid}) stopped")
+        try:
+            d.pidfile.unlink()
+        except FileNotFoundError:
+            pass
+    return 0
+
+
+def status_args(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def status(cli: Any, a: argparse.Namespace) -> int:
+    up = True
+    for d in daemons():
+        pid = d.pid()
+        ok = pid is not None and d.answers()
+        up = up and ok
+        state = f"running (pid {pid})" if ok else ("not answering (pid %d)" % pid if pid else "not running")
+        print(f"{d.name}: {state}, socket {d.sock}")
+    return 0 if up else 1

@@ -1,0 +1,225 @@
+"""`minidocker run` and `create`: the docker CLI's call sequence, create -> (pull) -> wait -> attach -> start (cf. docker/cli cli/command/container/run.go, create.go).
+
+wait is sent before attach and start so that a container that exits at once cannot be missed; with
+--rm it waits for `removed`, else for `next-exit`. -d still sends the wait and hangs up after start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .. import config as cfg
+from ..errors import APIError
+
+NOT_FOUND_127 = ("executable file not found", "no such file or directory", "system cannot find the file specified")
+CANNOT_INVOKE_126 = ("permission denied", "is a directory")
+WAIT_HEAD_TIMEOUT = 2.0  # dockerd answers wait's head at once; never block on a daemon that does not
+
+
+def _container_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", "--interactive", action="store_true", help="Keep STDIN open even if not attached")
+    p.add_argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY")
+    p.add_argument("--name", help="Assign a name to the container")
+    p.add_argument("-e", "--env", action="append", default=[], help="Set environment variables")
+    p.add_argument("--env-file", action="append", default=[], help="Read in a file of environment variables")
+    p.add_argument("-v", "--volume", action="append", default=[], help="Bind mount a volume")
+    p.add_argument("-p", "--publish", action="append", default=[], help="Publish a container's port(s) to the host")
+    p.add_argument("--expose", action="append", default=[], help="Expose a port or a range of ports")
+    p.add_argument("-w", "--workdir", default="", help="Working directory inside the container")
+    p.add_argument("-u", "--user", default="", help="Username or UID (format: <name|uid>[:<group|gid>])")
+    p.add_argument("--entrypoint", help="Overwrite the default ENTRYPOINT of the image")
+    p.add_argument("-h", "--hostname", default="", help="Container host name")
+    p.add_argument("-m", "--memory", help="Memory limit")
+    p.add_argument("--cpus", help="Number of CPUs")
+    p.add_argument("--pids-limit", type=int, default=0, help="Tune container pids limit (set -1 for unlimited)")
+    p.add_argument("--network", "--net", default="default", help="Connect a container to a network")
+    p.add_argument("--read-only", action="store_true", help="Mount the container's root filesystem as read only")
+    p.add_argument("--cap-add", action="append", default=[], help="Add Linux capabilities")
+    p.add_argument("--cap-drop", action="append", default=[], help="Drop Linux capabilities")
+    p.add_argument("--runtime", help="Runtime to use for this container")
+    p.add_argument("-l", "--label", action="append", default=[], help="Set meta data on a container")
+    p.add_argument("--privileged", action="store_true", help="Give extended privileges to this container")
+    p.add_argument("--restart", default="no", help="Restart policy to apply when a container exits")
+    p.add_argument("--rm", action="store_true", help="Automatically remove the container when it exits")
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
+
+
+def create_args(p: argparse.ArgumentParser) -> None:
+    _container_flags(p)
+
+
+def run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-d", "--detach", action="store_true", help="Run container in background and print container ID")
+    p.add_argument("-a", "--attach", action="append", default=[], help="Attach to STDIN, STDOUT or STDERR")
+    p.add_argument("--sig-proxy", default="true", help="Proxy received signals to the process")
+    _container_flags(p)
+
+
+def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
+    """Flags -> the create body, as opts.go parse() does."""
+    exposed: dict[str, dict] = {}
+    bindings: dict[str, list[dict[str, str]]] = {}
+    for spec in a.publish:
+        key, binding = cfg.parse_port(spec)
+        exposed[key] = {}
+        bindings.setdefault(key, []).append(binding)
+    for spec in a.expose:
+        exposed[spec if "/" in spec else spec + "/tcp"] = {}
+    binds, volumes = [], {}
+    for spec in a.volume:
+        if ":" in spec:
+            binds.append(spec)
+        else:
+            volumes[spec] = {}
+    restart_name, _, retries = a.restart.partition(":")
+    hc = cfg.host_config(
+        Binds=binds or None, PortBindings=bindings, AutoRemove=a.rm, NetworkMode=a.network,
+        Memory=cfg.ram_in_bytes(a.memory) if a.memory else 0, NanoCpus=cfg.nano_cpus(a.cpus) if a.cpus else 0,
+        PidsLimit=a.pids_limit, ReadonlyRootfs=a.read_only, Privileged=a.privileged,
+        CapAdd=[cfg.normalize_cap(c) for c in a.cap_add] or None,
+        CapDrop=[cfg.normalize_cap(c) for c in a.cap_drop] or None,
+        RestartPolicy={"Name": restart_name, "MaximumRetryCount": int(retries or 0)},
+    )
+    if a.runtime:
+        hc["Runtime"] = a.runtime
+    if a.tty and sys.stdout.isatty():
+        hc["ConsoleSize"] = list(_terminal_size())
+    stdin = bool(a.interactive)
+    streams = set(s.lower() for s in getattr(a, "attach", []) or [])
+    fields: dict[str, Any] = {
+        "Hostname": a.hostname, "User": a.user, "Tty": a.tty, "OpenStdin": stdin, "StdinOnce": stdin and attach,
+        "AttachStdin": stdin and attach, "AttachStdout": attach and (not streams or "stdout" in streams),
+        "AttachStderr": attach and (not streams or "stderr" in streams),
+        "Env": cfg.parse_env(a.env, a.env_file) or None, "Volumes": volumes, "WorkingDir": a.workdir,
+        "Labels": cfg.parse_labels(a.label),
+    }
+    if exposed:
+        fields["ExposedPorts"] = exposed
+    if a.entrypoint is not None:
+        fields["Entrypoint"] = [a.entrypoint]
+    return cfg.create_body(a.image, a.command or None, hc, **fields)
+
+
+def _terminal_size() -> tuple[int, int]:
+    import os
+
+    try:
+        cols, rows = os.get_terminal_size(sys.stdout.fileno())
+        return rows, cols
+    except OSError:
+        return 0, 0
+
+
+def familiar_with_tag(image: str) -> str:
+    """busybox -> busybox:latest (what "Unable to find image '...' locally" shows)."""
+    from ..api.images import split_repo_tag
+
+    repo, tag = split_repo_tag(image)
+    return image if tag else f"{repo}:latest"
+
+
+def create_container(cli: Any, body: dict[str, Any], name: str | None) -> str:
+    """POST /containers/create; on 404 pull the image (progress on stderr) and create again."""
+    from ..errors import NotFound
+
+    try:
+        result = cli.api.create_container_from_config(body, name)
+    except NotFound:
+        image = body["Image"]
+        cli.warn(f"Unable to find image '{familiar_with_tag(image)}' locally")
+        from ..formatting.progress import display_stream
+
+        display_stream(cli.api.pull(image, stream=True), sys.stderr)
+        result = cli.api.create_container_from_config(body, name)
+    for warning in result.get("Warnings") or []:
+        cli.warn(f"WARNING: {warning}")
+    return result["Id"]
+
+
+def create(cli: Any, a: argparse.Namespace) -> int:
+    body = build_body(a, attach=False)
+    body["AttachStdout"] = body["AttachStderr"] = True  # docker create leaves stdout/stderr attachable
+    if a.interactive:
+        body["AttachStdin"] = True
+    print(create_container(cli, body, a.name))
+    return 0
+
+
+def start_error_code(err: APIError) -> int:
+    """run's exit code for a failed start: 127 command not found, 126 cannot invoke, else 125."""
+    text = err.message.lower()
+    if any(s in text for s in NOT_FOUND_127):
+        return 127
+    if any(s in text for s in CANNOT_INVOKE_126):
+        return 126
+    return 125
+
+
+def run(cli: Any, a: argparse.Namespace) -> int:
+    if a.tty and a.interactive and not sys.stdin.isatty():
+        cli.warn("the input device is not a TTY")
+        return 1
+    if a.detach and a.rm is False and a.attach:
+        cli.warn("minidocker: Conflicting options: -a and -d\n\nRun 'minidocker run --help' for more information")
+        return 125
+    body = build_body(a, attach=not a.detach)
+    cid = create_container(cli, body, a.name)
+    api = cli.api
+    waiter = api.transport.send("POST", f"/containers/{cid}/wait",
+                                {"condition": "removed" if a.rm else "next-exit"})
+    waiter.wait_headers(WAIT_HEAD_TIMEOUT)
+    if a.detach:
+        try:
+            api.start(cid)
+        except APIError as err:
+            waiter.close()
+            cli.warn(f"minidocker: {err}\n\nRun 'minidocker run --help' for more information")
+            return start_error_code(err)
+        waiter.close()  # as the CLI does: the wait is cancelled by hanging up
+        print(cid)
+        return 0
+    return attach_start_wait(cli, cid, body["Tty"], bool(body["AttachStdin"]), waiter, run_mode=True,
+                             sig_proxy=a.sig_proxy.lower() not in ("false", "0") and not body["Tty"])
+
+
+def attach_start_wait(cli: Any, cid: str, tty: bool, stdin: bool, waiter: Any, run_mode: bool,
+                      sig_proxy: bool = True, start: bool = True) -> int:
+    """Attach (hijacked), start, copy stdio until the stream ends, then read the wait result."""
+    from ..stdio import RawTerminal, proxy_signals, pump
+
+    api = cli.api
+    stream = api.attach_socket(cid, stdin=stdin)
+    restore = None
+    try:
+        if start:
+            try:
+                api.start(cid)
+            except APIError as err:
+                stream.close()
+                waiter.close()
+                if run_mode:
+                    cli.warn(f"minidocker: {err}\n\nRun 'minidocker run --help' for more information")
+                    return start_error_code(err)
+                raise
+        if sig_proxy:
+            from .. import api as api_module
+
+            host, version = cli.host, api.api_version
+            restore = proxy_signals(lambda sig: api_module.APIClient(host, version).kill(cid, sig))
+        if tty and sys.stdin.isatty():
+            with RawTerminal(lambda h, w: api.resize(cid, h, w)) as term:
+                term.send_size()
+                pump(stream, tty, stdin)
+        else:
+            pump(stream, tty, stdin)
+    finally:
+        if restore:
+            restore()
+    result = waiter.json() or {}
+    error = (result.get("Error") or {}).get("Message") if isinstance(result.get("Error"), dict) else None
+    if error:
+        cli.warn(f"minidocker: {error}")
+    return int(result.get("StatusCode", 0))

@@ -1,0 +1,44 @@
+"""`minidocker start [-a] [-i] CONTAINER...` (cf. docker/cli cli/command/container/start.go)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def start_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-a", "--attach", action="store_true", help="Attach STDOUT/STDERR and forward signals")
+    p.add_argument("-i", "--interactive", action="store_true", help="Attach container's STDIN")
+    p.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+
+def start(cli: Any, a: argparse.Namespace) -> int:
+    api = cli.api
+    if a.attach or a.interactive:
+        if len(a.containers) > 1:
+            cli.warn("minidocker: you cannot start and attach multiple containers at once")
+            return 1
+        from .run import attach_start_wait
+
+        info = api.inspect_container(a.containers[0])
+        cid, tty = info["Id"], info["Config"].get("Tty", False)
+        stdin = a.interactive and info["Config"].get("OpenStdin", False)
+        waiter = api.transport.send("POST", f"/containers/{cid}/wait", {"condition": "next-exit"})
+        waiter.wait_headers(2.0)
+        return attach_start_wait(cli, cid, tty, stdin, waiter, run_mode=False, sig_proxy=not tty)
+    failed = []
+    for name in a.containers:
+        try:
+            api.start(name)
+            print(name)
+        except Exception as err:  # docker reports each failure and carries on
+            from ..errors import APIError
+
+            if not isinstance(err, APIError):
+                raise
+            cli.warn(str(err))
+            failed.append(name)
+    if failed:
+        cli.warn(f"Error: failed to start containers: {', '.join(failed)}")
+        return 1
+    return 0

@@ -1,0 +1,99 @@
+"""`minidocker volume create|ls|inspect|rm|prune` (cf. docker/cli cli/command/volume)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..errors import APIError
+from ..formatting import table
+from ..formatting.template import execute
+from ..formatting.text import go_json
+
+
+def create_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-d", "--driver", default="local", help="Specify volume driver name")
+    p.add_argument("-o", "--opt", action="append", default=[], help="Set driver specific options")
+    p.add_argument("--label", action="append", default=[], help="Set metadata for a volume")
+    p.add_argument("name", nargs="?", default="", metavar="VOLUME")
+
+
+def create(cli: Any, a: argparse.Namespace) -> int:
+    from ..config import parse_labels
+
+    result = cli.api.create_volume(a.name, a.driver, parse_labels(a.opt), parse_labels(a.label))
+    print(result.get("Name", a.name))
+    return 0
+
+
+def ls_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--filter", action="append", default=[], help="Provide filter values (e.g. \"dangling=true\")")
+    p.add_argument("-q", "--quiet", action="store_true", help="Only display volume names")
+
+
+def ls(cli: Any, a: argparse.Namespace) -> int:
+    from .ps import filters_query
+
+    result = cli.api._json("GET", "/volumes", {"filters": filters_query(a.filter)})
+    volumes = sorted(result.get("Volumes") or [], key=lambda v: v.get("Name", ""))
+    if a.quiet:
+        print("".join(v["Name"] + "\n" for v in volumes), end="")
+        return 0
+    table.write([["DRIVER", "VOLUME NAME"]] + [[v.get("Driver", ""), v.get("Name", "")] for v in volumes])
+    return 0
+
+
+def inspect_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--format", help="Format output using a custom template")
+    p.add_argument("names", nargs="+", metavar="VOLUME")
+
+
+def inspect(cli: Any, a: argparse.Namespace) -> int:
+    found, failed = [], False
+    for name in a.names:
+        try:
+            found.append(cli.api.inspect_volume(name))
+        except APIError as err:
+            cli.warn(str(err))
+            failed = True
+    if a.format:
+        sys.stdout.write("".join(execute(a.format, v) + "\n" for v in found))
+    else:
+        sys.stdout.write(go_json(found) + "\n")
+    return 1 if failed else 0
+
+
+def rm_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--force", action="store_true", help="Force the removal of one or more volumes")
+    p.add_argument("names", nargs="+", metavar="VOLUME")
+
+
+def rm(cli: Any, a: argparse.Namespace) -> int:
+    from .lifecycle import _each
+
+    return _each(cli, a.names, lambda n: cli.api.remove_volume(n, a.force))
+
+
+def prune_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-a", "--all", action="store_true", help="Remove all unused volumes, not just anonymous ones")
+    p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
+    p.add_argument("--filter", action="append", default=[], help="Provide filter values (e.g. \"label=<label>\")")
+
+
+def prune(cli: Any, a: argparse.Namespace) -> int:
+    from ..formatting.units import human_size
+    from .lifecycle import confirm
+    from .ps import filters_query
+
+    warning = ("WARNING! This will remove all local volumes not used by at least one container." if a.all else
+               "WARNING! This will remove anonymous local volumes not used by at least one container.")
+    if not a.force and not confirm(cli, warning):
+        return 0
+    filters = list(a.filter) + (["all=true"] if a.all else [])
+    result = cli.api._json("POST", "/volumes/prune", {"filters": filters_query(filters)})
+    deleted = result.get("VolumesDeleted") or []
+    if deleted:
+        print("Deleted Volumes:\n" + "".join(d + "\n" for d in deleted))
+    print(f"Total reclaimed space: {human_size(result.get('SpaceReclaimed') or 0)}")
+    return 0

@@ -1,0 +1,1 @@
+"""Output shaped like the docker CLI's: tables, sizes, durations, ports, progress streams (cf. docker/cli cli/command/formatter)."""

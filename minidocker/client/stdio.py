@@ -1,0 +1,114 @@
+"""Copying between the terminal and a hijacked stream: stdin in, stdout/stderr out, raw mode and resize for -t (cf. docker/cli cli/command/container/hijack.go, tty.go).
+
+Stdin goes on a thread and ends with a half-close, so the container sees EOF while its output keeps
+coming back on the same socket; the call returns when the daemon closes the stream.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Callable
+
+from .hijack import Hijacked
+from .streams import STDERR, iter_output
+
+
+def _copy_stdin(stream: Hijacked, fd: int) -> None:
+    try:
+        while True:
+            data = os.read(fd, 32768)
+            if not data:
+                break
+            stream.sendall(data)
+    except OSError:
+        pass
+    finally:
+        stream.close_write()
+
+
+def write_all(fd: int, data: bytes) -> None:
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+def pump(stream: Hijacked, tty: bool, stdin: bool, out_fd: int | None = None, err_fd: int | None = None) -> None:
+    """Send our stdin (when asked) and copy the container's output until the stream ends."""
+    out_fd = sys.stdout.fileno() if out_fd is None else out_fd
+    err_fd = sys.stderr.fileno() if err_fd is None else err_fd
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if stdin:
+        threading.Thread(target=_copy_stdin, args=(stream, sys.stdin.fileno()), daemon=True).start()
+    try:
+        for sid, data in iter_output(stream, tty):
+            write_all(err_fd if sid == STDERR else out_fd, data)
+    finally:
+        stream.close()
+
+
+class RawTerminal:
+    """Put the local terminal in raw mode for -t, restore it on exit; report its size on SIGWINCH."""
+
+    def __init__(self, resize: Callable[[int, int], None] | None = None) -> None:
+        self.resize = resize
+        self._saved = None
+        self._old_handler = None
+
+    def size(self) -> tuple[int, int]:
+        try:
+            cols, rows = os.get_terminal_size(sys.stdout.fileno())
+            return rows, cols
+        except OSError:
+            return 0, 0
+
+    def send_size(self) -> None:
+        rows, cols = self.size()
+        if self.resize and rows and cols:
+            try:
+                self.resize(rows, cols)
+            except Exception:  # a failed resize never stops the session (docker only logs it)
+                pass
+
+    def __enter__(self) -> "RawTerminal":
+        import signal
+        import termios
+        import tty
+
+        if sys.stdin.isatty():
+            self._saved = termios.tcgetattr(sys.stdin.fileno())
+            tty.setraw(sys.stdin.fileno())
+        if self.resize:
+            self._old_handler = signal.signal(signal.SIGWINCH, lambda *_: self.send_size())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+        import termios
+
+        if self._saved is not None:
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
+        if self._old_handler is not None:
+            signal.signal(signal.SIGWINCH, self._old_handler)
+
+
+def proxy_signals(kill: Callable[[str], None]) -> Callable[[], None]:
+    """--sig-proxy: forward SIGINT/SIGTERM/SIGHUP to the container; returns a function restoring the handlers."""
+    import signal
+
+    saved = {}
+
+    def handler(signum: int, _frame: object) -> None:
+        name = signal.Signals(signum).name[3:]
+        threading.Thread(target=kill, args=(name,), daemon=True).start()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        saved[sig] = signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+    return restore
