@@ -173,3 +173,15 @@ def test_concurrent_processes_writing_the_same_blob(store):
     assert [p.exitcode for p in procs] == [0] * 4
     assert sorted(queue.get(timeout=5) for _ in procs) == [sha(data)] * 4
     assert store.read_bytes(sha(data)) == data and leftovers(store) == []
+
+
+def test_stale_ingests_are_cleaned_but_live_ones_kept(store):
+    live = store.writer("live")
+    live.write(b"in progress")
+    stale = store.root / "ingest" / "crashed.abc123"
+    stale.write_bytes(b"left by a crash")
+    os.utime(stale, (1, 1))
+    assert store.abort_stale_ingests(older_than=3600) == 1
+    assert not stale.exists()
+    live.write(b"...")
+    assert live.commit() == sha(b"in progress...")

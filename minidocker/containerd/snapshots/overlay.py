@@ -22,9 +22,23 @@ from .metadata import MetaStore
 from .snapshotter import TRANSITIONS, Info, Kind, Usage
 
 
-def _overlay_index_param() -> bool:
+def _overlay_defaults() -> list[str]:
+    """Options every writable overlay gets, depending on the kernel's overlay module defaults."""
+    params = Path("/sys/module/overlay/parameters")
+    opts = []
     # index=off keeps an upper layer usable with other lower stacks; only pass it if the kernel knows it
-    return os.path.exists("/sys/module/overlay/parameters/index")
+    if (params / "index").exists():
+        opts.append("index=off")
+    # The differ reads the upperdir as a layer: a metacopy-only file (no data) or a redirected directory
+    # would be written wrongly, so turn both off where the kernel turns them on by default (Docker's
+    # overlay2 falls back to a slow naive diff in that case instead).
+    for name in ("metacopy", "redirect_dir"):
+        try:
+            if (params / name).read_text().strip() in ("Y", "on", "follow"):
+                opts.append(f"{name}=off")
+        except OSError:
+            pass
+    return opts
 
 
 def disk_usage(path: Path) -> Usage:
@@ -51,7 +65,7 @@ class OverlaySnapshotter:
         self.root = Path(root)
         (self.root / "snapshots").mkdir(parents=True, exist_ok=True)
         self._meta = MetaStore(self.root)
-        self._index_off = _overlay_index_param()
+        self._defaults = _overlay_defaults()
 
     # ---- paths ----
     def _dir(self, sid: str) -> Path:
@@ -139,7 +153,7 @@ class OverlaySnapshotter:
                 return [Mount("bind", lowers[0], ["ro", "rbind"])]
             # overlay needs two lowerdirs at least when there is no upperdir
             return [Mount("overlay", "overlay", ["ro", "lowerdir=" + ":".join(lowers)])]
-        opts = ["index=off"] if self._index_off else []
+        opts = list(self._defaults)
         opts += [f"workdir={own / 'work'}", f"upperdir={own / 'fs'}", "lowerdir=" + ":".join(lowers)]
         return [Mount("overlay", "overlay", opts)]
 
