@@ -23,6 +23,7 @@ from pathlib import Path
 from .. import errors, paths
 from ..errors import Conflict, NotFound, RuntimeFailure
 from ..shim import protocol
+from ..shim.rootfs import is_mounted, unmount_all
 from . import runtimes, shims
 from .metadata import ContainerStore
 from .shims import ShimRef
@@ -134,11 +135,9 @@ class TaskManager:
         if not bundle.exists():
             return
         rootfs = bundle / "rootfs"
-        if os.path.ismount(rootfs):
-            from ..shim.rootfs import unmount_all
-
+        if is_mounted(str(rootfs)):
             unmount_all(str(rootfs))
-            if os.path.ismount(rootfs):
+            if is_mounted(str(rootfs)):
                 raise RuntimeFailure(f"{rootfs} is still mounted; not removing the bundle")
         shutil.rmtree(bundle, ignore_errors=True)
 

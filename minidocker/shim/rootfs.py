@@ -47,3 +47,17 @@ def unmount_all(target: str) -> None:
         from ..linux.mount import MNT_DETACH
 
         perform(target, MNT_DETACH)
+
+
+def is_mounted(target: str) -> bool:
+    """Whether something is mounted at `target`, from /proc/self/mountinfo (os.path.ismount misses a bind
+    mount from the same filesystem: same device, so it cannot tell)."""
+    want = os.path.realpath(target)
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = line.split(" ", 5)[4]
+            if "\\" in point:  # spaces and the like are octal-escaped: "\040"
+                point = point.encode().decode("unicode_escape")
+            if point == want:
+                return True
+    return False
