@@ -84,7 +84,9 @@ def test_save_load_and_import_streams(backend, tmp_path: Path) -> None:
     assert other.images.inspect("imp:1")["Config"]["Cmd"] == ["sh"]
 
 
-def test_pull_without_registry_client_names_the_registry(backend) -> None:
+def test_pull_from_an_unreachable_registry_names_it(backend) -> None:
+    """fromImage goes to the registry client; nothing listens on port 1, so the 500 names that registry."""
     with pytest.raises(MinidockerError) as err:
-        call(backend, "POST", "/images/create?fromImage=localhost%3A5000%2Fbusybox&tag=latest")
-    assert err.value.status == 500 and "localhost:5000" in str(err.value) and "unreachable" in str(err.value)
+        call(backend, "POST", "/images/create?fromImage=127.0.0.1%3A1%2Fbusybox&tag=latest")
+    assert err.value.status == 500 and "127.0.0.1:1" in str(err.value)
+    assert backend.images.list(all=True) == []

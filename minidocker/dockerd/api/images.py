@@ -67,15 +67,18 @@ def create(req: Request) -> Response:
     name = req.query.get("fromImage")
     if not name:
         raise InvalidArgument("either fromSrc or fromImage must be given")
+    try:
+        from .distribution import pull_response  # the registry client's (dockerd/distribution/)
+    except ImportError:
+        pull_response = None
+    if pull_response is not None:
+        return pull_response(req)
     from ..images import reference as refs
 
-    ref = refs.parse(name if not req.query.get("tag") or "@" in name else f"{name}:{req.query['tag']}")
-    pull = getattr(req.backend, "pull_image", None)  # the registry client's: (ref, auth) -> JSON messages
-    if pull is None:
-        host = "registry-1.docker.io" if ref.domain == "docker.io" else ref.domain
-        raise MinidockerError(f"Get \"https://{host}/v2/\": registry {host} unreachable: "
-                              f"this engine has no registry client to pull {ref.familiar()}")
-    return Response(stream=json_lines(pull(ref, req.headers.get("x-registry-auth", ""))))
+    ref = refs.parse(name)
+    host = "registry-1.docker.io" if ref.domain == "docker.io" else ref.domain
+    raise MinidockerError(f"Get \"https://{host}/v2/\": registry {host} unreachable: "
+                          f"this engine has no registry client to pull {ref.familiar()}")
 
 
 @route("GET", "/images/{name:path}/json")
