@@ -5,7 +5,9 @@ The rules for hostile input are in this package's docstring; each one is enforce
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import lzma
 import os
 import shutil
 import stat
@@ -20,6 +22,9 @@ from .compression import open_decompressed
 from .whiteout import OVERLAY_OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, WhiteoutMode
 
 _CHUNK = 1 << 20
+# errnos that a malformed tar provokes (decompressors raise OSError with no errno at all)
+_INPUT_ERRNOS = {errno.ENOTDIR, errno.EEXIST, errno.ELOOP, errno.ENAMETOOLONG, errno.EISDIR, errno.EINVAL,
+                 errno.ENOENT, errno.ENOTEMPTY}
 # xattrs a layer may set; trusted.* (overlay's own redirect/opaque/metacopy, which could make the
 # kernel look up paths chosen by the image) and security.selinux/ima are never taken from a tar.
 _XATTR_ALLOWED = ("user.", "security.capability")
@@ -65,7 +70,11 @@ def apply_tar(stream: BinaryIO, root: str | os.PathLike, mode: WhiteoutMode = Wh
         unpacker.finish()
     except MinidockerError:
         raise
-    except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
+    except OSError as exc:
+        if exc.errno is not None and exc.errno not in _INPUT_ERRNOS:
+            raise  # the host's trouble (ENOSPC, EIO, EPERM...), not the tar's: reported as such
+        raise InvalidArgument(f"invalid layer tar: {exc}") from None
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
         raise InvalidArgument(f"invalid layer tar: {exc}") from None
     finally:
         unpacker.close()
