@@ -98,6 +98,11 @@ def make_context_tar(context: Path, dockerfile: str = "Dockerfile", extra: dict[
     """The context directory as an uncompressed tar (sorted, numeric owners kept), .dockerignore applied."""
     context = Path(context)
     matcher = Matcher(read_dockerignore(context))
+
+    def whole_seconds(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.mtime = int(info.mtime)  # a float mtime would cost a PAX header per file
+        return info
+
     always = {posixpath.normpath(dockerfile), ".dockerignore"}
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -112,7 +117,7 @@ def make_context_tar(context: Path, dockerfile: str = "Dockerfile", extra: dict[
                 if matcher.excluded(rel) and not matcher.has_exclusions:
                     continue  # nothing beneath can be re-included: do not descend
                 if not matcher.excluded(rel):
-                    tar.add(full, arcname=rel, recursive=False)
+                    tar.add(full, arcname=rel, recursive=False, filter=whole_seconds)
                 if os.path.islink(full):
                     continue
                 keep_dirs.append(name)
@@ -121,10 +126,12 @@ def make_context_tar(context: Path, dockerfile: str = "Dockerfile", extra: dict[
                 rel = posixpath.join(rel_root, name) if rel_root else name
                 if matcher.excluded(rel) and rel not in always:
                     continue
-                tar.add(os.path.join(root, name), arcname=rel, recursive=False)
+                tar.add(os.path.join(root, name), arcname=rel, recursive=False, filter=whole_seconds)
         for name, data in (extra or {}).items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o600
             tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+        end = tar.offset + 2 * tarfile.BLOCKSIZE
+    # Go's archive/tar ends with the two zero blocks; Python pads to a 10 KiB record: drop the padding.
+    return buf.getvalue()[:end]

@@ -232,6 +232,8 @@ def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> i
             return 125
         cli.warn(str(err))
         return 1
+    except BrokenPipeError:
+        raise
     except StreamError as err:
         cli.warn(err.message)
         return err.code or 1

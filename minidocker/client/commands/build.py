@@ -67,7 +67,6 @@ def build(cli: Any, a: argparse.Namespace) -> int:
         data = make_context_tar(context, dockerfile, extra)
     if not a.quiet:
         print(f"Sending build context to Docker daemon {human_size(len(data)):>8}")
-        print()
     messages = cli.api.build(fileobj=data, tag=a.tag, dockerfile=dockerfile, buildargs=buildargs,
                              nocache=a.no_cache, quiet=a.quiet, forcerm=a.force_rm, labels=parse_labels(a.label),
                              pull=a.pull)

@@ -109,7 +109,7 @@ def history(cli: Any, a: argparse.Namespace) -> int:
         return 0
     rows = [["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"]]
     for ident, e in zip(ids, entries):
-        created_by = " ".join((e.get("CreatedBy") or "").split()) if trunc else e.get("CreatedBy") or ""
+        created_by = (e.get("CreatedBy") or "").replace("\t", " ")
         rows.append([ident, ago(e.get("Created", 0)), ellipsis(created_by, 45) if trunc else created_by,
                      human_size(e.get("Size", 0), 3), e.get("Comment", "")])
     table.write(rows)

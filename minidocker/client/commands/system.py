@@ -21,6 +21,8 @@ def _ansic(stamp: str) -> str:
     """Go's time.ANSIC ("Mon Jan _2 15:04:05 2006") of an RFC 3339 build time; the text itself when unparsable."""
     import time
 
+    if not stamp:
+        return ""
     try:
         t = time.gmtime(parse_rfc3339(stamp))
     except ValueError:
@@ -32,7 +34,8 @@ def version(cli: Any, a: argparse.Namespace) -> int:
     client = {"Version": "0.1.0", "ApiVersion": MAX_API_VERSION, "PythonVersion": platform.python_version(),
               "Os": "linux", "Arch": "amd64" if platform.machine() == "x86_64" else platform.machine()}
     lines = ["Client:", f" Version:           {client['Version']}", f" API version:       {client['ApiVersion']}",
-             f" Python version:    {client['PythonVersion']}", f" OS/Arch:           {client['Os']}/{client['Arch']}"]
+             f" Python version:    {client['PythonVersion']}", f" OS/Arch:           {client['Os']}/{client['Arch']}",
+             " Context:           default"]
     try:
         server = cli.api.version()
     except Exception:
@@ -43,7 +46,8 @@ def version(cli: Any, a: argparse.Namespace) -> int:
 
         print(execute(a.format, {"Client": client, "Server": server}))
         return 0
-    lines += ["", "Server:"]
+    platform_name = (server.get("Platform") or {}).get("Name", "")
+    lines += ["", f"Server: {platform_name}".rstrip() if platform_name else "Server:"]
     for comp in server.get("Components") or [{"Name": "Engine", "Version": server.get("Version"), "Details": server}]:
         d = comp.get("Details") or {}
         lines.append(f" {comp['Name']}:")
@@ -133,7 +137,7 @@ def df(cli: Any, a: argparse.Namespace) -> int:
     for c in containers:
         mounts = sum(1 for m in c.get("Mounts") or [] if m.get("Type") == "volume")
         rows.append([short_id(c["Id"]), c.get("Image", ""), go_quote(ellipsis(c.get("Command", ""), 20)), str(mounts),
-                     human_size(c.get("SizeRw", 0) or 0), ago(c.get("Created", 0)), c.get("Status", ""),
+                     human_size(c.get("SizeRw", 0) or 0, 3), ago(c.get("Created", 0)), c.get("Status", ""),
                      container_names(c.get("Names"))])
     out.write(table.render(rows))
     out.write("\nLocal Volumes space usage:\n\n")
