@@ -240,3 +240,25 @@ def test_pack_then_unpack_round_trips_a_tree(dirs, busybox_rootfs: Path):
     data = tar_bytes(busybox_rootfs)
     untar(data, root)
     assert tar_bytes(root) == data
+
+
+@pytest.mark.parametrize("fmt", ["gnu", "posix", "ustar"])
+def test_tars_written_by_gnu_tar_unpack_to_the_same_tree(tmp_path: Path, busybox_rootfs: Path, fmt: str):
+    import shutil
+    import subprocess
+
+    if shutil.which("tar") is None:
+        pytest.skip("GNU tar not installed")
+    deep = busybox_rootfs / "usr" / ("long-directory-name-" * 4) / ("and-a-longer-file-name-" * 3)
+    deep.parent.mkdir(parents=True)
+    deep.write_text("past the 100-byte ustar name field" if fmt != "ustar" else "")
+    if fmt == "ustar":
+        deep.unlink()
+        deep.parent.rmdir()
+    data = subprocess.run(["tar", f"--format={fmt}", "-C", str(busybox_rootfs), "-cf", "-", "."],
+                          check=True, capture_output=True).stdout
+    out = tmp_path / "out"
+    out.mkdir()
+    applied = untar(data, out)
+    assert applied.size == len(data)
+    assert tar_bytes(out, mtime=0, owner=(0, 0)) == tar_bytes(busybox_rootfs, mtime=0, owner=(0, 0))
