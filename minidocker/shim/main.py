@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+
+CREATE_DEADLINE_S = 120.0  # a shim never asked to create its container exits after this long
 
 USAGE = "usage: minidocker-shim --id ID --bundle DIR --address SOCKET --run-dir DIR"
 OPTIONS = ("id", "bundle", "address", "run_dir")
@@ -67,12 +70,20 @@ def _daemon(args: Args, ready_w: int) -> None:
     process.set_child_subreaper()
     service = TaskService(args.id, args.bundle, args.run_dir)
     server = Server(service, args.address)
+    threading.Timer(CREATE_DEADLINE_S, _give_up_if_idle, (service, server)).start()
     os.write(ready_w, f"{os.getpid()} {args.address}\n".encode())
     os.close(ready_w)
     server.serve()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # daemon threads (a stdin FIFO still waiting for a writer) must not delay the exit
+
+
+def _give_up_if_idle(service, server) -> None:
+    """containerd died between starting this shim and asking it to create: nobody will ever come."""
+    if service.init is None:
+        service.finished.set()
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,7 +52,7 @@ class Runtime:
         code, _ = self.reaper.wait_for(pid)
         if code != 0:
             message = self._error_since(start) or f"exit status {code}"
-            cls = NotFound if "does not exist" in message or "not found" in message.lower() else RuntimeFailure
+            cls = NotFound if "container does not exist" in message else RuntimeFailure
             raise cls(f"{os.path.basename(self.binary)} {args[0]}: {message}")
 
     def _error_since(self, offset: int) -> str:

@@ -197,3 +197,29 @@ def test_twenty_concurrent_containers_leave_nothing(ctd):
     assert not list((paths.run_dir() / "containerd" / "tasks").iterdir())
     assert not list((paths.run_dir() / "s").iterdir())  # shim and console sockets
     assert ctd.client.containers.list() == []
+
+
+def test_failed_create_leaves_nothing(ctd):
+    with pytest.raises(Exception, match="(?i)no such file|not found"):
+        ctd.run("bad", ["/no/such/binary"])
+    with pytest.raises(NotFound):
+        ctd.client.tasks.get("bad")
+    assert not ctd.shims() and not mounts_under(ctd.root)
+    assert not (paths.run_dir() / "containerd" / "tasks" / "bad").exists()
+    ctd.client.containers.delete("bad")
+
+
+def test_a_dead_shim_is_reported_and_cleaned_up(ctd):
+    init_pid = ctd.run("orphan", ["sleep", "60"])
+    shim = psutil.Process(ctd.client.tasks.get("orphan").shim_pid)
+    shim.kill()
+    psutil.Process(init_pid).kill()
+    poll(lambda: shim.status() == psutil.STATUS_ZOMBIE if shim.is_running() else True, 10, "the shim to die")
+    ctd.kill(signal.SIGKILL)
+    ctd.start()  # reconnecting finds the shim gone
+    state = ctd.client.tasks.get("orphan")
+    assert (state.status, state.exit_status) == ("stopped", 255)
+    assert ctd.client.tasks.wait("orphan").exit_status == 255
+    ctd.client.tasks.delete("orphan")
+    assert not mounts_under(ctd.root)
+    assert not (paths.run_dir() / "containerd" / "tasks" / "orphan").exists()
