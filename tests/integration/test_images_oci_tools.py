@@ -114,3 +114,18 @@ def test_an_image_skopeo_wrote_loads_and_runs(saved: Path, tmp_path: Path, md_ro
         assert run.stdout == "loaded-and-running\n", run.stderr
     finally:
         unmount_all(target)
+
+
+def test_a_docker_archive_skopeo_wrote_loads(saved: Path, tmp_path: Path, md_root: Path) -> None:
+    """skopeo's docker-archive writer emulates `docker save` (the system dockerd must not be started here)."""
+    src = _layout(saved, tmp_path / "layout")
+    archive = tmp_path / "docker-archive.tar"
+    out = subprocess.run(["skopeo", "copy", f"oci:{src}:latest", f"docker-archive:{archive}:legacy/box:2"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    other_root = md_root / "other"
+    content = LocalStore(other_root / "content")
+    other = ImageService(other_root / "image", content, None, None)
+    with open(archive, "rb") as f:
+        assert other.load(f) == ["Loaded image: legacy/box:2"]
+    assert other.inspect("legacy/box:2")["Config"]["Cmd"] == ["sh"]
