@@ -239,3 +239,15 @@ def test_file_capabilities_survive_pack_and_unpack(tmp_path: Path):
     os.setxattr(src / "ping", "security.capability", cap)
     apply_tar(io.BytesIO(tar_bytes(src)), dst)
     assert os.getxattr(dst / "ping", "security.capability") == cap
+
+
+def test_a_blob_corrupted_on_disk_is_caught_when_applied(eng: Engine):
+    from minidocker.errors import DigestMismatch
+
+    data = craft(("f", "original"))
+    digest, size = eng.store.write_blob(data)
+    path = eng.store.path(digest)
+    os.chmod(path, 0o644)
+    path.write_bytes(data.replace(b"original", b"tampered"))  # same size, other bytes
+    with pytest.raises(DigestMismatch):
+        eng.diff.apply(oci.Descriptor(oci.OCI_LAYER, digest, size), eng.sn.prepare("extract x"))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import tempfile
 from typing import BinaryIO
 
-from ...errors import InvalidArgument, Unsupported
+from ...errors import DigestMismatch, InvalidArgument, Unsupported
 from ...oci.image import DOCKER_LAYER, DOCKER_LAYER_GZIP, OCI_LAYER, OCI_LAYER_GZIP, Descriptor, layer_compression
 from ...oci.mount import Mount
 from ..archive import WhiteoutMode, apply_tar, write_tar
@@ -39,6 +40,29 @@ def _lower_dirs(mounts: list[Mount]) -> list[str]:
         upper, lowers = _overlay_dirs(mounts[0])
         return ([upper] if upper else []) + lowers
     raise Unsupported(f"cannot diff against mounts {[m.to_dict() for m in mounts]}")
+
+
+class _Verified(io.RawIOBase):
+    """Reads a blob and checks, once all of it has been read, that it hashes to its descriptor's digest."""
+
+    def __init__(self, raw: BinaryIO, expected: str) -> None:
+        self.raw, self.expected, self.hash = raw, expected, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buf)  # type: ignore[attr-defined]
+        if n:
+            self.hash.update(memoryview(buf)[:n])
+        return n or 0
+
+    def verify(self) -> None:
+        while self.read(1 << 20):
+            pass
+        digest = "sha256:" + self.hash.hexdigest()
+        if digest != self.expected:
+            raise DigestMismatch(f"layer blob {self.expected} hashes to {digest}")
 
 
 class _Sink:
@@ -83,8 +107,10 @@ class DiffService:
         self.store = store
 
     def apply(self, desc: Descriptor, mounts: list[Mount]) -> Descriptor:
-        with self.store.read(desc.digest) as blob:
-            applied = self.apply_stream(blob, mounts)
+        with self.store.read(desc.digest) as raw:
+            blob = _Verified(raw, desc.digest)  # the store verified it when written; disks rot, so again here
+            applied = self.apply_stream(blob, mounts)  # type: ignore[arg-type]
+            blob.verify()
         return applied
 
     def apply_stream(self, blob: BinaryIO, mounts: list[Mount]) -> Descriptor:
