@@ -46,6 +46,10 @@ def test_tag_and_list_shapes(svc) -> None:
     assert inspect["RootFS"] == {"Type": "layers", "Layers": img.diff_ids}
     assert inspect["Config"]["Cmd"] == ["sh"] and inspect["Config"]["Hostname"] == ""
     assert inspect["Metadata"]["LastTagTime"].endswith("Z")
+    with pytest.raises(InvalidArgument, match="'scratch' is a reserved name"):
+        svc.tag("busybox", "scratch", None)
+    with pytest.raises(NotFound, match="No such image: nope:latest"):
+        svc.tag("nope", "x", "1")
 
 
 def test_retag_leaves_the_old_image_dangling(svc) -> None:

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
-from ...errors import NotFound
+from ...errors import InvalidArgument, NotFound
 from . import filters as flt
 from . import reference as refs
 from . import views
@@ -143,6 +143,8 @@ class ImageService:
         """POST /images/{name}/tag?repo=&tag= (docker tag SOURCE TARGET)."""
         image = self.get(source)
         target = refs.parse_repo_tag(repo, tag)
+        if target.familiar_name == "scratch":
+            raise InvalidArgument("'scratch' is a reserved name")
         with self.lock:
             self.set_tag(target, image.id)
         return target
