@@ -146,3 +146,28 @@ def test_cleanup_removes_directories_left_by_a_crash(sn):
     (sn.root / "snapshots" / "rm-42").mkdir()
     assert sn.cleanup() == 2
     assert sn.upperdir("base").is_dir() and sorted(os.listdir(sn.root / "snapshots")) == ["1"]
+
+
+def test_concurrent_prepares_from_two_instances_never_share_a_directory(sn):
+    import threading
+
+    layer(sn, "base")
+    other = OverlaySnapshotter(sn.root)  # another process's view of the same root, sharing only the files
+    errors: list[Exception] = []
+
+    def work(s: OverlaySnapshotter, prefix: str) -> None:
+        try:
+            for i in range(15):
+                s.prepare(f"{prefix}-{i}", "base")
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s, p)) for s, p in ((sn, "a"), (other, "b"), (sn, "c"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    keys = [i.name for i in sn.list() if i.kind is Kind.ACTIVE]
+    assert len(keys) == 45
+    assert len({sn.upperdir(k) for k in keys}) == 45
