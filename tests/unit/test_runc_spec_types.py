@@ -1,0 +1,104 @@
+"""Typed loading of config.json (minidocker.oci.runtime) and the default spec of `minirunc spec`."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from minidocker.errors import InvalidArgument, Unsupported
+from minidocker.oci import runtime
+from minidocker.oci.defaults import default_spec
+from minidocker.runc import spec as runc_spec
+
+
+@pytest.fixture
+def example() -> dict:
+    return runc_spec.example("rootfs")
+
+
+def test_example_loads_typed(example: dict) -> None:
+    s = runtime.Spec(example)
+    assert s.process.args == ["sh"] and s.process.terminal is True
+    assert s.process.capabilities.bounding == ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+    assert [m.destination for m in s.mounts][:2] == ["/proc", "/dev"]
+    assert s.linux.namespace("pid").path == "" and s.linux.namespace("cgroup") is None
+    assert s.root.readonly and s.hostname == "runc"
+
+
+def test_docker_default_spec_is_accepted() -> None:
+    """Docker-generated specs carry devices rules, oomScoreAdj, cgroupsPath: none of them may be refused."""
+    s = runtime.Spec(default_spec("abc", ["sh"]))
+    assert s.linux.cgroups_path and s.linux.resources.devices[0].allow is False
+
+
+@pytest.mark.parametrize("path, value, field", [
+    (("linux", "intelRdt"), {"closID": "x"}, "linux.intelRdt"),
+    (("process", "selinuxFoo"), "x", "process.selinuxFoo"),
+    (("linux", "resources", "hugepageLimits"), [{"pageSize": "2MB", "limit": 1}], "linux.resources.hugepageLimits"),
+    (("hooks",), {"createContainer": [{"path": "/bin/true"}]}, "hooks.createContainer"),
+    (("linux", "uidMappings"), [{"containerID": 0, "hostID": 1000, "size": 1}], "linux.uidMappings"),
+    (("vm",), {}, "vm"),
+])
+def test_unsupported_fields_are_named(example: dict, path: tuple, value: object, field: str) -> None:
+    doc = copy.deepcopy(example)
+    target = doc
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+    with pytest.raises(Unsupported, match=field.replace(".", r"\.")):
+        runtime.Spec(doc)
+
+
+def test_empty_values_docker_writes_are_accepted(example: dict) -> None:
+    example["linux"]["resources"]["blockIO"] = {}
+    example["linux"]["resources"]["hugepageLimits"] = []
+    assert runtime.Spec(example).linux.resources.pids is None
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d["process"].update(args="sh"), "process.args"),
+    (lambda d: d["process"].update(args=[]), "process.args"),
+    (lambda d: d["process"]["user"].update(uid="0"), "process.user.uid"),
+    (lambda d: d["process"].update(cwd="relative"), "process.cwd"),
+    (lambda d: d["mounts"][0].update(destination="proc"), "mounts[0].destination"),
+    (lambda d: d["linux"]["namespaces"].append({"type": "pid"}), "twice"),
+    (lambda d: d["linux"]["namespaces"][0].update(type="bogus"), "linux.namespaces[0].type"),
+    (lambda d: d["process"]["capabilities"]["bounding"].append("CAP_BOGUS"), "CAP_BOGUS"),
+    (lambda d: d.update(ociVersion="2.0.0"), "ociVersion"),
+    (lambda d: d["root"].pop("path"), "root.path"),
+])
+def test_malformed_values_are_named(example: dict, mutate, field: str) -> None:
+    mutate(example)
+    with pytest.raises(InvalidArgument, match=field.replace(".", r"\.").replace("[", r"\[")):
+        runtime.Spec(example)
+
+
+def test_mount_namespace_required(example: dict) -> None:
+    example["linux"]["namespaces"] = [n for n in example["linux"]["namespaces"] if n["type"] != "mount"]
+    with pytest.raises(Unsupported, match="mount namespace"):
+        runtime.Spec(example)
+
+
+def test_load_reports_missing_and_bad_json(tmp_path) -> None:
+    with pytest.raises(InvalidArgument, match="not found"):
+        runtime.load(str(tmp_path / "config.json"))
+    (tmp_path / "config.json").write_text("{")
+    with pytest.raises(InvalidArgument, match="not valid JSON"):
+        runtime.load(str(tmp_path / "config.json"))
+
+
+def test_spec_write_refuses_to_overwrite(tmp_path) -> None:
+    path = runc_spec.write(str(tmp_path))
+    assert json.loads(open(path).read())["hostname"] == "runc"
+    with pytest.raises(Exception, match="exists"):
+        runc_spec.write(str(tmp_path))
+
+
+def test_seccomp_is_accepted_with_a_warning(example: dict) -> None:
+    from minidocker.runc import seccomp
+
+    example["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}
+    s = runtime.Spec(example)
+    assert "not loaded" in seccomp.stance(s.linux.seccomp)[0]
