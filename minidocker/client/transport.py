@@ -1,21 +1,20 @@
 """HTTP/1.1 to the Engine API over its unix socket: keep-alive calls, chunked streams, hijacked upgrades (cf. docker/cli vendor/github.com/docker/docker/client/{request,hijack,ping}.go, docker-py transport/unixconn.py).
 
-Stdlib only: the CLI imports this on every command. One keep-alive connection carries the ordinary
+Stdlib only (socket, json; HTTP framing in wire.py): the CLI imports this on every command. One keep-alive connection carries the ordinary
 calls; every streaming or hijacked call gets a connection of its own, as the docker CLI does, so that a
 `wait` left pending never blocks the `start` that follows it.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import socket
 from typing import Any, Iterable, Mapping
-from urllib.parse import quote, urlencode
 
 from .errors import APIError, DaemonUnreachable, from_response
 from .hijack import Hijacked
+from .wire import Connection, ProtocolError, Response
 
 MAX_API_VERSION = "1.41"  # what this client speaks; newer daemons are asked for it by path prefix
 FALLBACK_API_VERSION = "1.24"  # the docker CLI's choice when _ping carries no Api-Version header
@@ -48,30 +47,12 @@ def parse_host(host: str | None) -> tuple[str, str]:
     raise ValueError(f"unable to parse docker host `{host}`")
 
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    """An HTTPConnection whose socket is AF_UNIX (the Host header stays a name, as Go's client sends)."""
-
-    def __init__(self, path: str, timeout: float | None = None) -> None:
-        super().__init__(HOST_HEADER, timeout=timeout)
-        self.unix_path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self.unix_path)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-
-
 def encode_query(query: Mapping[str, Any] | None) -> str:
     """Go's url.Values.Encode: keys sorted, values query-escaped; None dropped, booleans as 1/0."""
     if not query:
         return ""
     if isinstance(query, list):  # pairs, for repeated keys (t=a&t=b, names=..)
-        return urlencode([(k, v) for k, v in query if v is not None])
+        return "&".join(f"{_qescape(k)}={_qescape(str(v))}" for k, v in query if v is not None)
     items = []
     for key in sorted(query):
         value = query[key]
@@ -82,12 +63,33 @@ def encode_query(query: Mapping[str, Any] | None) -> str:
         elif isinstance(value, (dict, list)):
             value = json.dumps(value, separators=(",", ":"))
         items.append((key, str(value)))
-    return urlencode(items)
+    return "&".join(f"{_qescape(k)}={_qescape(v)}" for k, v in items)
+
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+_PATH_SAFE = _UNRESERVED | frozenset(b"/:@!$&'()*+,;=")
+
+
+def _escape(text: str, safe: frozenset, space: str) -> str:
+    out = []
+    for byte in text.encode("utf-8"):
+        if byte in safe:
+            out.append(chr(byte))
+        elif byte == 0x20:
+            out.append(space)
+        else:
+            out.append("%%%02X" % byte)
+    return "".join(out)
+
+
+def _qescape(text: str) -> str:
+    """Go's url.QueryEscape (urllib's quote_plus): space as +, everything but unreserved escaped."""
+    return _escape(text, _UNRESERVED, "+")
 
 
 def quote_path(path: str) -> str:
     """Escape only what would break the request line; names keep `/` and `:` raw, as the docker CLI sends them."""
-    return quote(path, safe="/:@!$&'()*+,;=-._~")
+    return _escape(path, _PATH_SAFE, "%20")
 
 
 class Reply:
@@ -108,17 +110,18 @@ class Transport:
         self.host = host or default_host()
         self.timeout = timeout
         self._version = version or os.environ.get(VERSION_ENV) or None
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: Connection | None = None
         self.ping_headers: dict[str, str] = {}
 
     # -- connections ---------------------------------------------------------------------------
-    def new_connection(self, timeout: float | None = None) -> http.client.HTTPConnection:
+    def new_connection(self, timeout: float | None = None) -> Connection:
         timeout = self.timeout if timeout is None else timeout
         if self.scheme == "unix":
-            return UnixHTTPConnection(self.address, timeout=timeout)
-        return http.client.HTTPConnection(self.address, timeout=timeout)
+            return Connection(socket.AF_UNIX, self.address, HOST_HEADER, timeout)
+        host, _, port = self.address.rpartition(":")
+        return Connection(socket.AF_INET, (host or "127.0.0.1", int(port or 2375)), self.address, timeout)
 
-    def _connect(self, conn: http.client.HTTPConnection) -> None:
+    def _connect(self, conn: Connection) -> None:
         try:
             conn.connect()
         except PermissionError as err:
@@ -161,12 +164,10 @@ class Transport:
             out.update(headers)
         return body, out
 
-    def _send(self, conn: http.client.HTTPConnection, method: str, url: str, body: Any,
-              headers: dict[str, str]) -> None:
+    def _send(self, conn: Connection, method: str, url: str, body: Any, headers: dict[str, str]) -> None:
         if conn.sock is None:
             self._connect(conn)
-        chunked = body is not None and not isinstance(body, (bytes, bytearray, str))
-        conn.request(method, url, body=body, headers=headers, encode_chunked=chunked)
+        conn.request(method, url, headers, body)
 
     def call(self, method: str, path: str, query: Mapping[str, Any] | None = None, body: Any = None,
              headers: Mapping[str, str] | None = None, versioned: bool = True, ok: Iterable[int] = ()) -> Reply:
@@ -179,20 +180,20 @@ class Transport:
                 self._conn = self.new_connection()
             try:
                 self._send(self._conn, method, url, body, hdrs)
-                resp = self._conn.getresponse()
+                resp = self._conn.response(method)
                 data = resp.read()
                 break
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            except (ProtocolError, BrokenPipeError, ConnectionResetError):
                 self.close()
                 if attempt or not reused:  # a fresh connection failing is a real failure
                     raise DaemonUnreachable(self.host) from None
-        reply = Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+        reply = Reply(resp.status, resp.headers, data)
         if resp.status >= 400 and resp.status not in ok:
             raise from_response(resp.status, data, method, path)
         return reply
 
     def open(self, method: str, path: str, query: Mapping[str, Any] | None = None, body: Any = None,
-             headers: Mapping[str, str] | None = None, timeout: float | None = None) -> http.client.HTTPResponse:
+             headers: Mapping[str, str] | None = None, timeout: float | None = None) -> Response:
         """A streamed response on a dedicated connection; the caller reads it (read/read1) and closes it."""
         pending = self.send(method, path, query, body, headers, timeout)
         return pending.response()
@@ -212,24 +213,27 @@ class Transport:
         url = self.url(path, query)
         body, hdrs = self._headers(body, headers)
         hdrs.update({"Connection": "Upgrade", "Upgrade": "tcp"})
-        payload = body if isinstance(body, bytes) else (body or "").encode()
-        hdrs["Content-Length"] = str(len(payload))
-        head = f"{method} {url} HTTP/1.1\r\nHost: {HOST_HEADER}\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
         conn = self.new_connection(None)
         self._connect(conn)
-        sock = conn.sock
-        sock.settimeout(None)
-        sock.sendall(head.encode("latin-1") + payload)
-        return Hijacked.after_request(sock, method, path)
+        conn.request(method, url, hdrs, body if body is not None else b"")
+        try:
+            resp = conn.response(method)
+        except (ProtocolError, ConnectionResetError) as err:
+            conn.close()
+            raise APIError(500, str(err), method, path) from None
+        if resp.status in (101, 200):  # 200: a daemon that streams without the upgrade dance
+            return Hijacked(conn.sock, conn.rfile)
+        data = resp.read()
+        conn.close()
+        raise from_response(resp.status, data, method, path)
 
 
 class Pending:
     """A request already sent whose response is read later (wait is sent before attach and start)."""
 
-    def __init__(self, conn: http.client.HTTPConnection, method: str, path: str) -> None:
+    def __init__(self, conn: Connection, method: str, path: str) -> None:
         self.conn, self.method, self.path = conn, method, path
-        self._resp: http.client.HTTPResponse | None = None
+        self._resp: Response | None = None
 
     def wait_headers(self, timeout: float) -> bool:
         """Read the response head if it comes within `timeout` (dockerd flushes wait's at once), so that the
@@ -242,14 +246,14 @@ class Pending:
                 self._resp = self._getresponse()
         return self._resp is not None
 
-    def _getresponse(self) -> http.client.HTTPResponse:
+    def _getresponse(self) -> Response:
         try:
-            return self.conn.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionResetError):
+            return self.conn.response(self.method)
+        except (ProtocolError, ConnectionResetError):
             self.close()
             raise APIError(500, "the daemon closed the connection", self.method, self.path) from None
 
-    def response(self) -> http.client.HTTPResponse:
+    def response(self) -> Response:
         resp = self._resp or self._getresponse()
         self._resp = None
         if resp.status >= 400:
