@@ -49,6 +49,7 @@ class TaskManager:
         (self.run_dir / "s").mkdir(parents=True, exist_ok=True)
         self.shims: dict[str, ShimRef] = {}
         self.lost: set[str] = set()  # tasks whose shim is gone
+        self._creating: set[str] = set()  # ids whose shim is being started
         self._lock = threading.Lock()
 
     # -- finding shims --
@@ -89,16 +90,21 @@ class TaskManager:
         container = self.containers.get(container_id)
         runtime = runtimes.resolve(container.runtime)
         bundle = self.tasks_dir / container_id
-        with self._lock:
-            if container_id in self.shims:
+        with self._lock:  # reserve the id; the slow part (starting the shim) runs unlocked, in parallel
+            if container_id in self.shims or container_id in self._creating:
                 raise Conflict(f"task {container_id}: already exists")
+            self._creating.add(container_id)
+        try:
             self._remove_bundle(bundle)
             bundle.mkdir(parents=True)
-            try:
-                ref = shims.start(container_id, str(bundle), str(self.run_dir))
-            except BaseException:
-                self._remove_bundle(bundle)
-                raise
+            ref = shims.start(container_id, str(bundle), str(self.run_dir))
+        except BaseException:
+            with self._lock:
+                self._creating.discard(container_id)
+            self._remove_bundle(bundle)
+            raise
+        with self._lock:
+            self._creating.discard(container_id)
             self.shims[container_id] = ref
         try:
             answer = ref.call("create", timeout=120, id=container_id, bundle=str(bundle),

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from typing import Any
+
 
 MAX_LINE = 4 << 20  # a request carries a whole config.json; 4 MiB is far more than any
 
@@ -43,12 +43,12 @@ class ShimError(Exception):
         self.kind = kind
 
 
-def encode(message: dict[str, Any]) -> bytes:
+def encode(message: dict) -> bytes:
     """One message as one line."""
     return json.dumps(message, separators=(",", ":")).encode() + b"\n"
 
 
-def decode(line: bytes) -> dict[str, Any]:
+def decode(line: bytes) -> dict:
     """One line back to a message; a malformed line raises ValueError."""
     value = json.loads(line)
     if not isinstance(value, dict):
@@ -77,7 +77,7 @@ class ShimConnection:
             raise
         self.reader = self.sock.makefile("rb")
 
-    def call(self, method: str, timeout: float | None = 30.0, **args: Any) -> dict[str, Any]:
+    def call(self, method: str, timeout: float | None = 30.0, **args: object) -> dict:
         """Send one request and read its answer; timeout None waits for ever (for `wait`)."""
         self.sock.settimeout(timeout)
         self.sock.sendall(encode({"method": method, **args}))
@@ -101,7 +101,7 @@ class ShimConnection:
         self.close()
 
 
-def call(address: str, method: str, timeout: float | None = 30.0, **args: Any) -> dict[str, Any]:
+def call(address: str, method: str, timeout: float | None = 30.0, **args: object) -> dict:
     """One request on a fresh connection."""
     with ShimConnection(address, timeout=timeout) as conn:
         return conn.call(method, timeout=timeout, **args)

@@ -223,3 +223,23 @@ def test_a_dead_shim_is_reported_and_cleaned_up(ctd):
     ctd.client.tasks.delete("orphan")
     assert not mounts_under(ctd.root)
     assert not (paths.run_dir() / "containerd" / "tasks" / "orphan").exists()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_exec_with_a_terminal(ctd, runtime):
+    if runtime == "minirunc" and importlib.util.find_spec("minidocker.runc.exec") is None:
+        pytest.skip("minirunc exec is not implemented yet")
+    ctd.run("ext", ["sleep", "60"], runtime=runtime)
+    io = ctd.fifos("ext-1")
+    io.stderr, io.terminal = "", True
+    out = read_fifo(io.stdout)
+    process = {"args": ["sh", "-c", "tty; exit 2"], "cwd": "/", "env": ["PATH=/bin", "TERM=xterm"],
+               "user": {"uid": 0, "gid": 0}, "terminal": True}
+    ctd.client.tasks.exec("ext", "t1", json.dumps(process).encode(), io)
+    ctd.client.tasks.start("ext", "t1")
+    assert ctd.client.tasks.wait("ext", "t1").exit_status == 2
+    assert read_all(out).decode().startswith("/dev/pts/")
+    ctd.client.tasks.delete("ext", "t1")
+    ctd.client.tasks.kill("ext", signal.SIGKILL)
+    ctd.client.tasks.wait("ext")
+    ctd.client.tasks.delete("ext")
