@@ -57,17 +57,40 @@ def _mounts_pb(mounts: list[Mount]) -> list[pb.Mount]:
 
 
 class _ChunkReader(io.RawIOBase):
-    """A read-only stream over a server-streaming Read call."""
+    """A read-only, seekable stream over server-streaming Read calls (a seek starts a new call at the offset),
+    so that it can stand in for the open file the local store returns (tarfile, for one, tells and seeks)."""
 
-    def __init__(self, chunks: Iterator[pb.DataChunk]) -> None:
-        self._chunks = chunks
+    def __init__(self, stub, digest: str, offset: int, size: int) -> None:
+        self._stub = stub
+        self._digest = digest
+        self._size = size
+        self._pos = offset
+        self._chunks = None
         self._buf = b""
 
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        target = max(0, base + offset)
+        if target != self._pos:
+            self._cancel()
+            self._pos, self._buf = target, b""
+        return self._pos
+
     def readinto(self, b) -> int:
+        if self._pos >= self._size:
+            return 0
         while not self._buf:
+            if self._chunks is None:
+                self._chunks = self._stub.Read(pb.ReadContentRequest(digest=self._digest, offset=self._pos))
             try:
                 self._buf = next(self._chunks).data
             except StopIteration:
@@ -77,12 +100,16 @@ class _ChunkReader(io.RawIOBase):
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
+        self._pos += n
         return n
 
+    def _cancel(self) -> None:
+        if self._chunks is not None:
+            self._chunks.cancel()
+            self._chunks = None
+
     def close(self) -> None:
-        cancel = getattr(self._chunks, "cancel", None)
-        if cancel and not self.closed:
-            cancel()
+        self._cancel()
         super().close()
 
 
@@ -201,9 +228,8 @@ class RemoteContentStore:
         return self.root / "blobs" / "sha256" / digest.split(":", 1)[1]
 
     def read(self, digest: str, offset: int = 0) -> BinaryIO:
-        self.info(digest)  # NotFound now, not at the first read
-        chunks = self.stub.Read(pb.ReadContentRequest(digest=digest, offset=offset))
-        return io.BufferedReader(_ChunkReader(chunks), buffer_size=CHUNK)
+        size = self.info(digest).size  # NotFound now, not at the first read
+        return io.BufferedReader(_ChunkReader(self.stub, digest, offset, size), buffer_size=CHUNK)
 
     def read_bytes(self, digest: str) -> bytes:
         with self.read(digest) as f:

@@ -63,6 +63,12 @@ def test_content_write_read_labels_delete(client):
     assert store.read_bytes(digest) == data
     with store.read(digest, offset=len(data) - 5) as f:
         assert f.read() == data[-5:]
+    with store.read(digest) as f:  # seekable, like the local store's open file
+        assert f.read(3) == data[:3]
+        f.seek(-4, 2)
+        assert (f.tell(), f.read()) == (len(data) - 4, data[-4:])
+        f.seek(12)
+        assert f.read(6) == data[12:18]
     assert store.info(digest).labels == {"a": "1"}
     assert store.update(digest, {"a": "", "b": "2"}).labels == {"b": "2"}
     assert store.path(digest).read_bytes() == data  # same host: the daemon's file
