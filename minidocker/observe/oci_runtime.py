@@ -1,0 +1,123 @@
+"""Chapter 06's live helpers: an OCI bundle by hand, both runtimes' command lines, and what /proc says
+about a container's processes (cf. the runtime spec's bundle.md and runtime.md; `runc list`, `ps`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import graphviz
+
+MINIRUNC = str(Path(sys.executable).parent / "minirunc")
+
+
+def make_bundle(where: str | Path) -> Path:
+    """A fresh bundle directory: the busybox root filesystem in rootfs/ and config.json from `minirunc spec`."""
+    from minidocker import baseimage
+
+    where = Path(where)
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    baseimage.make_rootfs(where / "rootfs")
+    subprocess.run([MINIRUNC, "spec"], cwd=where, check=True)
+    return where
+
+
+def edit_config(bundle: str | Path, **fields: object) -> dict:
+    """Change config.json the way one would in an editor: process.args, process.terminal, hostname,
+    linux.resources.memory.limit ... given as keyword arguments with dots replaced by "__"."""
+    path = Path(bundle) / "config.json"
+    spec = json.loads(path.read_text())
+    for dotted, value in fields.items():
+        keys = dotted.split("__")
+        node = spec
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    path.write_text(json.dumps(spec, indent="\t"))
+    return spec
+
+
+def runtime(program: str, root: str | Path, *args: str, check: bool = True) -> str:
+    """Run `minirunc` or `runc` with its own --root; its output as text. Output goes through a file,
+    not a pipe: a created container's init inherits it and would keep a pipe open."""
+    exe = MINIRUNC if program == "minirunc" else shutil.which(program) or program
+    with tempfile.TemporaryFile() as out:
+        done = subprocess.run([exe, "--root", str(root), *args], stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        out.seek(0)
+        text = out.read().decode()
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{program} {' '.join(args)} exited with {done.returncode}: {text.strip()}")
+    return text if check else f"{text}(exit code {done.returncode})"
+
+
+def state(program: str, root: str | Path, container_id: str) -> dict:
+    return json.loads(runtime(program, root, "state", container_id))
+
+
+def _comm(pid: int) -> str:
+    with open(f"/proc/{pid}/comm") as f:
+        return f.read().strip()
+
+
+def _ppid(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    return 0
+
+
+def runtime_processes(mentioning: str | Path) -> list[str]:
+    """Names of the runtime processes (minirunc, runc, their waiting inits) whose command line mentions
+    `mentioning`, e.g. a --root directory: other people's containers on the same host are not ours."""
+    names = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                name = _comm(int(entry))
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read()
+            except OSError:
+                continue
+            if name.startswith(("minirunc", "runc")) and str(mentioning).encode() in cmdline:
+                names.append(name)
+    return sorted(names)
+
+
+def describe_init(pid: int) -> list[tuple[str, str]]:
+    """What /proc tells about a container's init: its name, state, parent, and the files it holds."""
+    with open(f"/proc/{pid}/stat") as f:
+        state_letter = f.read().rsplit(")", 1)[1].split()[0]
+    fds = sorted(os.listdir(f"/proc/{pid}/fd"), key=int)
+    held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds]
+    parent = _ppid(pid)
+    return [
+        ("name (comm)", _comm(pid)),
+        ("state", {"S": "S (sleeping: blocked in a system call)", "R": "R (running)"}.get(state_letter, state_letter)),
+        ("parent is a runtime process", str(_comm(parent).startswith(("minirunc", "runc")) if parent else False)),
+        ("holds the exec fifo", str(any(h.endswith("/exec.fifo") for h in held))),
+    ]
+
+
+def lifecycle_graph() -> graphviz.Digraph:
+    """The container status machine, drawn from minirunc's own transition table (runc.state.ALLOWED)."""
+    from minidocker.runc.state import ALLOWED, Status
+
+    moves = {"create": (None, Status.CREATED), "start": (Status.CREATED, Status.RUNNING),
+             "process exits / kill": (Status.RUNNING, Status.STOPPED)}
+    g = graphviz.Digraph(name="lifecycle", graph_attr={"rankdir": "LR"}, node_attr={"fontname": "Helvetica"})
+    g.node("none", "(no container)", shape="plaintext")
+    for status in (Status.CREATED, Status.RUNNING, Status.STOPPED):
+        g.node(status.value, status.value, shape="box", style="rounded")
+    for label, (src, dst) in moves.items():
+        g.edge(src.value if src else "none", dst.value, label=label)
+    for status in ALLOWED["delete"]:
+        g.edge(status.value, "none", label="delete", style="dashed")
+    g.edge(Status.RUNNING.value, "none", label="delete --force", style="dotted")
+    return g
