@@ -1,0 +1,101 @@
+"""POST /build: the classic builder behind the Engine API (cf. moby api/server/router/build/build_routes.go).
+
+The body is the context as a tar (the client has already applied .dockerignore); the answer is a
+JSON-message stream (`stream`, `aux`, `errorDetail`). Problems found before building (a bad tag,
+no Dockerfile, a Dockerfile that does not parse) are answered with a 400, as dockerd does, so the
+CLI prints `Error response from daemon: ...`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import queue
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from ...errors import InvalidArgument
+from .router import Request, Response, json_lines, route
+
+_DONE = object()
+
+
+def _json_map(req: Request, name: str) -> dict[str, str]:
+    raw = req.query.get(name)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise InvalidArgument(f"invalid {name} {raw!r}: not a JSON object") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument(f"invalid {name} {raw!r}: not a JSON object")
+    return {str(k): str(v) for k, v in value.items() if v is not None}
+
+
+def options_from(req: Request):
+    """The build options of the query: t (repeated), buildargs, labels, nocache, q, target, pull."""
+    from ..builder.build import Options
+    from ..images import reference as refs
+
+    tags = [t for t in req.query_list("t") if t]
+    for tag in tags:
+        refs.parse(tag)  # InvalidArgument("invalid reference format") before any work
+    return Options(tags=tags, build_args=_json_map(req, "buildargs"), labels=_json_map(req, "labels"),
+                   no_cache=req.flag("nocache"), quiet=req.flag("q"), target=req.query.get("target") or None,
+                   pull=req.flag("pull"))
+
+
+def unpack_context(body: bytes, into: Path) -> None:
+    """Unpack the context tar with the untrusted-tar rules of the layer unpacker."""
+    from ...containerd.archive import apply_tar
+
+    if body:
+        apply_tar(io.BytesIO(body), into)
+
+
+def read_dockerfile(context: Path, name: str) -> str:
+    rel = posixpath.normpath("/" + (name or "Dockerfile")).lstrip("/")
+    path = context / rel
+    if not path.is_file():
+        raise InvalidArgument(f"Cannot locate specified Dockerfile: {name or 'Dockerfile'}")
+    return path.read_text()
+
+
+@route("POST", "/build")
+def build(req: Request) -> Response:
+    from ... import paths
+    from ..builder.build import Builder, run_build
+    from ..builder.context import BuildContext
+    from ..builder.daemon_backend import DaemonBuilderBackend
+
+    options = options_from(req)
+    scratch = paths.state_dir() / "builder" / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="context-", dir=scratch))
+    try:
+        unpack_context(req.body, workdir)
+        text = read_dockerfile(workdir, req.query.get("dockerfile", "Dockerfile"))
+        items: queue.Queue = queue.Queue()
+        builder = Builder(DaemonBuilderBackend(req.backend), BuildContext(workdir), text, options, items.put)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+
+    def work() -> None:
+        try:
+            run_build(builder)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            items.put(_DONE)
+
+    def stream() -> Iterator[dict]:
+        threading.Thread(target=work, name="build", daemon=True).start()
+        while (item := items.get()) is not _DONE:
+            yield item
+
+    return Response(stream=json_lines(stream()), content_type="application/json")

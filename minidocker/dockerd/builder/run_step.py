@@ -1,0 +1,56 @@
+"""A RUN step as a real container, and its changes as a layer (cf. moby builder/dockerfile/internals.go, containerBackend).
+
+The step's container is made and started exactly as `docker run` makes it (a record, containerd's
+task path, a shim, the OCI runtime); its output is streamed into the build; once it has exited, its
+writable snapshot is diffed against the image's top layer by containerd's diff service, and the
+container is removed, as the classic builder removes intermediate containers.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from ...oci import image as oci
+from .backend import Layer
+
+
+def _diff(daemon: Any, container_id: str, image_id: str) -> Layer:
+    images = daemon.images
+    top = images.unpack(images.get(image_id))
+    upper = images.snapshots.mounts(container_id)
+    if not top:
+        lower: list = []
+        found = images.diff.compare(lower, upper, oci.OCI_LAYER)
+        return Layer(found.descriptor.digest, found.diff_id, found.descriptor.size, found.descriptor.media_type)
+    view = f"builddiff-{os.urandom(6).hex()}"
+    lower = images.snapshots.view(view, parent=top)
+    try:
+        found = images.diff.compare(lower, upper, oci.OCI_LAYER)
+    finally:
+        images.snapshots.remove(view)
+    return Layer(found.descriptor.digest, found.diff_id, found.descriptor.size, found.descriptor.media_type)
+
+
+def run_step(daemon: Any, image_id: str, argv: list[str], env: list[str], user: str, workdir: str,
+             output: Callable[[bytes], None], on_start: Callable[[str], None]) -> tuple[int, Layer | None]:
+    body = {"Image": image_id, "Entrypoint": [], "Cmd": argv, "Env": env, "User": user, "WorkingDir": workdir,
+            "AttachStdout": True, "AttachStderr": True, "Labels": {"minidocker.build": "step"},
+            "HostConfig": {"NetworkMode": "bridge"}}
+    created = daemon.create_container("", body)
+    container = daemon.containers.get(created["Id"])
+    try:
+        on_start(container.id)
+        stream = daemon.hub(container).subscribe()
+        daemon.start_container(container)
+        while True:
+            item = stream.get()
+            if item is None or not isinstance(item, tuple):
+                break
+            output(item[1])
+        status = daemon.wait_container(container, "not-running", lambda: False)
+        code = int(status["StatusCode"]) if status else 1
+        layer = _diff(daemon, container.id, image_id) if code == 0 else None
+        return code, layer
+    finally:
+        daemon.remove_container(container, force=True)
