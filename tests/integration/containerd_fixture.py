@@ -98,10 +98,13 @@ class Containerd:
 
 
 def _processes_of(root: Path) -> list[psutil.Process]:
+    """Processes naming `root` on their command line (shims, daemons), never this test process or its parents."""
+    me = psutil.Process()
+    spare = {me.pid} | {p.pid for p in me.parents()}
     found = []
     for p in psutil.process_iter(["name", "cmdline"]):
         try:
-            if any(str(root) in arg for arg in (p.info["cmdline"] or [])):
+            if p.pid not in spare and any(str(root) in arg for arg in (p.info["cmdline"] or [])):
                 found.append(p)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
