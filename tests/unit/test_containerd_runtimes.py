@@ -1,0 +1,38 @@
+"""Which runtime binary a container gets, and the --root each one uses (never the system runc's /run/runc)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from minidocker import paths
+from minidocker.containerd import runtimes
+from minidocker.errors import InvalidArgument
+
+
+def test_default_is_minirunc_beside_the_interpreter():
+    assert runtimes.resolve("") == str(Path(sys.executable).parent / "minirunc")
+
+
+@pytest.mark.skipif(shutil.which("runc") is None, reason="runc not installed")
+def test_names_are_found_on_path_and_paths_kept():
+    assert runtimes.resolve("runc") == shutil.which("runc")
+    assert runtimes.resolve(shutil.which("runc")) == shutil.which("runc")
+
+
+def test_unknown_runtime_is_refused():
+    with pytest.raises(InvalidArgument, match="nope"):
+        runtimes.resolve("nope-no-such-runtime")
+    with pytest.raises(InvalidArgument):
+        runtimes.resolve("/etc/passwd")  # exists, not executable
+
+
+def test_each_runtime_has_its_own_root_under_the_run_dir(md_root):
+    assert runtimes.root_for("/x/minirunc") == str(paths.runc_root())
+    runc_root = runtimes.root_for("/usr/sbin/runc")
+    assert runc_root.startswith(str(paths.run_dir())) and runc_root != str(paths.runc_root())
+    assert os.path.basename(runc_root) == "runc"
