@@ -1,6 +1,8 @@
 """Benchmark: `minirunc run` against `runc run` and `crun run` of the same bundle (DESIGN.md §4: at most 1.5 x runc).
 
 Usage (root): .venv/bin/python bench/runc_run.py [-n 30]
+minirunc is measured twice: as the console script (whose interpreter runs site.py and the editable
+install's import finder first) and started as `python -I -S`, as minidocker.runc.launch.command() does.
 One bundle (the busybox rootfs, the real `runc spec` with terminal off and `true` as the process);
 the runtimes take turns run after run so that load from other work hits them alike; each time is the
 wall clock of the whole command, as a shim would see it. crun 1.8 refuses this machine's hybrid
@@ -49,8 +51,16 @@ def one_run(argv: list[str]) -> float:
 
 
 def command(runtime: str, state: Path, bundle: Path, i: int) -> list[str]:
-    exe = str(MINIRUNC) if runtime == "minirunc" else shutil.which(runtime)
-    return [exe, "--root", str(state / runtime), "run", "--bundle", str(bundle), f"bench-{runtime}-{os.getpid()}-{i}"]
+    """minirunc: the console script; minirunc-boot: the same CLI started as `python -I -S` (launch.command())."""
+    if runtime == "minirunc":
+        exe = [str(MINIRUNC)]
+    elif runtime == "minirunc-boot":
+        from minidocker.runc import launch
+
+        exe = launch.command()
+    else:
+        exe = [shutil.which(runtime)]
+    return [*exe, "--root", str(state / runtime), "run", "--bundle", str(bundle), f"bench-{runtime}-{os.getpid()}-{i}"]
 
 
 def crun_child(state: Path, bundle: Path, n: int, write_fd: int) -> None:
@@ -97,7 +107,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-runc-") as tmp:
         where = Path(tmp)
         bundle = make_bundle(where)
-        times: dict[str, list[float]] = {"minirunc": [], "runc": []}
+        times: dict[str, list[float]] = {"minirunc": [], "minirunc-boot": [], "runc": []}
         for runtime in times:  # one warm-up run each (page cache, pyc files)
             one_run(command(runtime, where, bundle, -1))
         for i in range(args.n):
@@ -106,13 +116,16 @@ def main() -> None:
         crun = crun_times(where, bundle, args.n)
     med = {name: statistics.median(t) * 1000 for name, t in times.items()}
     print(f"bundle: busybox rootfs, `runc spec` with args [\"true\"]; {args.n} runs each (median wall time)")
-    print(f"minirunc run: {med['minirunc']:.1f} ms")
+    print(f"minirunc run: {med['minirunc']:.1f} ms  (the console script .venv/bin/minirunc)")
+    print(f"minirunc run: {med['minirunc-boot']:.1f} ms  (python -I -S, as minidocker.runc.launch.command() starts it)")
     print(f"runc run:     {med['runc']:.1f} ms")
     if isinstance(crun, list):
         print(f"crun run:     {statistics.median(crun) * 1000:.1f} ms  (in a mount namespace without /sys/fs/cgroup/unified)")
     else:
         print(f"crun run:     not measured: {crun}")
-    print(f"ratio minirunc / runc: {med['minirunc'] / med['runc']:.2f}  (target: at most 1.5)")
+    print(f"ratio minirunc / runc: {med['minirunc'] / med['runc']:.2f} (console script), "
+          f"{med['minirunc-boot'] / med['runc']:.2f} (-I -S)  (target: at most 1.5)")
+    print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -39,10 +39,15 @@ class _Data(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
+_last_cap: list[int] = []
+
+
 def last_cap() -> int:
     """The highest capability this kernel knows (capabilities above it cannot be named to it)."""
-    with open("/proc/sys/kernel/cap_last_cap") as f:
-        return int(f.read())
+    if not _last_cap:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            _last_cap.append(int(f.read()))
+    return _last_cap[0]
 
 
 def mask(names: list[str]) -> int:

@@ -361,6 +361,11 @@ class Spec(_Obj):
 
 def load(path: str) -> Spec:
     """Read and validate a bundle's config.json: InvalidArgument or Unsupported name what is wrong."""
+    return Spec(load_raw(path))
+
+
+def load_raw(path: str) -> dict:
+    """config.json as parsed JSON, with the same errors as load() for a missing or malformed file."""
     try:
         with open(path, "rb") as f:
             raw = json.load(f)
@@ -368,7 +373,7 @@ def load(path: str) -> Spec:
         raise InvalidArgument(f"config.json not found: {path}") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise InvalidArgument(f"config.json is not valid JSON: {e}") from None
-    return Spec(raw)
+    return raw
 
 
 def load_process(path: str) -> Process:

@@ -54,14 +54,14 @@ def cmd_run(root: str, args, log: Log) -> int:
     from .console import proxy, receive_master
 
     console_fd = mine = None
+    bundle = container.Bundle(args.bundle)
     if not args.detach and not args.console_socket:
-        spec, _ = container.load_bundle(os.path.abspath(args.bundle))
-        if spec.process.terminal:
+        if bundle.spec.process.terminal:
             import socket
 
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             console_fd = theirs.detach()
-    state = container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot,
+    state = container.create(root, args.id, bundle, args.pid_file, args.console_socket, args.no_pivot,
                              console_fd=console_fd, warn=log.warn)
     try:
         container.start(root, args.id)

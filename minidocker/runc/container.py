@@ -43,9 +43,16 @@ def _remove_dir(directory: str) -> None:
     os.rmdir(directory)
 
 
-def load_bundle(bundle: str) -> tuple[runtime.Spec, str]:
-    """The bundle's validated config.json and its rootfs directory (relative to the bundle unless absolute)."""
-    spec = runtime.load(os.path.join(bundle, "config.json"))
+class Bundle:
+    """A bundle read once: the raw config.json (kept for exec), its typed Spec, the rootfs directory."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.raw = runtime.load_raw(os.path.join(self.path, "config.json"))
+        self.spec, self.rootfs = _check_bundle(self.path, runtime.Spec(self.raw))
+
+
+def _check_bundle(bundle: str, spec: runtime.Spec) -> tuple[runtime.Spec, str]:
     if spec.process is None:
         raise InvalidArgument("config.json: process is required by create")
     rootfs = os.path.realpath(os.path.join(bundle, spec.root.path))
@@ -54,12 +61,12 @@ def load_bundle(bundle: str) -> tuple[runtime.Spec, str]:
     return spec, rootfs
 
 
-def create(root: str, cid: str, bundle: str, pid_file: str | None = None, console_socket: str | None = None,
+def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = None, console_socket: str | None = None,
            no_pivot: bool = False, console_fd: int | None = None, warn=None) -> State:
     """Create the container and return once its init waits on the exec fifo (runc create)."""
     check_id(cid)
-    bundle = os.path.abspath(bundle)
-    spec, rootfs = load_bundle(bundle)
+    b = bundle if isinstance(bundle, Bundle) else Bundle(bundle)
+    bundle, spec, rootfs = b.path, b.spec, b.rootfs
     if spec.process.terminal and console_socket is None and console_fd is None:
         raise InvalidArgument("cannot allocate tty if runc will detach without setting console socket")
     if console_socket and not spec.process.terminal:
@@ -95,7 +102,7 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None, consol
         state = State(directory, {
             "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
             "created": _now(), "annotations": spec.annotations, "cgroup_paths": paths, "cgroup_made": made,
-            "process": _raw_process(bundle), "hooks": {"poststart": _raw_hooks(spec.hooks.poststart),
+            "process": b.raw.get("process") or {}, "hooks": {"poststart": _raw_hooks(spec.hooks.poststart),
                                                         "poststop": _raw_hooks(spec.hooks.poststop)},
         })
         _await_ready(state, spec, channel)
@@ -117,14 +124,6 @@ def _seccomp_stance(spec: runtime.Spec) -> list[str]:
     from . import seccomp
 
     return seccomp.stance(spec.linux.seccomp)
-
-
-def _raw_process(bundle: str) -> dict:
-    """The process section as written, kept for `exec` (its env, user and capabilities are the defaults)."""
-    import json
-
-    with open(os.path.join(bundle, "config.json"), "rb") as f:
-        return json.load(f).get("process") or {}
 
 
 def _raw_hooks(items: list) -> list[dict]:
