@@ -43,8 +43,9 @@ VERBS: dict[str, tuple[str, str]] = {
     "volume inspect": ("volume", "inspect"), "volume rm": ("volume", "rm"), "volume prune": ("volume", "prune"),
     "system df": ("system", "df"), "system info": ("system", "info"), "system prune": ("system", "prune"),
     "daemon start": ("daemon", "start"), "daemon stop": ("daemon", "stop"), "daemon status": ("daemon", "status"),
+    "registry serve": ("serve_registry", "serve"),
 }
-GROUPS = {"container", "image", "volume", "system", "daemon"}
+GROUPS = {"container", "image", "volume", "system", "daemon", "registry"}
 
 # verb -> (synopsis, what docker says when positional arguments are missing)
 SYNOPSIS: dict[str, tuple[str, str]] = {
