@@ -18,6 +18,9 @@ import signal
 from ..errors import NotFound, RuntimeFailure
 from .reaper import Reaper
 
+HYBRID_UNIFIED = "/sys/fs/cgroup/unified"
+UNSHARE = "/usr/bin/unshare"
+
 
 class Runtime:
     """One runtime binary with its state root, for one bundle."""
@@ -31,7 +34,7 @@ class Runtime:
 
     def _run(self, args: list[str], fds: list[int] | None = None) -> None:
         """Run one runtime command to completion; RuntimeFailure with the runtime's own message if it fails."""
-        argv = [self.binary, "--root", self.root, "--log", self.log_path, "--log-format", "json", *args]
+        argv = self._wrap([self.binary, "--root", self.root, "--log", self.log_path, "--log-format", "json", *args])
         null = -1
         if fds is None:
             null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
@@ -43,7 +46,7 @@ class Runtime:
         actions = [(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)]
         try:
             # Python ignores SIGPIPE; the runtime and the container must not inherit that.
-            pid = os.posix_spawn(self.binary, argv, os.environ, file_actions=actions,
+            pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions,
                                  setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
         finally:
             if null >= 0:
@@ -54,6 +57,15 @@ class Runtime:
             message = self._error_since(start) or f"exit status {code}"
             cls = NotFound if "container does not exist" in message else RuntimeFailure
             raise cls(f"{os.path.basename(self.binary)} {args[0]}: {message}")
+
+    def _wrap(self, argv: list[str]) -> list[str]:
+        """crun (1.8) refuses the hybrid cgroup layout (v1 controllers plus /sys/fs/cgroup/unified). Run it in a
+        private mount namespace where the unified hierarchy is unmounted: it then sees plain cgroup v1, and
+        the host's mounts are untouched (slave propagation: nothing flows back)."""
+        if not os.path.basename(self.binary).startswith("crun") or not os.path.ismount(HYBRID_UNIFIED):
+            return argv
+        return [UNSHARE, "--mount", "--propagation", "slave", "--", "/bin/sh", "-c",
+                f'umount -l {HYBRID_UNIFIED} && exec "$@"', "sh", *argv]
 
     def _error_since(self, offset: int) -> str:
         """The last error the runtime logged in this command (runc, crun and minirunc: {"level","msg"})."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from minidocker.linux import mount as sys_mount
 from minidocker.oci.defaults import default_spec
 
 RUNTIMES = ["runc", "minirunc"]
+ALL_RUNTIMES = RUNTIMES + (["crun"] if shutil.which("crun") else [])  # crun: the quick tests only
 
 
 def poll(predicate, timeout: float = 20.0, what: str = "condition"):

@@ -11,7 +11,7 @@ import signal
 import psutil
 import pytest
 
-from containerd_fixture import RUNTIMES, ctd, mounts_under, poll  # noqa: F401
+from containerd_fixture import ALL_RUNTIMES, RUNTIMES, ctd, mounts_under, poll  # noqa: F401
 from minidocker import paths
 from minidocker.containerd.types import IO
 from minidocker.errors import Conflict, NotFound
@@ -40,7 +40,7 @@ def read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("runtime", ALL_RUNTIMES)
 def test_run_output_log_and_exit_status(ctd, runtime):
     io = ctd.fifos("c1")
     out, err = read_fifo(io.stdout), read_fifo(io.stderr)
@@ -118,7 +118,7 @@ def _state(shim_pid: int) -> bool:
     return False
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("runtime", ALL_RUNTIMES)
 def test_exec_exit_code_and_output(ctd, runtime):
     if runtime == "minirunc" and importlib.util.find_spec("minidocker.runc.exec") is None:
         pytest.skip("minirunc exec is not implemented yet")
