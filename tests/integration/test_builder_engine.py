@@ -1,0 +1,125 @@
+"""The classic builder through the whole engine: real RUN containers, layers, the cache, dangling images, errors."""
+
+import io
+import json
+import tarfile
+
+import pytest
+
+from engine_fixture import engine  # noqa: F401 - the module-scoped engine fixture
+
+pytestmark = pytest.mark.root
+
+DOCKERFILE = """FROM busybox
+ENV GREETING=hello
+COPY greeting.txt /data/
+RUN echo "$GREETING from a RUN step" > /made-by-run && cat /data/greeting.txt
+RUN rm /bin/vi
+CMD ["cat", "/made-by-run"]
+"""
+
+
+@pytest.fixture
+def context(tmp_path):
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "greeting.txt").write_text("from the context\n")
+    (tmp_path / "ignored.log").write_text("never sent\n")
+    (tmp_path / ".dockerignore").write_text("*.log\n")
+    return tmp_path
+
+
+def steps(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("Step ")]
+
+
+def test_build_runs_steps_as_containers_and_the_image_runs(engine, context):
+    out = engine.cli("build", "-t", "built:1", str(context))
+    assert out.returncode == 0, out.stderr + engine.logs()
+    assert len(steps(out.stdout)) == 6
+    assert "from the context" in out.stdout  # the RUN step's own output, streamed
+    assert out.stdout.count("Removing intermediate container") == 2
+    run = engine.cli("run", "--rm", "built:1")
+    assert run.stdout == "hello from a RUN step\n"
+    gone = engine.cli("run", "--rm", "built:1", "ls", "/bin/vi")
+    assert gone.returncode != 0  # deleted in a later layer: a whiteout hides it
+    kept = engine.cli("run", "--rm", "built:1", "ls", "/bin/ls")
+    assert kept.returncode == 0
+    history = engine.cli("history", "--no-trunc", "--format", "{{.CreatedBy}}", "built:1")
+    assert "rm /bin/vi" in history.stdout or "rm /bin/vi" in engine.cli("history", "--no-trunc", "built:1").stdout
+
+
+def test_dockerignore_keeps_files_out_of_the_image(engine, context):
+    assert engine.cli("build", "-t", "built:ign", str(context)).returncode == 0
+    (context / "Dockerfile").write_text("FROM busybox\nCOPY . /ctx/\n")
+    out = engine.cli("build", "-t", "built:ctx", str(context))
+    assert out.returncode == 0, out.stderr
+    listing = engine.cli("run", "--rm", "built:ctx", "ls", "/ctx").stdout.split()
+    assert "greeting.txt" in listing and "ignored.log" not in listing
+
+
+def test_rebuild_is_cached_and_a_changed_file_rebuilds_from_its_step(engine, context):
+    first = engine.cli("build", "-t", "cached:1", str(context))
+    assert first.returncode == 0, first.stderr
+    again = engine.cli("build", "-t", "cached:1", str(context))
+    assert again.stdout.count("Using cache") == 5  # every step after FROM
+    (context / "greeting.txt").write_text("changed\n")
+    changed = engine.cli("build", "-t", "cached:1", str(context))
+    lines = changed.stdout.splitlines()
+    copy_at = lines.index("Step 3/6 : COPY greeting.txt /data/")
+    assert "Using cache" in lines[copy_at - 2] and "Using cache" not in "\n".join(lines[copy_at:])
+    assert "changed" in changed.stdout
+
+
+def test_rebuilding_a_tag_leaves_the_old_image_dangling(engine, context):
+    (context / "Dockerfile").write_text("FROM busybox\nRUN date +%s%N > /stamp\n")
+    assert engine.cli("build", "-t", "dangle:1", str(context)).returncode == 0
+    old = engine.cli("images", "-q", "dangle:1").stdout.strip()
+    assert engine.cli("build", "--no-cache", "-t", "dangle:1", str(context)).returncode == 0
+    dangling = engine.cli("images", "-q", "--filter", "dangling=true").stdout.split()
+    assert old in dangling
+    assert engine.cli("images", "-q", "dangle:1").stdout.strip() != old
+
+
+def test_a_failing_run_step_gives_its_exit_code(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo before; exit 3\n")
+    out = engine.cli("build", str(tmp_path))
+    assert out.returncode == 3
+    assert "returned a non-zero code: 3" in out.stderr + out.stdout
+
+
+@pytest.mark.parametrize("dockerfile, message", [
+    ("FROM busybox\nFOO bar\n", "unknown instruction: FOO"),
+    ("FROM busybox\nCOPY nosuch.txt /x\n", "file not found in build context"),
+    ("FROM nosuchimage:latest\n", "nosuchimage"),
+])
+def test_bad_dockerfiles_get_a_clear_error(engine, tmp_path, dockerfile, message):
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    out = engine.cli("build", str(tmp_path))
+    assert out.returncode != 0
+    assert message in out.stderr + out.stdout
+    assert len((out.stderr.strip() or "x").splitlines()) <= 2
+
+
+def test_the_real_docker_cli_builds_with_the_classic_builder(engine, context):
+    engine.env["DOCKER_BUILDKIT"] = "0"
+    try:
+        out = engine.docker("build", "-t", "viadocker:1", "--build-arg", "UNUSED=1", str(context))
+        assert out.returncode == 0, out.stderr
+        assert "Successfully tagged viadocker:1" in out.stdout
+        assert "[Warning] One or more build-args [UNUSED] were not consumed" in out.stdout
+        quiet = engine.docker("build", "-q", str(context))
+        assert quiet.stdout.strip().startswith("sha256:")
+        assert engine.docker("run", "--rm", "viadocker:1").stdout == "hello from a RUN step\n"
+    finally:
+        engine.env.pop("DOCKER_BUILDKIT", None)
+
+
+def test_multi_stage_copy_from_into_scratch(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox AS build\nRUN mkdir /out && echo artefact > /out/a.txt\n"
+        "FROM scratch\nCOPY --from=build /out/a.txt /a.txt\nCOPY --from=build /bin/busybox /bin/cat\nCMD [\"/bin/cat\", \"/a.txt\"]\n")
+    out = engine.cli("build", "-t", "tiny:1", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert engine.cli("run", "--rm", "tiny:1").stdout == "artefact\n"
+    inspect = json.loads(engine.cli("image", "inspect", "tiny:1").stdout)[0]
+    assert len(inspect["RootFS"]["Layers"]) == 2
