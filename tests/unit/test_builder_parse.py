@@ -1,8 +1,9 @@
-"""The Dockerfile front end: stages, checks with Docker's wording, word expansion, .dockerignore."""
+"""The Dockerfile front end: stages, checks with Docker's wording, word expansion, and the CLI's .dockerignore rules."""
 
 import pytest
 
-from minidocker.dockerd.builder import dockerignore, shellwords
+from minidocker.client.build_context import Matcher
+from minidocker.dockerd.builder import shellwords
 from minidocker.dockerd.builder.parse import parse
 from minidocker.errors import InvalidArgument
 
@@ -61,8 +62,9 @@ def test_words_split_on_unquoted_space_and_required_vars_fail():
     ("a.pyc", True), ("temp1", True), ("temp12", False), ("docs/a/b/secret", True), ("src/main.py", False),
 ])
 def test_dockerignore_last_matching_line_wins_and_dirs_cover_their_contents(path, out):
-    patterns = dockerignore.parse("# comment\n*.md\n!README.md\nbuild\n**/*.pyc\ntemp?\n/docs/**/secret\n")
-    assert dockerignore.excluded(path, patterns) is out
+    # the CLI applies .dockerignore when it makes the context tar, as docker's CLI does
+    matcher = Matcher(["# comment", "*.md", "!README.md", "build", "**/*.pyc", "temp?", "/docs/**/secret"])
+    assert matcher.excluded(path) is out
 
 
 def _state_after(text, base=None, build_args=None):
