@@ -283,14 +283,20 @@ def container_pids(eng: Engine, names: Iterable[str]) -> dict[str, int]:
 
 
 def container_memory(eng: Engine, names: Iterable[str]) -> int:
-    """Resident memory (bytes) of the containers' processes: each main process and its descendants."""
+    """Resident memory (bytes) a container costs: its processes and the shim that keeps it."""
     import psutil
+
+    from minidocker.observe import procs
 
     total = 0
     for pid in container_pids(eng, names).values():
         try:
             main = psutil.Process(pid)
-            total += sum(p.memory_info().rss for p in [main] + main.children(recursive=True))
+            group = [main] + main.children(recursive=True)
+            parent = main.parent()
+            if parent is not None and procs.role_of(parent.name(), parent.cmdline()) == "shim":
+                group.append(parent)
+            total += sum(p.memory_info().rss for p in group)
         except psutil.Error:
             continue
     return total

@@ -61,25 +61,30 @@ def nav_cell(name: str, order: list[str]) -> str:
     return f"---\n{prev}[contents](README.md){nxt}"
 
 
-def build_chapter(src: Path, order: list[str]) -> dict[str, tuple[str, int]]:
-    """Write one notebook; return anchor -> (notebook, 1-based cell number)."""
+def build_chapter(src: Path, order: list[str]) -> dict[str, tuple[str, int, str]]:
+    """Write one notebook; return anchor -> (notebook, 1-based number of the live cell, its heading)."""
     name = src.stem + ".ipynb"
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
                    "language_info": {"name": "python"}}
-    anchors = {}
+    anchors, pending = {}, []
     for kind, text, anchor in parse(src.read_text()):
         cell = nbformat.v4.new_markdown_cell(text) if kind == "markdown" else nbformat.v4.new_code_cell(text)
         if anchor:
             cell.id = anchor.replace(".", "-")
-            anchors[anchor] = (name, len(nb.cells) + 1)
+            heading = next((l.lstrip("#* ").strip() for l in text.splitlines() if l.startswith("#")), "")
+            pending.append((anchor, heading))
         nb.cells.append(cell)
+        if kind == "code":  # an anchor points at the first code cell after its heading: the live one
+            for key, heading in pending:
+                anchors[key] = (name, len(nb.cells), heading)
+            pending = []
     nb.cells.append(nbformat.v4.new_markdown_cell(nav_cell(name, order)))
     nbformat.write(nb, HERE / name)
     return anchors
 
 
-def readme(anchors: dict[str, tuple[str, int]]) -> str:
+def readme(anchors: dict[str, tuple[str, int, str]]) -> str:
     lines = ["# The minidocker course", "",
              "Every cell runs against a live engine and a live kernel; run the chapters in order, as root.",
              "Source document: `../../shared/source/docker-for-beginner.md` (Chinese); chapters are in English",
@@ -90,18 +95,22 @@ def readme(anchors: dict[str, tuple[str, int]]) -> str:
               "| source § | topic | chapter | live cell |", "|---|---|---|---|"]
     for sec, topic in SOURCE_SECTIONS:
         hits = sorted((k, v) for k, v in anchors.items() if k == f"s{sec}" or k.startswith(f"s{sec}."))
-        for key, (nb, cell) in hits:
-            lines.append(f"| {key[1:]} | {topic} | [{nb[:-6]}]({nb}) | cell {cell} |")
+        for key, (nb, cell, heading) in hits:
+            lines.append(f"| {key[1:]} | {topic} | [{nb[:-6]}]({nb}) | cell {cell}, under *{heading}* |")
             topic = "〃"
-    lines += ["", "Chapters 04-09 (commands, images, the engine in depth, runc, building images) follow the",
-              "source document's later parts; see their own pages.", ""]
+    lines += ["", "Cells are numbered from the top of each notebook, Markdown cells included. Sections 1.6 and",
+              "2.1 are taken further, live, in chapters 04 and 05; chapters 06-09 follow the source",
+              "document's later parts (runc, image and container commands, building images).", "",
+              "Exercises: `../exercises/` (each with a student notebook, a solution and its checks).",
+              "Figures: `../diagrams/`, regenerated from a live engine by",
+              "`.venv/bin/python -m minidocker.observe.diagrams diagrams/`.", ""]
     return "\n".join(lines)
 
 
 def main() -> int:
     srcs = sorted((HERE / "src").glob("*.nb"))
     order = sorted({p.name for p in chapters()} | {s.stem + ".ipynb" for s in srcs})
-    anchors: dict[str, tuple[str, int]] = {}
+    anchors: dict[str, tuple[str, int, str]] = {}
     for src in srcs:
         anchors.update(build_chapter(src, order))
     (HERE / "README.md").write_text(readme(anchors))

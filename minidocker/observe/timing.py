@@ -37,4 +37,5 @@ def plot(series: dict[str, list[float]], title: str = "", log: bool = False):
         ax.set_yscale("log")
     ax.set_title(title)
     fig.tight_layout()
+    plt.close(fig)  # shown once, as this cell's value (not a second time by the inline backend)
     return fig

@@ -50,6 +50,26 @@ class Snapshot:
                     out.append((pa.pid, pb.pid, proto))
         return out
 
+    def focus(self, container_pids: Iterable[int], keep_clients: bool = False) -> "Snapshot":
+        """Only the daemons and the given containers (their shims, runtimes and processes): other
+        containers on a shared engine, and passing clients, are left out."""
+        keep = {p.pid for p in self.procs.values() if p.role in ("dockerd", "containerd")
+                or (keep_clients and p.role == "client")}
+        for pid in container_pids:
+            if pid not in self.procs:
+                continue
+            shim = pid
+            while shim in self.procs and self.procs[shim].role != "shim":
+                shim = self.procs[shim].ppid
+            tops = [shim] if shim in self.procs else [pid]
+            stack = list(tops)
+            while stack:
+                cur = stack.pop()
+                keep.add(cur)
+                stack.extend(c.pid for c in self.procs.values() if c.ppid == cur and c.pid not in keep)
+        return Snapshot({k: v for k, v in self.procs.items() if k in keep}, self.taken, self.label,
+                        self.exited & keep)
+
     def role_edges(self) -> set[tuple[str, str]]:
         """The edges as role pairs (what a test or a learner checks, independent of PIDs)."""
         edges = {(self.procs[a].role, self.procs[b].role) for a, b in self.fork_edges()}
