@@ -71,7 +71,11 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         raise InvalidArgument("cannot allocate tty if runc will detach without setting console socket")
     if console_socket and not spec.process.terminal:
         raise InvalidArgument("cannot use console socket if runc will not detach or allocate tty")
-    for message in spec.unenforced() + _seccomp_stance(spec):
+    if spec.linux.seccomp is not None:
+        from .seccomp import validate
+
+        validate(spec.linux.seccomp)
+    for message in spec.unenforced():
         if warn:
             warn(message)
     os.makedirs(root, 0o700, exist_ok=True)
@@ -102,7 +106,7 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         state = State(directory, {
             "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
             "created": _now(), "annotations": spec.annotations, "cgroup_paths": paths, "cgroup_made": made,
-            "process": b.raw.get("process") or {}, "hooks": {"poststart": _raw_hooks(spec.hooks.poststart),
+            "process": b.raw.get("process") or {}, "seccomp": spec.linux.seccomp, "hooks": {"poststart": _raw_hooks(spec.hooks.poststart),
                                                         "poststop": _raw_hooks(spec.hooks.poststop)},
         })
         _await_ready(state, spec, channel)
@@ -116,14 +120,6 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         cgroups.remove(made, paths)
         _remove_dir(directory)
         raise
-
-
-def _seccomp_stance(spec: runtime.Spec) -> list[str]:
-    if spec.linux.seccomp is None:
-        return []
-    from . import seccomp
-
-    return seccomp.stance(spec.linux.seccomp)
 
 
 def _raw_hooks(items: list) -> list[dict]:

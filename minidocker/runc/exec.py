@@ -130,8 +130,7 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None) -> int:
 def _child(state, proc, fds, channel, console_fd, env) -> None:
     """Never returns."""
     from ..linux.libc import check, libc
-    from .init import _close_inherited, _limits
-    from .user import become
+    from .init import _close_inherited, _limits, become_with_seccomp
 
     try:
         import resource  # noqa: F401 - after joining the mount namespace the host's stdlib is out of reach
@@ -140,6 +139,11 @@ def _child(state, proc, fds, channel, console_fd, env) -> None:
             import fcntl, socket, struct, termios  # noqa: F401, E401
 
             from .console import setup_slave
+        filt = None
+        if state.data.get("seccomp") is not None:
+            from .seccomp import compile_filter
+
+            filt = compile_filter(state.data["seccomp"])  # the container's filter applies to exec too
         cgroups.join(state.data["cgroup_paths"])
         for name in _ORDER:
             if name in fds:
@@ -149,7 +153,7 @@ def _child(state, proc, fds, channel, console_fd, env) -> None:
             setup_slave(console_fd, proc.console_size, bind_console=False)
         _limits(proc)
         _close_inherited()
-        path = become(proc, env)
+        path = become_with_seccomp(proc, env, filt)
         channel.send("ready")
         channel.close()
     except BaseException as e:  # noqa: BLE001

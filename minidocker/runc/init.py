@@ -80,6 +80,12 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     # After the switch the host's files are gone, Python's standard library with them: import now.
     import resource  # noqa: F401
 
+    filt = None
+    if spec.linux.seccomp is not None:
+        from .seccomp import compile_filter
+
+        filt = compile_filter(spec.linux.seccomp)  # needs the host's libseccomp: before pivot_root
+
     if proc.terminal:
         import fcntl, socket, struct, termios  # noqa: F401, E401
 
@@ -102,7 +108,19 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
         rootfs.readonly_root()
     _limits(proc)
     _close_inherited()
-    return become(proc, env)
+    return become_with_seccomp(proc, env, filt)
+
+
+def become_with_seccomp(proc: Process, env: dict[str, str], filt) -> str:
+    """Load the seccomp filter as late as the kernel allows (cf. runc standard_init_linux.go): after
+    no_new_privs when the process gets it; otherwise before capabilities drop, while CAP_SYS_ADMIN
+    still permits loading a filter."""
+    if filt is not None and not proc.no_new_privileges:
+        filt.load()
+    path = become(proc, env)
+    if filt is not None and proc.no_new_privileges:
+        filt.load()
+    return path
 
 
 def _limits(proc: Process) -> None:

@@ -1,28 +1,80 @@
-"""Our stance on linux.seccomp (cf. runc libcontainer/seccomp): accepted, validated in shape, not loaded.
+"""linux.seccomp of config.json -> a libseccomp filter (cf. runc libcontainer/seccomp/seccomp_linux.go,
+runtime-spec config-linux.md#seccomp).
 
-Docker and containerd put their default seccomp profile into every config.json; refusing it would break
-every Docker-generated spec. The filter is not installed: the container still gets Docker's other
-defences (14 capabilities, no_new_privs, masked and read-only /proc paths, namespaces, cgroups).
-The warning says so on every create, so the gap is never silent.
+Docker and containerd put their default profile into every config.json, so it must work: the profile
+is compiled while the host's libseccomp is still reachable (before pivot_root) and loaded as late as
+possible, just before the init reports ready, so that only the exec fifo and execve run under it.
+Like runc: system calls unknown to this kernel's architecture are skipped, a rule whose action equals
+the default action is redundant and skipped, and conditions on the same argument become separate rules.
+SCMP_ACT_NOTIFY (a listener process) is refused by name.
 """
 
 from __future__ import annotations
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, Unsupported
 
 KNOWN = {"defaultAction", "defaultErrnoRet", "architectures", "flags", "listenerPath", "listenerMetadata",
          "syscalls"}
+RULE_KEYS = {"names", "action", "errnoRet", "args", "comment", "includes", "excludes"}
+EPERM = 1
 
 
-def stance(profile: dict) -> list[str]:
-    """Check the profile's shape; returns the warning to log."""
+def _action(name: str, errno_ret: int | None, where: str) -> int:
+    from ..linux import seccomp as sc
+
+    simple = {"SCMP_ACT_KILL": sc.ACT_KILL_THREAD, "SCMP_ACT_KILL_THREAD": sc.ACT_KILL_THREAD,
+              "SCMP_ACT_KILL_PROCESS": sc.ACT_KILL_PROCESS, "SCMP_ACT_TRAP": sc.ACT_TRAP,
+              "SCMP_ACT_ALLOW": sc.ACT_ALLOW, "SCMP_ACT_LOG": sc.ACT_LOG}
+    if name in simple:
+        return simple[name]
+    if name == "SCMP_ACT_ERRNO":
+        return sc.ACT_ERRNO | ((EPERM if errno_ret is None else errno_ret) & 0xFFFF)
+    if name == "SCMP_ACT_TRACE":
+        return sc.ACT_TRACE | ((EPERM if errno_ret is None else errno_ret) & 0xFFFF)
+    if name == "SCMP_ACT_NOTIFY":
+        raise Unsupported(f"config.json: unsupported field {where}: SCMP_ACT_NOTIFY needs a seccomp listener")
+    raise InvalidArgument(f"config.json: {where}: unknown seccomp action {name!r}")
+
+
+def validate(profile: dict) -> None:
+    """Refuse what the filter cannot honour, before anything is created."""
     for key in profile:
         if key not in KNOWN:
             raise InvalidArgument(f"config.json: unknown field linux.seccomp.{key}")
-    if not isinstance(profile.get("defaultAction", ""), str):
-        raise InvalidArgument("config.json: linux.seccomp.defaultAction must be a string")
-    if not isinstance(profile.get("syscalls") or [], list):
-        raise InvalidArgument("config.json: linux.seccomp.syscalls must be a list")
-    rules = len(profile.get("syscalls") or [])
-    return [f"linux.seccomp ({rules} rules, default {profile.get('defaultAction')}) is accepted but not "
-            "loaded: minirunc does not install seccomp filters"]
+    if profile.get("listenerPath"):
+        raise Unsupported("config.json: unsupported field linux.seccomp.listenerPath")
+    _action(profile.get("defaultAction") or "", profile.get("defaultErrnoRet"), "linux.seccomp.defaultAction")
+    for i, rule in enumerate(profile.get("syscalls") or []):
+        where = f"linux.seccomp.syscalls[{i}]"
+        if not isinstance(rule, dict) or set(rule) - RULE_KEYS:
+            raise InvalidArgument(f"config.json: {where} has unknown fields")
+        _action(rule.get("action") or "", rule.get("errnoRet"), where + ".action")
+        for arg in rule.get("args") or []:
+            from ..linux.seccomp import OPS
+
+            if arg.get("op") not in OPS:
+                raise InvalidArgument(f"config.json: {where}.args: unknown operator {arg.get('op')!r}")
+
+
+def compile_filter(profile: dict):
+    """Build (not load) the filter; returns a minidocker.linux.seccomp.Filter."""
+    from ..linux import seccomp as sc
+
+    default = _action(profile["defaultAction"], profile.get("defaultErrnoRet"), "linux.seccomp.defaultAction")
+    filt = sc.Filter(default)
+    for arch in profile.get("architectures") or []:
+        filt.add_arch(arch.removeprefix("SCMP_ARCH_").lower())
+    for rule in profile.get("syscalls") or []:
+        action = _action(rule["action"], rule.get("errnoRet"), "linux.seccomp.syscalls")
+        if action == default:
+            continue
+        conditions = [(a["index"], sc.OPS[a["op"]], a.get("value", 0), a.get("valueTwo", 0)) for a in rule.get("args") or []]
+        indices = [c[0] for c in conditions]
+        groups = [[c] for c in conditions] if len(set(indices)) != len(indices) else [conditions]
+        for name in rule.get("names") or []:
+            number = filt.syscall_number(name)
+            if number == sc.NR_ERROR:
+                continue  # not a system call here (another architecture, a newer kernel)
+            for group in groups:
+                filt.add_rule(action, number, group)
+    return filt

@@ -96,9 +96,16 @@ def test_spec_write_refuses_to_overwrite(tmp_path) -> None:
         runc_spec.write(str(tmp_path))
 
 
-def test_seccomp_is_accepted_with_a_warning(example: dict) -> None:
+def test_seccomp_profiles_are_validated(example: dict) -> None:
     from minidocker.runc import seccomp
 
-    example["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}
-    s = runtime.Spec(example)
-    assert "not loaded" in seccomp.stance(s.linux.seccomp)[0]
+    good = {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
+                          "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]}]}
+    seccomp.validate(good)
+    seccomp.compile_filter(good).release()  # libseccomp accepts it
+    with pytest.raises(Unsupported, match="SCMP_ACT_NOTIFY"):
+        seccomp.validate({**good, "defaultAction": "SCMP_ACT_NOTIFY"})
+    with pytest.raises(InvalidArgument, match="SCMP_CMP_BOGUS"):
+        seccomp.validate({**good, "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
+                                                "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_BOGUS"}]}]})

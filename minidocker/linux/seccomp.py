@@ -1,0 +1,91 @@
+"""seccomp filters through libseccomp (cf. libseccomp's seccomp.h; runc libcontainer/seccomp/seccomp_linux.go).
+
+libseccomp compiles rules ("allow read", "return EPERM for mount unless ...") into the BPF program the
+kernel runs on every system call. The library is loaded lazily: only configs with linux.seccomp need it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+ACT_KILL_THREAD = 0x00000000
+ACT_KILL_PROCESS = 0x80000000
+ACT_TRAP = 0x00030000
+ACT_ERRNO = 0x00050000
+ACT_TRACE = 0x7FF00000
+ACT_LOG = 0x7FFC0000
+ACT_ALLOW = 0x7FFF0000
+
+# The runtime spec's operators -> enum scmp_compare.
+OPS = {"SCMP_CMP_NE": 1, "SCMP_CMP_LT": 2, "SCMP_CMP_LE": 3, "SCMP_CMP_EQ": 4, "SCMP_CMP_GE": 5,
+       "SCMP_CMP_GT": 6, "SCMP_CMP_MASKED_EQ": 7}
+
+NR_ERROR = -1  # __NR_SCMP_ERROR: the name is not a system call of this architecture
+
+
+class ArgCmp(ctypes.Structure):
+    """struct scmp_arg_cmp."""
+
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                ("datum_b", ctypes.c_uint64)]
+
+
+_lib: list[ctypes.CDLL] = []
+
+
+def lib() -> ctypes.CDLL:
+    """libseccomp.so.2 (installed with runc); OSError if it is missing."""
+    if not _lib:
+        so = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+        so.seccomp_init.restype = ctypes.c_void_p
+        so.seccomp_init.argtypes = [ctypes.c_uint32]
+        so.seccomp_release.argtypes = [ctypes.c_void_p]
+        so.seccomp_load.argtypes = [ctypes.c_void_p]
+        so.seccomp_arch_resolve_name.restype = ctypes.c_uint32
+        so.seccomp_arch_resolve_name.argtypes = [ctypes.c_char_p]
+        so.seccomp_arch_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+        so.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+        so.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                              ctypes.POINTER(ArgCmp)]
+        _lib.append(so)
+    return _lib[0]
+
+
+class Filter:
+    """A filter under construction; load() installs it on the calling thread (and its future children)."""
+
+    def __init__(self, default_action: int) -> None:
+        self.lib = lib()
+        self.ctx = self.lib.seccomp_init(default_action)
+        if not self.ctx:
+            raise OSError("seccomp_init failed")
+
+    def add_arch(self, name: str) -> None:
+        """A libseccomp architecture name ("x86_64", "x86", "x32"); the native one is always present."""
+        token = self.lib.seccomp_arch_resolve_name(name.encode())
+        if token == 0:
+            raise ValueError(f"unknown seccomp architecture {name!r}")
+        rc = self.lib.seccomp_arch_add(self.ctx, token)
+        if rc not in (0, -17):  # -EEXIST: already in the filter
+            raise OSError(-rc, f"seccomp_arch_add {name}")
+
+    def syscall_number(self, name: str) -> int:
+        return self.lib.seccomp_syscall_resolve_name(name.encode())
+
+    def add_rule(self, action: int, number: int, conditions: list[tuple[int, int, int, int]]) -> None:
+        """conditions: (argument index, operator, value, second value) all of which must hold."""
+        array = (ArgCmp * max(len(conditions), 1))(*[ArgCmp(*c) for c in conditions])
+        rc = self.lib.seccomp_rule_add_array(self.ctx, action, number, len(conditions), array)
+        if rc < 0:
+            raise OSError(-rc, f"seccomp_rule_add for system call {number}")
+
+    def load(self) -> None:
+        """Install the filter: needs no_new_privs or CAP_SYS_ADMIN (man 2 seccomp)."""
+        rc = self.lib.seccomp_load(self.ctx)
+        if rc < 0:
+            raise OSError(-rc, "seccomp_load")
+
+    def release(self) -> None:
+        if self.ctx:
+            self.lib.seccomp_release(self.ctx)
+            self.ctx = None
