@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import shutil
 import threading
@@ -28,6 +29,8 @@ from . import runtimes, shims
 from .metadata import ContainerStore
 from .shims import ShimRef
 from .types import IO, ExitStatus, TaskState
+
+log = logging.getLogger("minicontainerd.tasks")
 
 LOST_SHIM_STATUS = 255  # what a task whose shim vanished reports: its real status died with the shim
 
@@ -64,6 +67,10 @@ class TaskManager:
                 ref.call("ping", timeout=5)
             except (OSError, protocol.ShimError):
                 self.lost.add(ref.id)
+        for container_id in sorted(self.shims):
+            ref = self.shims[container_id]
+            what = "its shim is gone" if container_id in self.lost else f"shim pid {ref.pid} re-adopted"
+            log.info("task %s: %s", container_id[:12], what)
         return len(self.shims) - len(self.lost)
 
     def _shim(self, container_id: str) -> ShimRef:
@@ -115,6 +122,8 @@ class TaskManager:
             if isinstance(err, protocol.ShimError):
                 raise _error(err) from None
             raise
+        log.info("task %s: created by %s (shim pid %d, init pid %d)", container_id[:12],
+                 os.path.basename(runtime), ref.pid, answer["pid"])
         return int(answer["pid"])
 
     def _discard(self, container_id: str, ref: ShimRef) -> None:
@@ -170,6 +179,7 @@ class TaskManager:
         with self._lock:
             self.shims.pop(container_id, None)
         self._remove_bundle(Path(ref.bundle))
+        log.info("task %s: deleted (exit status %d)", container_id[:12], status.exit_status)
         return status
 
     def _cleanup_lost(self, container_id: str, ref: ShimRef) -> None:

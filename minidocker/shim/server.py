@@ -38,6 +38,8 @@ class Server:
         self.sock.bind(address)
         os.chmod(address, 0o600)
         self.sock.listen(64)
+        self._busy = 0  # requests being answered: let them finish before the shim exits
+        self._idle = threading.Condition()
 
     def _connection(self, conn: socket.socket) -> None:
         with conn, conn.makefile("rb") as reader:
@@ -48,11 +50,17 @@ class Server:
                     return
                 if not line:
                     return
-                reply = answer(self.service, line)
+                with self._idle:
+                    self._busy += 1
                 try:
+                    reply = answer(self.service, line)
                     conn.sendall(protocol.encode(reply))
                 except OSError:
                     pass
+                finally:
+                    with self._idle:
+                        self._busy -= 1
+                        self._idle.notify_all()
                 if self.service.finished.is_set():
                     self.stop()
                     return
@@ -72,6 +80,8 @@ class Server:
                 break
             threading.Thread(target=self._connection, args=(conn,), daemon=True).start()
         self.sock.close()
+        with self._idle:  # waiters woken by the delete are still writing their answers
+            self._idle.wait_for(lambda: self._busy == 0, timeout=2.0)
         try:
             os.unlink(self.address)
         except FileNotFoundError:

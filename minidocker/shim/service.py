@@ -214,7 +214,9 @@ class TaskService:
                 proc.state.exited(137)  # a created init never ran: killed, as runc delete --force does
                 proc.io.drain()
                 proc.io.close()
-                for other in self.execs.values():
+                for other in self.execs.values():  # an exec never started must not keep a waiter blocked
+                    other.state.exited(137)
+                    other.state.transition(Status.DELETED)
                     other.io.close()
                 if self.log:
                     self.log.close()

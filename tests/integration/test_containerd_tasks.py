@@ -243,3 +243,18 @@ def test_exec_with_a_terminal(ctd, runtime):
     ctd.client.tasks.kill("ext", signal.SIGKILL)
     ctd.client.tasks.wait("ext")
     ctd.client.tasks.delete("ext")
+
+
+def test_waiting_on_an_exec_never_started_ends_with_the_task(ctd):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctd.run("w", ["sleep", "60"])
+    process = {"args": ["true"], "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}
+    ctd.client.tasks.exec("w", "never", json.dumps(process).encode(), IO())
+    with ThreadPoolExecutor(4) as pool:
+        waiters = [pool.submit(ctd.client.tasks.wait, "w", "never") for _ in range(3)]
+        init_waiters = [pool.submit(ctd.client.tasks.wait, "w") for _ in range(1)]
+        ctd.client.tasks.kill("w", signal.SIGKILL)
+        assert init_waiters[0].result(20).exit_status == 137
+        ctd.client.tasks.delete("w")
+        assert [w.result(20).exit_status for w in waiters] == [137, 137, 137]
