@@ -44,8 +44,12 @@ VERBS: dict[str, tuple[str, str]] = {
     "system df": ("system", "df"), "system info": ("system", "info"), "system prune": ("system", "prune"),
     "daemon start": ("daemon", "start"), "daemon stop": ("daemon", "stop"), "daemon status": ("daemon", "status"),
     "registry serve": ("serve_registry", "serve"),
+    "network ls": ("network", "ls"), "network list": ("network", "ls"), "network create": ("network", "create"),
+    "network inspect": ("network", "inspect"), "network rm": ("network", "rm"), "network prune": ("network", "prune"),
+    "port": ("network", "port"), "container port": ("network", "port"),
+    "login": ("login", "login"), "logout": ("login", "logout"),
 }
-GROUPS = {"container", "image", "volume", "system", "daemon", "registry"}
+GROUPS = {"container", "image", "volume", "system", "daemon", "registry", "network"}
 
 # verb -> (synopsis, what docker says when positional arguments are missing)
 SYNOPSIS: dict[str, tuple[str, str]] = {

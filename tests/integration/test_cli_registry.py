@@ -47,3 +47,24 @@ def test_push_prints_dockers_stream_and_pull_brings_it_back(engine, registry: st
 def test_pull_of_a_missing_image_fails_with_the_daemon_message(engine, registry: str) -> None:
     res = engine.cli("pull", f"{registry}/nothing-here:1")
     assert res.returncode == 1 and res.stderr.startswith("Error response from daemon:")
+
+
+def test_login_stores_credentials_and_logout_removes_them(engine, registry: str, tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(engine.env, MINIDOCKER_CONFIG=str(tmp_path / "cfg"))
+
+    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "minidocker.client.cli", *args], env=env, input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    res = cli("login", "-u", "learner", "--password-stdin", registry, stdin="s3cret\n")
+    assert (res.returncode, res.stdout) == (0, "Login Succeeded\n"), res.stderr
+    config = tmp_path / "cfg" / "config.json"
+    assert json.loads(config.read_text())["auths"][registry]["auth"] == "bGVhcm5lcjpzM2NyZXQ="  # learner:s3cret
+    assert oct(os.stat(config).st_mode & 0o777) == "0o600"
+    assert cli("logout", registry).stdout == f"Removing login credentials for {registry}\n"
+    assert registry not in json.loads(config.read_text())["auths"]

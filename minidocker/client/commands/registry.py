@@ -11,6 +11,14 @@ from ..api.images import normalize_for_pull, split_repo_tag
 from ..formatting.progress import display_stream
 
 
+def _auth_for(reference: str) -> dict[str, str]:
+    """X-Registry-Auth with what `login` stored for the reference's registry, `e30=` ({}) otherwise."""
+    from .. import auth
+
+    repo = reference[len("docker.io/"):] if reference.startswith("docker.io/") else reference
+    return registry_auth(auth.credentials(auth.registry_of(repo)))
+
+
 def pull_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-a", "--all-tags", action="store_true", help="Download all tagged images in the repository")
     p.add_argument("-q", "--quiet", action="store_true", help="Suppress verbose output")
@@ -24,7 +32,7 @@ def pull(cli: Any, a: argparse.Namespace) -> int:
         print("Using default tag: latest")
     repo, tag = normalize_for_pull(a.name)
     query = {"fromImage": repo, "tag": None if a.all_tags else tag, "platform": a.platform}
-    resp = cli.api.transport.open("POST", "/images/create", query, headers=registry_auth())
+    resp = cli.api.transport.open("POST", "/images/create", query, headers=_auth_for(repo))
     from ..streams import iter_json
 
     try:
@@ -54,7 +62,7 @@ def push(cli: Any, a: argparse.Namespace) -> int:
         print("Using default tag: latest")
         tag = "latest"
     resp = cli.api.transport.open("POST", f"/images/{repo}/push", {"tag": None if a.all_tags else tag},
-                                  headers=registry_auth())
+                                  headers=_auth_for(repo))
     from ..streams import iter_json
 
     try:

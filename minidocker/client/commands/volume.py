@@ -50,18 +50,19 @@ def inspect_args(p: argparse.ArgumentParser) -> None:
 
 
 def inspect(cli: Any, a: argparse.Namespace) -> int:
-    found, failed = [], False
+    found, errors = [], []
     for name in a.names:
         try:
             found.append(cli.api.inspect_volume(name))
         except APIError as err:
-            cli.warn(str(err))
-            failed = True
+            errors.append(str(err))
     if a.format:
         sys.stdout.write("".join(execute(a.format, v) + "\n" for v in found))
     else:
         sys.stdout.write(go_json(found) + "\n")
-    return 1 if failed else 0
+    for err in errors:  # after the JSON, as docker prints them
+        cli.warn(err)
+    return 1 if errors else 0
 
 
 def rm_args(p: argparse.ArgumentParser) -> None:
