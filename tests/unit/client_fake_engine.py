@@ -158,7 +158,8 @@ class FakeEngine:
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":  # a HEAD answer has the headers of a GET and no body
+                    self.wfile.write(data)
 
             do_GET = do_POST = do_HEAD = do_DELETE = do_PUT = _handle
 
