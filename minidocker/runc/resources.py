@@ -9,8 +9,8 @@ from .cgroups import UNIFIED, _write, is_unified
 
 # The devices runc always allows on top of the spec's rules (cf. runc libcontainer/specconv AllowedDevices):
 # mknod of any node, the default /dev nodes, ptys and the tun device.
-DEFAULT_ALLOWED = ["c *:* m", "b *:* m", "c 1:3 rwm", "c 1:8 rwm", "c 1:7 rwm", "c 5:0 rwm", "c 1:5 rwm",
-                   "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm"]
+DEFAULT_ALLOWED = ["b *:* m", "c *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+                   "c 5:0 rwm", "c 5:2 rwm", "c 10:200 rwm", "c 136:* rwm"]
 
 
 def apply(paths: dict[str, str], res: Resources, extra_devices: list[str]) -> None:
@@ -65,13 +65,26 @@ def _rule(rule: DeviceRule) -> str:
     return "a" if rule.type == "a" and major == minor == "*" else f"{rule.type} {major}:{minor} {rule.access}"
 
 
+def _sort_key(entry: str) -> tuple:
+    kind, numbers, _ = entry.split()
+    return (kind,) + tuple(-1 if n == "*" else int(n) for n in numbers.split(":"))
+
+
 def _devices_v1(path: str, rules: list[DeviceRule], extra: list[str]) -> None:
-    """The spec's rules in order (typically "deny all" first), then runc's defaults and linux.devices."""
+    """The usual shape, "deny all" then allows, becomes what runc's device emulator writes: deny all,
+    then the union of the allows, runc's defaults and linux.devices, sorted (devices.list shows the same).
+    Any other shape is written rule by rule, in order, then the defaults."""
+    if not rules:
+        return
+    if _rule(rules[0]) == "a" and not rules[0].allow and all(r.allow for r in rules[1:]):
+        _write(path, "devices.deny", "a")
+        for entry in sorted({_rule(r) for r in rules[1:]} | set(DEFAULT_ALLOWED) | set(extra), key=_sort_key):
+            _write(path, "devices.allow", entry)
+        return
     for rule in rules:
         _write(path, "devices.allow" if rule.allow else "devices.deny", _rule(rule))
-    if rules:
-        for entry in DEFAULT_ALLOWED + extra:
-            _write(path, "devices.allow", entry)
+    for entry in DEFAULT_ALLOWED + extra:
+        _write(path, "devices.allow", entry)
 
 
 def _v2(path: str, res: Resources) -> None:

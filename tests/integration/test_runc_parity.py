@@ -15,7 +15,7 @@ pytestmark = pytest.mark.root
 
 PROBE = ("echo PID=$$; hostname; grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs)' /proc/self/status; "
          "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ulimit -n; "
-         "ls /dev; echo MOUNTS; cat /proc/self/mountinfo; exit 3")
+         "ls /dev; cat /sys/fs/cgroup/devices/devices.list; echo MOUNTS; cat /proc/self/mountinfo; exit 3")
 
 
 def normalise(output: str, cid: str) -> list[str]:
