@@ -25,7 +25,13 @@ _ORDER = ("ipc", "uts", "net", "cgroup", "mnt")
 def build_process(state: State, args) -> runtime.Process:
     """process.json as given, or the container's own process with the command and flags of the CLI."""
     if args.process:
-        return runtime.load_process(args.process)
+        proc = runtime.load_process(args.process)
+        base = runtime.Process({**(state.data.get("process") or {}), "args": ["-"]})
+        # As runc: what process.json leaves out comes from the container's own process, never "all caps".
+        if proc.capabilities is None:
+            proc.capabilities = base.capabilities
+        proc.no_new_privileges = proc.no_new_privileges or base.no_new_privileges
+        return proc
     if not args.args:
         raise InvalidArgument("exec: no command given (exec [flags] ID COMMAND [ARGS...] or --process FILE)")
     raw = dict(state.data.get("process") or {})
