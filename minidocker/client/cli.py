@@ -98,8 +98,9 @@ class Parser(argparse.ArgumentParser):
             raise UsageError(f"'{self.prog}' requires {arity}", 1)
         if message.startswith("unrecognized arguments: "):
             flag = message.split(": ", 1)[1].split()[0]
-            raise UsageError(f"unknown flag: {flag}" if flag.startswith("-") else
-                             f"'{self.prog}' accepts no argument {flag!r}", 125)
+            if flag.startswith("-"):
+                raise UsageError(f"unknown flag: {flag}", 125)
+            raise UsageError(f"'{self.prog}' accepts no arguments", 1)
         raise UsageError(message, 125)
 
 

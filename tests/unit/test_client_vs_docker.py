@@ -61,7 +61,10 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[str, int]:
     "ps", "ps -a --no-trunc", "ps -q", "images", "images -q", "images --no-trunc", "system df", "system df -v",
     "volume ls", "volume ls -q", "top c1", "history busybox", "history --no-trunc busybox", "inspect web",
     "image inspect busybox", "container inspect web", "inspect nosuch", "rm nosuch", "run --nosuchflag busybox",
-    "logs", "exec web", "tag onlyone",
+    "logs", "exec web", "tag onlyone", "ps extra-argument",
+    "ps --format {{.Names}}|{{.Ports}}|{{.Status}}|{{.Command}}", "ps --format table{{.ID}}\\t{{.Names}}\\t{{.RunningFor}}",
+    "ps --format table", "images --format {{.Repository}}:{{.Tag}}", "images --format table{{.ID}}\\t{{.Size}}",
+    "volume ls --format {{.Name}}", "volume ls --format table{{.Name}}\\t{{.Driver}}",
 ])
 def test_same_output_and_exit_code_as_docker(engine: FakeEngine, tmp_path: Path, command: str) -> None:
     env = dict(os.environ, DOCKER_CONFIG=str(tmp_path), HOME=str(tmp_path))

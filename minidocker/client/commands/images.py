@@ -18,7 +18,12 @@ def images_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--filter", action="append", default=[], help="Filter output based on conditions provided")
     p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
     p.add_argument("-q", "--quiet", action="store_true", help="Only show image IDs")
+    p.add_argument("--format", help="Format output: 'table', 'table TEMPLATE', 'json' or a Go template")
     p.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
+
+
+HEADERS = {"Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST", "ID": "IMAGE ID",
+           "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE", "Containers": "CONTAINERS"}
 
 
 def _rows(img: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -47,6 +52,18 @@ def images(cli: Any, a: argparse.Namespace) -> int:
     result = sorted(result, key=lambda img: img.get("Created", 0), reverse=True)  # newest first, as docker sorts
     if a.quiet:  # one id per row of the table, so an image with two tags is listed twice (as docker does)
         print("".join(short_id(img["Id"], trunc) + "\n" for img in result for _ in _rows(img)), end="")
+        return 0
+    if a.format and a.format != "table":
+        import time
+
+        from ..formatting import custom
+
+        rows_f = [{"Repository": repo, "Tag": tag, "Digest": digest, "ID": short_id(img["Id"], trunc),
+                   "CreatedSince": ago(img.get("Created", 0)),
+                   "CreatedAt": time.strftime("%Y-%m-%d %H:%M:%S +0000 UTC", time.gmtime(img.get("Created", 0))),
+                   "Size": human_size(img.get("Size", 0), 3), "Containers": str(img.get("Containers", -1))}
+                  for img in result for repo, tag, digest in _rows(img)]
+        custom.write(a.format, rows_f, HEADERS)
         return 0
     header = ["REPOSITORY", "TAG"] + (["DIGEST"] if a.digests else []) + ["IMAGE ID", "CREATED", "SIZE"]
     rows = [header]

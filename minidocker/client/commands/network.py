@@ -14,6 +14,7 @@ def ls_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--filter", action="append", default=[], help="Provide filter values (e.g. \"driver=bridge\")")
     p.add_argument("--no-trunc", action="store_true", help="Do not truncate the output")
     p.add_argument("-q", "--quiet", action="store_true", help="Only display network IDs")
+    p.add_argument("--format", help="Format output: 'table', 'table TEMPLATE', 'json' or a Go template")
 
 
 def ls(cli: Any, a: argparse.Namespace) -> int:
@@ -24,6 +25,13 @@ def ls(cli: Any, a: argparse.Namespace) -> int:
     trunc = not a.no_trunc
     if a.quiet:
         print("".join(short_id(n["Id"], trunc) + "\n" for n in nets), end="")
+        return 0
+    if a.format and a.format != "table":
+        from ..formatting import custom
+
+        custom.write(a.format, [{"ID": short_id(n["Id"], trunc), "Name": n.get("Name", ""), "Driver": n.get("Driver", ""),
+                                 "Scope": n.get("Scope", "")} for n in nets],
+                     {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE"})
         return 0
     rows = [["NETWORK ID", "NAME", "DRIVER", "SCOPE"]]
     rows += [[short_id(n["Id"], trunc), n.get("Name", ""), n.get("Driver", ""), n.get("Scope", "")] for n in nets]

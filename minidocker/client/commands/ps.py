@@ -21,6 +21,33 @@ def ps_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
     p.add_argument("-q", "--quiet", action="store_true", help="Only display container IDs")
     p.add_argument("-s", "--size", action="store_true", help="Display total file sizes")
+    p.add_argument("--format", help="Format output: 'table', 'table TEMPLATE', 'json' or a Go template")
+
+
+HEADERS = {"ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT",
+           "RunningFor": "CREATED", "Ports": "PORTS", "State": "STATE", "Status": "STATUS", "Size": "SIZE",
+           "Names": "NAMES", "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS"}
+
+
+def _fields(c: dict[str, Any], trunc: bool) -> dict[str, Any]:
+    """The row as docker's ContainerContext exposes it to --format."""
+    import time
+
+    image = c.get("Image", "") or "<no image>"
+    if trunc and short_id(c.get("ImageID", "")) == short_id(image):
+        image = short_id(image)
+    command = c.get("Command", "")
+    srw, sroot = c.get("SizeRw", 0) or 0, c.get("SizeRootFs", 0) or 0
+    created = time.strftime("%Y-%m-%d %H:%M:%S +0000 UTC", time.gmtime(c.get("Created", 0)))
+    return {"ID": short_id(c["Id"], trunc), "Image": image,
+            "Command": go_quote(ellipsis(command, 20) if trunc else command), "CreatedAt": created,
+            "RunningFor": ago(c.get("Created", 0)), "Ports": displayable_ports(c.get("Ports")),
+            "State": c.get("State", ""), "Status": c.get("Status", ""),
+            "Size": f"{human_size(srw, 3)} (virtual {human_size(sroot, 3)})",
+            "Names": container_names(c.get("Names"), trunc),
+            "Labels": ",".join(f"{k}={v}" for k, v in sorted((c.get("Labels") or {}).items())),
+            "Mounts": ",".join(m.get("Name") or m.get("Source", "") for m in c.get("Mounts") or []),
+            "Networks": ",".join(sorted(((c.get("NetworkSettings") or {}).get("Networks") or {}).keys()))}
 
 
 def filters_query(items: list[str]) -> str | None:
@@ -46,6 +73,11 @@ def ps(cli: Any, a: argparse.Namespace) -> int:
     trunc = not a.no_trunc
     if a.quiet:
         print("".join(short_id(c["Id"], trunc) + "\n" for c in containers), end="")
+        return 0
+    if a.format and a.format != "table":
+        from ..formatting import custom
+
+        custom.write(a.format, [_fields(c, trunc) for c in containers], HEADERS)
         return 0
     rows = [HEADER + (["SIZE"] if a.size else [])]
     for c in containers:

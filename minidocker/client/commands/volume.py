@@ -30,6 +30,7 @@ def create(cli: Any, a: argparse.Namespace) -> int:
 def ls_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--filter", action="append", default=[], help="Provide filter values (e.g. \"dangling=true\")")
     p.add_argument("-q", "--quiet", action="store_true", help="Only display volume names")
+    p.add_argument("--format", help="Format output: 'table', 'table TEMPLATE', 'json' or a Go template")
 
 
 def ls(cli: Any, a: argparse.Namespace) -> int:
@@ -39,6 +40,15 @@ def ls(cli: Any, a: argparse.Namespace) -> int:
     volumes = sorted(result.get("Volumes") or [], key=lambda v: v.get("Name", ""))
     if a.quiet:
         print("".join(v["Name"] + "\n" for v in volumes), end="")
+        return 0
+    if a.format and a.format != "table":
+        from ..formatting import custom
+
+        rows = [{"Name": v.get("Name", ""), "Driver": v.get("Driver", ""), "Scope": v.get("Scope", ""),
+                 "Mountpoint": v.get("Mountpoint", ""),
+                 "Labels": ",".join(f"{k}={x}" for k, x in sorted((v.get("Labels") or {}).items()))} for v in volumes]
+        custom.write(a.format, rows, {"Driver": "DRIVER", "Name": "VOLUME NAME", "Scope": "SCOPE",
+                                      "Mountpoint": "MOUNTPOINT", "Labels": "LABELS"})
         return 0
     table.write([["DRIVER", "VOLUME NAME"]] + [[v.get("Driver", ""), v.get("Name", "")] for v in volumes])
     return 0
