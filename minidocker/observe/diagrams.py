@@ -32,17 +32,38 @@ def _container_pid(eng: teach.Engine, name: str) -> int:
     return int(eng("inspect", "--format", "{{.State.Pid}}", name).strip())
 
 
-def engine_figure(eng: teach.Engine, out: Path, name: str) -> Path:
-    """Watch `minidocker run` from the client's start until the container runs; draw everyone seen."""
-    client = subprocess.Popen(teach.cli_path() + ["run", "--rm", "--name", name, "busybox", "sleep", "4"],
+def engine_figure(eng: teach.Engine, out: Path, name: str, attempts: int = 3) -> Path:
+    """Watch `minidocker run` until its container runs and draw everyone seen.
+
+    The runtime lives only while it creates and starts the container, so a snapshot may miss it:
+    watch up to `attempts` runs and keep the first in which it was caught.
+    """
+    for i in range(attempts):
+        snap = _watch_run(eng, f"{name}-{i}")
+        if snap.by_role("runtime"):
+            break
+    return write(architecture.engine_graph(snap), out, "engine-architecture")
+
+
+def _watch_run(eng: teach.Engine, name: str) -> tree.Snapshot:
+    """Start `minidocker run --rm ... sleep 2` and snapshot every change until its container runs."""
+    before = {p.pid for p in tree.snapshot().by_role("shim")}
+    client = subprocess.Popen(teach.cli_path() + ["run", "--rm", "--name", name, "busybox", "sleep", "2"],
                               env=eng.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        snaps = tree.watch(lambda: any(tree.snapshot().by_role("container")), interval=0.002, timeout=30)
+        new_container = lambda: any(p.ppid not in before for p in tree.snapshot().by_role("container"))
+        snaps = tree.watch(new_container, interval=0.002, timeout=30)
         snaps.append(tree.snapshot())
         merged = tree.union(snaps, label="minidocker run: the processes seen (dashed: already exited)")
+        # Keep the client we started and what its run made (not other containers of a shared engine).
+        shims = [p.pid for p in merged.by_role("shim") if p.pid not in before]
+        clients = {client.pid} | {p.pid for p in merged.by_role("client") if p.ppid == client.pid}
+        merged = tree.Snapshot({k: v for k, v in merged.procs.items()
+                                if k in merged.focus(shims).procs or k in clients},
+                               merged.taken, merged.label, merged.exited)
     finally:
         client.wait(60)
-    return write(architecture.engine_graph(merged), out, "engine-architecture")
+    return merged
 
 
 def lifecycle_figures(eng: teach.Engine, out: Path, name: str) -> list[Path]:
@@ -50,13 +71,16 @@ def lifecycle_figures(eng: teach.Engine, out: Path, name: str) -> list[Path]:
     made = []
     steps = [("0-before", None), ("1-created", ["create", "--name", name, "busybox", "sleep", "30"]),
              ("2-running", ["start", name]), ("3-exited", ["kill", name])]
+    cid = ""
     try:
         for label, cmd in steps:
             if cmd:
                 eng(*cmd)
+                cid = cid or eng("inspect", "--format", "{{.Id}}", name).strip()
             if label == "3-exited":
                 eng("wait", name, check=False)
-            snap = tree.snapshot(label=f"lifecycle: {label[2:]}")
+            # Only this container's processes: a shared engine may be running others.
+            snap = tree.snapshot(label=f"lifecycle: {label[2:]}").for_containers([cid] if cid else ["-"])
             made.append(write(draw.process_graph(snap), out, f"lifecycle-{label}"))
     finally:
         eng("rm", "-f", name, check=False)

@@ -70,6 +70,12 @@ class Snapshot:
         return Snapshot({k: v for k, v in self.procs.items() if k in keep}, self.taken, self.label,
                         self.exited & keep)
 
+    def for_containers(self, ids: Iterable[str], keep_clients: bool = False) -> "Snapshot":
+        """Like focus(), by container ID: the shims whose command line names one of the ids."""
+        ids = [i for i in ids if i]
+        shims = [p.pid for p in self.by_role("shim") if any(i in " ".join(p.cmdline) for i in ids)]
+        return self.focus(shims, keep_clients)
+
     def role_edges(self) -> set[tuple[str, str]]:
         """The edges as role pairs (what a test or a learner checks, independent of PIDs)."""
         edges = {(self.procs[a].role, self.procs[b].role) for a, b in self.fork_edges()}
@@ -77,17 +83,34 @@ class Snapshot:
         return {e for e in edges if e[0] and e[1]}
 
 
-def _belongs(pid: int, root: Path | None) -> bool:
-    """Does an engine process serve this MINIDOCKER_ROOT? (its environment or its command line says)."""
-    value = procs.environ_value(pid, paths.ENV_ROOT)
+def _dirs_of(root: Path | None) -> tuple[str, str]:
+    """The run and state directories of the engine at root (paths.run_dir/state_dir for that root)."""
     if root is None:
-        return not value
+        return "/run/minidocker", "/var/lib/minidocker"
+    return str(root / "run"), str(root / "lib")
+
+
+def _belongs(pid: int, root: Path | None) -> bool:
+    """Does an engine process serve this engine? Its environment says, else the paths on its command line.
+
+    Shims may run with a clean environment: their --address/--run-dir/--bundle paths tell which engine.
+    """
+    value = procs.environ_value(pid, paths.ENV_ROOT)
     if value is not None:
-        return Path(value) == root
+        return root is not None and Path(value) == root
     try:
-        return any(str(root) in arg for arg in psutil.Process(pid).cmdline())
+        args = psutil.Process(pid).cmdline()
     except psutil.Error:
         return False
+    mine = _dirs_of(root)
+    for arg in args:
+        if arg.startswith("/") and any(arg == d or arg.startswith(d + "/") for d in mine):
+            return True
+    # A path-like option pointing anywhere else means another engine's process.
+    if any(a.startswith("--") and i + 1 < len(args) and args[i + 1].startswith("/")
+           for i, a in enumerate(args) if a in ("--address", "--run-dir", "--bundle", "--root")):
+        return False
+    return root is None
 
 
 def snapshot(root: Path | str | None = "env", label: str = "") -> Snapshot:
