@@ -28,6 +28,27 @@ class RegistryConfig:
         return cls([m.rstrip("/") for m in doc.get("registry-mirrors") or []], set(doc.get("insecure-registries") or []))
 
 
+def write_config(state_dir, mirrors: list[str] | None = None, insecure: list[str] | None = None) -> None:
+    """Set registry-mirrors / insecure-registries in <state>/daemon.json, keeping its other keys.
+
+    Read at each pull, so a running daemon picks the change up (Docker needs a reload for this).
+    """
+    from pathlib import Path
+
+    path = Path(state_dir) / "daemon.json"
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        doc = {}
+    if mirrors is not None:
+        doc["registry-mirrors"] = mirrors
+    if insecure is not None:
+        doc["insecure-registries"] = insecure
+    tmp = path.with_name(".daemon.json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.replace(path)
+
+
 def decode_auth(header: str | None) -> tuple[str, str] | None:
     """X-Registry-Auth: base64url JSON {"username", "password", ...}; "e30=" ({}) means anonymous."""
     if not header:
