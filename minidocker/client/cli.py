@@ -230,7 +230,12 @@ def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> i
     try:
         return int(func(cli, parsed) or 0)
     except UsageError as err:
-        cli.warn(f"{PROG}: {err}\n\nSee '{PROG} {verb} --help' for more information")
+        bare = verb.replace("container ", "").replace("image ", "")
+        usage = f"\nUsage:  {PROG} {verb} {SYNOPSIS[bare][0]}\n" if bare in SYNOPSIS else ""
+        if err.code == 125:  # a bad flag value: docker's shape, no program prefix
+            cli.warn(f"{err}\n{usage}\nRun '{PROG} {verb} --help' for more information")
+        else:
+            cli.warn(f"{PROG}: {err}\n{usage}\nSee '{PROG} {verb} --help' for more information")
         return err.code
     except (APIError, DaemonUnreachable) as err:
         if verb in ("run", "container run"):
@@ -246,8 +251,11 @@ def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> i
     except (MinidockerError, OSError, ValueError) as err:
         if cli.debug:
             raise
+        if verb in ("run", "container run"):
+            cli.warn(f"{PROG}: {err}\n\nRun '{PROG} {verb} --help' for more information")
+            return 125
         cli.warn(f"{PROG}: {err}" if not isinstance(err, MinidockerError) else str(err))
-        return 125 if verb in ("run", "create") else 1
+        return 125 if verb in ("create", "container create") else 1
     finally:
         if cli._api is not None:
             cli._api.close()

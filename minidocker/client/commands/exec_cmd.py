@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from .. import config as cfg
+from ..errors import APIError
 
 
 def exec__args(p: argparse.ArgumentParser) -> None:
@@ -53,7 +54,14 @@ def exec_(cli: Any, a: argparse.Namespace) -> int:
     start_body: dict[str, Any] = {"Detach": False, "Tty": a.tty}
     if "ConsoleSize" in body:
         start_body["ConsoleSize"] = body["ConsoleSize"]
-    stream = api.transport.hijack("POST", f"/exec/{exec_id}/start", body=start_body)
+    try:
+        stream = api.transport.hijack("POST", f"/exec/{exec_id}/start", body=start_body)
+    except APIError as err:
+        from .run import NOT_FOUND_127, CANNOT_INVOKE_126
+
+        cli.warn(str(err))
+        text = err.message.lower()
+        return 127 if any(s in text for s in NOT_FOUND_127) else 126 if any(s in text for s in CANNOT_INVOKE_126) else 1
     if a.tty and sys.stdin.isatty():
         with RawTerminal(lambda h, w: api.exec_resize(exec_id, h, w)) as term:
             term.send_size()

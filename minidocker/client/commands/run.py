@@ -58,6 +58,18 @@ def run_args(p: argparse.ArgumentParser) -> None:
     _container_flags(p)
 
 
+def _flag_value(flag: str, value: str, parse: Any) -> Any:
+    """Parse a flag's value; a bad one is docker's 'invalid argument' usage error (exit 125)."""
+    from ..cli import UsageError
+
+    try:
+        return parse(value)
+    except ValueError as err:
+        text = str(err)
+        prefix = f'invalid argument "{value}" for "{flag}" flag: '
+        raise UsageError(text if text.startswith("invalid argument") else prefix + text, 125) from None
+
+
 def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
     """Flags -> the create body, as opts.go parse() does."""
     exposed: dict[str, dict] = {}
@@ -77,7 +89,8 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
     restart_name, _, retries = a.restart.partition(":")
     hc = cfg.host_config(
         Binds=binds or None, PortBindings=bindings, AutoRemove=a.rm, NetworkMode=a.network,
-        Memory=cfg.ram_in_bytes(a.memory) if a.memory else 0, NanoCpus=cfg.nano_cpus(a.cpus) if a.cpus else 0,
+        Memory=_flag_value("-m, --memory", a.memory, cfg.ram_in_bytes) if a.memory else 0,
+        NanoCpus=_flag_value("--cpus", a.cpus, cfg.nano_cpus) if a.cpus else 0,
         PidsLimit=a.pids_limit, ReadonlyRootfs=a.read_only, Privileged=a.privileged,
         CapAdd=[cfg.normalize_cap(c) for c in a.cap_add] or None,
         CapDrop=[cfg.normalize_cap(c) for c in a.cap_drop] or None,
