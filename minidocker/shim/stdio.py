@@ -46,9 +46,8 @@ class FifoWriter:
             self.fd = -1
 
 
-def copy_output(src: int, fifo_path: str, splitter: LineSplitter | None) -> None:
+def copy_output(src: int, fifo: FifoWriter | None, splitter: LineSplitter | None) -> None:
     """Copy a process's output until end of file to its FIFO (if any) and the log (if any)."""
-    fifo = FifoWriter(fifo_path) if fifo_path else None
     try:
         while True:
             try:
@@ -126,17 +125,22 @@ class ProcessIO:
         self.stdin_w = -1
         self.stdin_lock = threading.Lock()
         self.outputs: list[threading.Thread] = []
+        self._readers: list[tuple[int, str]] = []  # our ends of the output pipes, until the copiers own them
+        self.fifos: dict[str, FifoWriter] = {}
 
     def prepare(self) -> None:
         """Pipes for a non-terminal process; for a terminal the runtime gets /dev/null and a console socket."""
-        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        for stream in ("stdout",) if self.terminal else ("stdout", "stderr"):
+            if self.io.get(stream):  # opened now, so that a bad path fails the create, not a thread later
+                self.fifos[stream] = FifoWriter(self.io[stream])
         if self.terminal:
+            null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
             self.child_fds = [null, null, null]
             return
         if self.io.get("stdin"):
             stdin_r, self.stdin_w = os.pipe()
         else:
-            stdin_r = null
+            stdin_r = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         self.child_fds = [stdin_r, out_w, err_w]
@@ -150,13 +154,14 @@ class ProcessIO:
         if self.terminal:
             self.console_fd = console_fd
             splitter = LineSplitter(self.log, "stdout") if self.log else None
-            self.outputs.append(start_thread(copy_output, os.dup(console_fd), self.io.get("stdout", ""), splitter))
+            self.outputs.append(start_thread(copy_output, os.dup(console_fd), self.fifos.pop("stdout", None), splitter))
             if self.io.get("stdin"):
                 start_thread(copy_input, self.io["stdin"], os.dup(console_fd), None)
             return
-        for fd, stream in self._readers:
+        readers, self._readers = self._readers, []
+        for fd, stream in readers:
             splitter = LineSplitter(self.log, stream) if self.log else None
-            self.outputs.append(start_thread(copy_output, fd, self.io.get(stream, ""), splitter))
+            self.outputs.append(start_thread(copy_output, fd, self.fifos.pop(stream, None), splitter))
         if self.stdin_w >= 0:
             start_thread(copy_input, self.io["stdin"], self.stdin_w, self)
 
@@ -173,6 +178,12 @@ class ProcessIO:
             thread.join(timeout)
 
     def close(self) -> None:
+        for fifo in self.fifos.values():  # never handed to a copier (the create failed)
+            fifo.close()
+        self.fifos.clear()
+        for fd, _stream in self._readers:
+            os.close(fd)
+        self._readers = []
         for fd in set(self.child_fds):
             os.close(fd)
         self.child_fds = []

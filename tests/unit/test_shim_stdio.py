@@ -27,7 +27,7 @@ def test_copy_output_feeds_fifo_and_log(tmp_path):
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     log = JsonLog(str(tmp_path / "log.json"))
     r, w = os.pipe()
-    t = threading.Thread(target=stdio.copy_output, args=(r, str(fifo), LineSplitter(log, "stdout")))
+    t = threading.Thread(target=stdio.copy_output, args=(r, stdio.FifoWriter(str(fifo)), LineSplitter(log, "stdout")))
     t.start()
     os.write(w, b"one\ntwo\n")
     os.close(w)
@@ -55,3 +55,24 @@ def test_stdin_half_close_closes_the_process_stdin(tmp_path):
     assert got == b"data\n"
     os.close(keep)
     pio.close()
+
+
+def test_a_missing_fifo_fails_prepare_and_leaks_nothing(tmp_path):
+    import pytest
+
+    before = len(os.listdir("/proc/self/fd"))
+    pio = stdio.ProcessIO({"stdout": str(tmp_path / "out"), "stderr": str(tmp_path / "missing")})
+    os.mkfifo(tmp_path / "out")
+    with pytest.raises(FileNotFoundError):
+        pio.prepare()
+    pio.close()
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_prepare_then_close_without_a_process_leaks_nothing(tmp_path):
+    before = len(os.listdir("/proc/self/fd"))
+    for io in ({}, {"stdin": str(tmp_path / "in")}, {"terminal": True}):
+        pio = stdio.ProcessIO(io)
+        pio.prepare()
+        pio.close()
+    assert len(os.listdir("/proc/self/fd")) == before
