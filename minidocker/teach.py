@@ -251,7 +251,14 @@ def engine(root: str | Path | None = "env", timeout: float = 30.0) -> Engine:
         return eng
     if eng.root is not None:
         eng.root.mkdir(parents=True, exist_ok=True)
-    subprocess.run(cli_path() + ["daemon", "start"], env=eng.env(), capture_output=True, timeout=timeout)
+    # Notebooks run in parallel (pytest -n 2): one starts the daemons, the others wait for it.
+    import fcntl
+
+    eng.socket.parent.mkdir(parents=True, exist_ok=True)
+    with open(eng.socket.parent / "teach-engine.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ping(eng.socket):
+            subprocess.run(cli_path() + ["daemon", "start"], env=eng.env(), capture_output=True, timeout=timeout)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ping(eng.socket):
