@@ -143,7 +143,8 @@ class CreateMixin:
         if not hc.get("CgroupnsMode"):
             hc["CgroupnsMode"] = "host"
         validate_host_config(hc)
-        points = mnt.collect(hc, image_cfg.get("Volumes"))
+        # `-v /data` arrives as Config.Volumes, like an image's VOLUME: both are anonymous volumes.
+        points = mnt.collect(hc, {**(image_cfg.get("Volumes") or {}), **(config.get("Volumes") or {})})
         cid = secrets.token_hex(32)
         cname = names.validate(name) if name else names.generate(self.containers.names())
         if not config.get("Hostname"):

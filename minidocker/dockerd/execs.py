@@ -32,6 +32,8 @@ class Exec:
     exit_code: int | None = None
     pid: int = 0
     io: TaskIO | None = None
+    process: dict[str, Any] | None = None
+    error: str = ""
     done: threading.Event = field(default_factory=threading.Event)
 
     def inspect(self) -> dict[str, Any]:
@@ -95,30 +97,39 @@ class ExecMixin:
             "noNewPrivileges": not cfg.get("Privileged"),
         }
 
-    def exec_start(self, ex: Exec, detach: bool, tty: bool | None = None):
-        """Start the exec; returns the output queue to stream from (None when detached)."""
+    def exec_prepare(self, ex: Exec, detach: bool, tty: bool | None = None):
+        """Check, build the process and its FIFOs; returns the output queue (None when detached)."""
         c = ex.container
-        if ex.running or ex.exit_code is not None:
+        if ex.running or ex.exit_code is not None or ex.io is not None:
             raise Conflict(f"Error: Exec command {ex.id} has already run")
         if not c.state.running:
             raise Conflict(f"Container {c.id} is not running")
         if tty is not None:
             ex.config["Tty"] = tty or bool(ex.config.get("Tty"))
-        process = self._exec_process(ex)
-        io = TaskIO(c.id, ex.id, stdin=bool(ex.config.get("AttachStdin")) and not detach,
-                    tty=bool(ex.config.get("Tty"))).open()
-        queue = None if detach else io.subscribe()
+        ex.process = self._exec_process(ex)
+        ex.io = TaskIO(c.id, ex.id, stdin=bool(ex.config.get("AttachStdin")) and not detach,
+                       tty=bool(ex.config.get("Tty"))).open()
+        return None if detach else ex.io.subscribe()
+
+    def exec_launch(self, ex: Exec) -> None:
+        """Exec + Start in containerd. Docker starts the process only after the connection is upgraded,
+        so a client never finds output glued to the 101 response; a failure here ends the exec with
+        126 and the runtime's message, as `docker exec` reports it."""
+        c, io = ex.container, ex.io
         try:
-            self.tasks.exec(c.id, ex.id, json.dumps(process).encode(), io.io_spec())
+            self.tasks.exec(c.id, ex.id, json.dumps(ex.process).encode(), io.io_spec())
             ex.pid = self.tasks.start(c.id, ex.id)
-        except BaseException:
-            abort(io)
+            io.started()
+        except BaseException as err:
             self.tasks.forget_exec(c.id, ex.id)
-            raise
-        ex.io = io
+            text = str(err)
+            ex.exit_code = 126  # dockerd 20.10's code for an exec that could not start
+            ex.error = f"OCI runtime exec failed: {text}: unknown"
+            abort(io)
+            ex.done.set()
+            return
         ex.running = True
         threading.Thread(target=self._exec_watcher, args=(ex,), name=f"exec-{ex.id[:12]}", daemon=True).start()
-        return queue
 
     def _exec_watcher(self, ex: Exec) -> None:
         status = self.tasks.wait_retrying(ex.container.id, ex.id)

@@ -111,6 +111,7 @@ class LifecycleMixin:
             c.io = io
             self.tasks.create_task(c.id, rootfs, io.io_spec(), str(c.log_path))
             pid = self.tasks.start(c.id)
+            io.started()
         except BaseException:
             if io is not None:
                 abort(io)
@@ -361,7 +362,8 @@ class LifecycleMixin:
                 st.cond.wait(0.5)
                 if not done() and gone():
                     return None
-            return {"Error": {"Message": st.error} if st.error else None, "StatusCode": st.exit_code}
+            # Error stays null: a start failure already reached the client through POST /start.
+            return {"Error": None, "StatusCode": st.exit_code}
 
     # ---- live restore ----
     def restore(self, loaded: list[Container]) -> None:
@@ -388,6 +390,7 @@ class LifecycleMixin:
             io = TaskIO(c.id, "init", stdin=bool(c.config.get("OpenStdin")), tty=c.tty, hub=self.hub(c))
             if io.stdout_path.exists():
                 c.io = io.open()
+                io.started()
             self._watch(c)
             log.info("re-adopted running container %s (pid %s)", c.id[:12], task.get("pid"))
             return

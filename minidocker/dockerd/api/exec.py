@@ -21,8 +21,13 @@ def exec_start(req: Request) -> Response:
     ex = d.exec_get(req.params["id"])
     body = req.json() or {}
     detach = bool(body.get("Detach"))
-    queue = d.exec_start(ex, detach, body.get("Tty"))
+    queue = d.exec_prepare(ex, detach, body.get("Tty"))
     if detach:
+        d.exec_launch(ex)
+        if ex.error:
+            from ...errors import RuntimeFailure
+
+            raise RuntimeFailure(ex.error)
         return Response(200, b"", content_type="application/json")
     io = ex.io
     tty = bool(ex.config.get("Tty"))
@@ -42,6 +47,10 @@ def exec_start(req: Request) -> Response:
         d.close_stdin(ex.container, ex.id)
 
     def serve(conn) -> None:
+        d.exec_launch(ex)
+        if ex.error:
+            conn.sendall(encode(streams.STDOUT, ex.error.encode() + b"\r\n"))  # as dockerd: on stdout
+            return
         if ex.config.get("AttachStdin"):
             threading.Thread(target=stdin_pump, args=(conn,), daemon=True).start()
         while True:
@@ -51,7 +60,6 @@ def exec_start(req: Request) -> Response:
             n, data = item
             if n in want or tty:
                 conn.sendall(encode(n, data))
-        ex.done.wait(5)  # the exit code is recorded before the stream ends; this only orders the log
 
     return Response(200, hijack=serve)
 

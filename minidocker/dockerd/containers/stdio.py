@@ -114,8 +114,11 @@ class TaskIO:
             self._stdin_fd = os.open(self.stdin_path, os.O_RDWR | os.O_CLOEXEC)
         self._thread = threading.Thread(target=self._pump, name=f"io-{self.process[:12]}", daemon=True)
         self._thread.start()
-        self.hub.set_task(self)
         return self
+
+    def started(self) -> None:
+        """The process runs and the shim has opened its ends: stdin writers may go (cf. Hub.wait_task)."""
+        self.hub.set_task(self)
 
     def io_spec(self) -> dict[str, object]:
         """The IO message for Tasks.Create / Tasks.Exec."""
