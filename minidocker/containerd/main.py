@@ -36,6 +36,10 @@ def build_server(socket_path: Path, state: Path, run: Path):
     from .service import ContainersService, TasksService
     from .tasks import TaskManager
 
+    if socket_path.exists() or socket_path.is_symlink():  # first: a second daemon must touch nothing
+        if _answers(socket_path):
+            raise RuntimeError(f"another minicontainerd is listening on {socket_path}")
+        socket_path.unlink()  # a stale socket left by a killed daemon
     containers = ContainerStore(state / "containers")
     tasks = TaskManager(containers, run)
     adopted = tasks.reconnect()
@@ -46,11 +50,23 @@ def build_server(socket_path: Path, state: Path, run: Path):
     rpc.add_ContainersServicer_to_server(ContainersService(containers, tasks), server)
     rpc.add_TasksServicer_to_server(TasksService(tasks), server)
     _add_storage(server, state, rpc)
-    if socket_path.exists() or socket_path.is_symlink():
-        socket_path.unlink()
     socket_path.parent.mkdir(parents=True, exist_ok=True)
     server.add_insecure_port(f"unix:{socket_path}")
     return server, tasks
+
+
+def _answers(socket_path: Path) -> bool:
+    """Whether something accepts connections on the unix socket."""
+    import socket
+
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(str(socket_path))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 def _add_storage(server, state: Path, rpc) -> None:
@@ -98,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server, _tasks = build_server(socket_path, state, run)
     except Exception as err:  # noqa: BLE001 - one line and a non-zero exit, not a traceback
-        print(f"minicontainerd: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"minicontainerd: {err}", file=sys.stderr)
         return 1
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -258,3 +258,14 @@ def test_waiting_on_an_exec_never_started_ends_with_the_task(ctd):
         assert init_waiters[0].result(20).exit_status == 137
         ctd.client.tasks.delete("w")
         assert [w.result(20).exit_status for w in waiters] == [137, 137, 137]
+
+
+def test_a_second_daemon_on_the_same_root_refuses_to_start(ctd):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "minidocker.containerd.main"], capture_output=True, text=True,
+                         timeout=60, env=dict(os.environ, MINIDOCKER_ROOT=str(ctd.root)))
+    assert out.returncode == 1
+    assert "another minicontainerd is listening" in out.stderr
+    assert ctd.client.ping(5)  # the first one is unharmed
