@@ -106,3 +106,12 @@ def test_snapshots_prepare_commit_stat_remove(client):
     sn.remove("layer-1")
     with pytest.raises(NotFound):
         sn.stat("layer-1")
+
+
+def test_unreachable_daemon_is_a_runtime_failure(tmp_path):
+    from minidocker.errors import RuntimeFailure
+
+    with ContainerdClient(tmp_path / "nobody.sock") as c:
+        assert not c.ping(0.2)
+        with pytest.raises(RuntimeFailure, match="not reachable"):
+            c.containers.list()
