@@ -101,3 +101,21 @@ def test_user_groups_cwd_env_rlimits(runtimes, bundle: Path) -> None:
     # kernel ignores ambient ones that are not inheritable: runc's example spec ends with none, as under runc.
     reference = runtimes("runc", "run", "--bundle", str(bundle), runtimes.new_id("user"))
     assert done.stdout == reference.stdout
+
+
+def test_kill_all_reaches_every_process(runtimes, bundle: Path) -> None:
+    """PID 1 of a namespace ignores SIGTERM unless it handles it; `kill --all` also reaches the others."""
+    import time
+
+    configure(bundle, args=["sh", "-c", "sleep 60 & sleep 60 & wait; sleep 60"])
+    cid = runtimes.new_id("all")
+    assert runtimes("minirunc", "run", "-d", "--bundle", str(bundle), cid).returncode == 0
+    deadline = time.monotonic() + 10
+    while len(json.loads(runtimes("minirunc", "ps", "--format", "json", cid).stdout)) < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert runtimes("minirunc", "kill", "--all", cid, "TERM").returncode == 0
+    while len(json.loads(runtimes("minirunc", "ps", "--format", "json", cid).stdout)) > 2:  # sh and its last sleep
+        assert time.monotonic() < deadline, "the sleeps did not get SIGTERM"
+        time.sleep(0.02)
+    assert runtimes.state("minirunc", cid)["status"] == "running"  # the init ignored it, as PID 1 does
