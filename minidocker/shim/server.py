@@ -1,4 +1,4 @@
-"""The shim's socket server: one thread per connection, JSON lines in and out (protocol in protocol.py)."""
+"""The shim's socket server: one thread per connection, JSON lines in and out, protocol in protocol.py (cf. containerd's ttrpc server in the shim)."""
 
 from __future__ import annotations
 
