@@ -174,3 +174,24 @@ def test_named_volume_and_bind_mount(engine, tmp_path):
     assert Path(mountpoint, "k").read_text() == "kept\n"
     engine.docker("volume", "rm", "vol1", check=True)
     assert not Path(mountpoint).exists()
+
+
+def test_cp_in_and_out_running_and_stopped(engine, tmp_path):
+    src = tmp_path / "f.txt"
+    src.write_text("copied in\n")
+    cid = engine.docker("run", "-d", "busybox", "sleep", "1000", check=True).stdout.strip()
+    engine.docker("cp", str(src), f"{cid}:/f.txt", check=True)
+    assert engine.docker("exec", cid, "cat", "/f.txt", check=True).stdout == "copied in\n"
+    engine.docker("cp", f"{cid}:/etc", str(tmp_path / "etc"), check=True)
+    assert (tmp_path / "etc" / "passwd").read_text().startswith("root:x:0:0:")
+    res = engine.docker("cp", f"{cid}:/nosuch", str(tmp_path / "x"))
+    assert res.returncode == 1 and "Could not find the file /nosuch in container" in res.stderr
+    # A symlink inside the container must not lead a copy onto the host.
+    engine.docker("exec", cid, "ln", "-s", "/", "/escape", check=True)
+    engine.docker("cp", str(src), f"{cid}:/escape/", check=True)
+    assert engine.docker("exec", cid, "cat", "/f.txt", check=True).stdout == "copied in\n"
+    assert not Path("/f.txt").exists()
+    engine.docker("stop", "-t", "0", cid, check=True)
+    engine.docker("cp", f"{cid}:/f.txt", str(tmp_path / "back.txt"), check=True)
+    assert (tmp_path / "back.txt").read_text() == "copied in\n"
+    engine.docker("rm", cid, check=True)

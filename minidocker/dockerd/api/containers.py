@@ -288,3 +288,33 @@ def resize(req: Request) -> Response:
     d.tasks.resize(c.id, "", w, h)
     return Response(200, b"", content_type="text/plain; charset=utf-8")
 
+
+
+@route("HEAD", "/containers/{id}/archive")
+def archive_head(req: Request) -> Response:
+    from ..containers import archive
+
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    header = archive.stat_header(d, c, req.query.get("path", ""))
+    return Response(200, b"", headers={"X-Docker-Container-Path-Stat": header}, content_type="application/json")
+
+
+@route("GET", "/containers/{id}/archive")
+def archive_get(req: Request) -> Response:
+    from ..containers import archive
+
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    header, data = archive.get(d, c, req.query.get("path", ""))
+    return Response(200, data, headers={"X-Docker-Container-Path-Stat": header}, content_type="application/x-tar")
+
+
+@route("PUT", "/containers/{id}/archive")
+def archive_put(req: Request) -> Response:
+    from ..containers import archive
+
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    archive.put(d, c, req.query.get("path", ""), req.body, req.flag("noOverwriteDirNonDir"))
+    return Response(200, b"", content_type=None)
