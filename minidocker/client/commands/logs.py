@@ -6,7 +6,6 @@ The CLI inspects first to learn Config.Tty: a tty container's log is raw, otherw
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 

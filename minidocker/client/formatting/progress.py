@@ -12,8 +12,8 @@ from ..errors import StreamError
 from .units import human_size
 
 
-def progress_text(detail: dict[str, Any] | None, width: int = 110) -> str:
-    """The "[=====>    ]  1.2MB/3.4MB" part; empty when there is nothing to show."""
+def progress_text(detail: dict[str, Any] | None) -> str:
+    """jsonmessage's progress: "[=====>     ]     1.2MB/3.4MB"; empty when there is nothing to show."""
     if not detail:
         return ""
     current, total = detail.get("current", 0) or 0, detail.get("total", 0) or 0
@@ -21,12 +21,13 @@ def progress_text(detail: dict[str, Any] | None, width: int = 110) -> str:
         return ""
     if total <= 0:
         return f"{human_size(current):>8}"
-    pct = min(100.0, current * 100.0 / total)
-    bar_width = 50
-    filled = int(bar_width * pct / 100)
-    bar = "[" + ("=" * max(filled - 1, 0) + (">" if filled else "")).ljust(bar_width) + "]"
-    numbers = f"{human_size(current):>8}/{human_size(total)}"
-    return f"{bar} {numbers}" if width > 110 else numbers if width < 60 else f"{bar} {numbers}"
+    width = 50
+    bars = int(width * min(current / total, 1.0))
+    if current < total:
+        box = "[" + "=" * bars + ">" + " " * (width - bars) + "] "
+    else:
+        box = "[" + "=" * bars + "] "
+    return box + f"{human_size(current):>8}/{human_size(total)}"
 
 
 def message_text(msg: dict[str, Any], terminal: bool) -> str | None:
