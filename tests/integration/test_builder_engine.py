@@ -123,3 +123,36 @@ def test_multi_stage_copy_from_into_scratch(engine, tmp_path):
     assert engine.cli("run", "--rm", "tiny:1").stdout == "artefact\n"
     inspect = json.loads(engine.cli("image", "inspect", "tiny:1").stdout)[0]
     assert len(inspect["RootFS"]["Layers"]) == 2
+
+
+def test_a_built_image_saved_as_oci_is_read_by_skopeo_and_unpacked_by_umoci_for_runc(engine, context, tmp_path):
+    import shutil
+    import subprocess
+    import uuid
+
+    if not all(shutil.which(tool) for tool in ("skopeo", "umoci", "runc")):
+        pytest.skip("skopeo, umoci and runc are installed by the set-up")
+    assert engine.cli("build", "-t", "interop:1", str(context)).returncode == 0
+    archive = tmp_path / "interop.tar"
+    assert engine.cli("save", "-o", str(archive), "interop:1").returncode == 0
+    layout = tmp_path / "layout"
+    layout.mkdir()
+    subprocess.run(["tar", "-xf", str(archive), "-C", str(layout)], check=True)
+    info = subprocess.run(["skopeo", "inspect", f"oci:{layout}:1"], capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0, info.stderr
+    assert len(json.loads(info.stdout)["Layers"]) == 4  # busybox, then COPY, RUN and RUN rm: one layer each
+    bundle = tmp_path / "bundle"
+    out = subprocess.run(["umoci", "unpack", "--image", f"{layout}:1", str(bundle)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    config = json.loads((bundle / "config.json").read_text())
+    config["process"]["args"] = ["sh", "-c", "cat /made-by-run; ls /bin/vi || echo vi-gone"]
+    config["process"]["terminal"] = False
+    (bundle / "config.json").write_text(json.dumps(config))
+    name, root = "md-" + uuid.uuid4().hex[:12], tmp_path / "runc"
+    try:
+        run = subprocess.run(["runc", "--root", str(root), "run", "--bundle", str(bundle), name],
+                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    finally:
+        subprocess.run(["runc", "--root", str(root), "delete", "-f", name], capture_output=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == "hello from a RUN step" and run.stdout.splitlines()[-1] == "vi-gone"
