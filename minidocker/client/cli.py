@@ -47,6 +47,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "network ls": ("network", "ls"), "network list": ("network", "ls"), "network create": ("network", "create"),
     "network inspect": ("network", "inspect"), "network rm": ("network", "rm"), "network prune": ("network", "prune"),
     "port": ("network", "port"), "container port": ("network", "port"),
+    "attach": ("start", "attach"), "container attach": ("start", "attach"),
     "login": ("login", "login"), "logout": ("login", "logout"),
 }
 GROUPS = {"container", "image", "volume", "system", "daemon", "registry", "network"}

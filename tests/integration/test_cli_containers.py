@@ -158,3 +158,14 @@ def test_ps_and_inspect_agree_with_the_docker_cli(engine) -> None:
             assert (ours.stdout, ours.returncode) == (theirs.stdout, theirs.returncode), args
     finally:
         engine.cli("rm", "-f", "cli-same")
+
+
+def test_attach_follows_a_running_container_to_its_exit(engine) -> None:
+    _ok(engine.cli("run", "-d", "--name", "cli-attach", "busybox", "sh", "-c", "sleep 1; echo late; exit 6"))
+    try:
+        res = engine.cli("attach", "cli-attach", timeout=30)
+        assert (res.stdout, res.returncode) == ("late\n", 6)
+        again = engine.cli("attach", "cli-attach")
+        assert again.returncode == 1 and "You cannot attach to a stopped container" in again.stderr
+    finally:
+        engine.cli("rm", "-f", "cli-attach")

@@ -81,22 +81,23 @@ class Daemon:
             return ""
 
 
-def daemons() -> list[Daemon]:
-    """In start order: containerd first, dockerd (which dials containerd at boot) second."""
-    runtime = os.environ.get("MINIDOCKER_RUNTIME")
+def daemons(runtime: str | None = None) -> list[Daemon]:
+    """In start order: containerd first, dockerd (which dials containerd at boot) second.
+    dockerd's OCI runtime: --runtime, else $MINIDOCKER_RUNTIME, else its default (minirunc)."""
+    runtime = runtime or os.environ.get("MINIDOCKER_RUNTIME")
     return [Daemon("minicontainerd", "minidocker.containerd.main", paths.containerd_socket(), []),
             Daemon("minidockerd", "minidocker.dockerd.main", paths.api_socket(),
                    ["--runtime", runtime] if runtime else [])]
 
 
 def start_args(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument("--runtime", help="OCI runtime for dockerd's containers (minirunc, runc, crun or a path)")
 
 
 def start(cli: Any, a: argparse.Namespace) -> int:
     paths.run_dir().mkdir(parents=True, exist_ok=True)
     paths.state_dir().mkdir(parents=True, exist_ok=True)
-    for d in daemons():
+    for d in daemons(a.runtime):
         pid = d.pid()
         if pid and d.answers():
             print(f"{d.name} already running (pid {pid}), socket {d.sock}")

@@ -1,8 +1,9 @@
-"""`minidocker start [-a] [-i] CONTAINER...` (cf. docker/cli cli/command/container/start.go)."""
+"""`minidocker start [-a] [-i] CONTAINER...` and `attach CONTAINER` (cf. docker/cli cli/command/container/start.go, attach.go)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
@@ -42,3 +43,40 @@ def start(cli: Any, a: argparse.Namespace) -> int:
         cli.warn(f"Error: failed to start containers: {', '.join(failed)}")
         return 1
     return 0
+
+
+def attach_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-stdin", action="store_true", help="Do not attach STDIN")
+    p.add_argument("--sig-proxy", default="true", help="Proxy all received signals to the process")
+    p.add_argument("container", metavar="CONTAINER")
+
+
+def attach(cli: Any, a: argparse.Namespace) -> int:
+    """Attach to a running container's stdio; the exit code is the container's once the stream ends."""
+    from ..stdio import RawTerminal, proxy_signals, pump
+
+    api = cli.api
+    info = api.inspect_container(a.container)
+    if not (info.get("State") or {}).get("Running"):
+        cli.warn("You cannot attach to a stopped container, start it first")
+        return 1
+    cid, tty = info["Id"], info["Config"].get("Tty", False)
+    stdin = info["Config"].get("OpenStdin", False) and not a.no_stdin
+    stream = api.attach_socket(cid, stdin=stdin)
+    restore = None
+    if a.sig_proxy.lower() not in ("false", "0") and not tty:
+        from .. import api as api_module
+
+        host, version = cli.host, api.api_version
+        restore = proxy_signals(lambda sig: api_module.APIClient(host, version).kill(cid, sig))
+    try:
+        if tty and sys.stdin.isatty():
+            with RawTerminal(lambda h, w: api.resize(cid, h, w)) as term:
+                term.send_size()
+                pump(stream, tty, stdin)
+        else:
+            pump(stream, tty, stdin)
+    finally:
+        if restore:
+            restore()
+    return int(api.wait(cid).get("StatusCode", 0))

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..formatting import table
 from ..formatting.text import container_names, ellipsis, go_quote, short_id
-from ..formatting.units import ago, bytes_size, human_size, parse_rfc3339
+from ..formatting.units import ago, human_size, parse_rfc3339
 from ..transport import MAX_API_VERSION
 
 
