@@ -41,3 +41,16 @@ def state(pid: int) -> str | None:
     """The one-letter state of /proc/PID/stat (R, S, D, Z, T, ...), or None if no such process."""
     fields = stat_fields(pid)
     return fields[0] if fields else None
+
+
+SYS_KEYCTL = 250  # x86_64
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def join_session_keyring(name: str) -> int:
+    """keyctl(KEYCTL_JOIN_SESSION_KEYRING): a fresh session keyring, so a container cannot reach keys the
+    caller's session holds (runc does this unless --no-new-keyring). Returns the keyring's serial."""
+    from .libc import syscall
+
+    return syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), ctypes.c_char_p(name.encode()),
+                   what="keyctl join session keyring")

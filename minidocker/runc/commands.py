@@ -25,7 +25,8 @@ def parse_signal(text: str) -> int:
 
 
 def cmd_create(root: str, args, log: Log) -> int:
-    container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot, warn=log.warn)
+    container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot, warn=log.warn,
+                     new_keyring=not args.no_new_keyring, preserve_fds=args.preserve_fds)
     return 0
 
 
@@ -62,7 +63,8 @@ def cmd_run(root: str, args, log: Log) -> int:
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             console_fd = theirs.detach()
     state = container.create(root, args.id, bundle, args.pid_file, args.console_socket, args.no_pivot,
-                             console_fd=console_fd, warn=log.warn)
+                             console_fd=console_fd, warn=log.warn, new_keyring=not args.no_new_keyring,
+                             preserve_fds=args.preserve_fds)
     try:
         container.start(root, args.id)
     except BaseException:

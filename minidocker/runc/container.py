@@ -62,7 +62,8 @@ def _check_bundle(bundle: str, spec: runtime.Spec) -> tuple[runtime.Spec, str]:
 
 
 def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = None, console_socket: str | None = None,
-           no_pivot: bool = False, console_fd: int | None = None, warn=None) -> State:
+           no_pivot: bool = False, console_fd: int | None = None, warn=None, new_keyring: bool = True,
+           preserve_fds: int = 0) -> State:
     """Create the container and return once its init waits on the exec fifo (runc create)."""
     check_id(cid)
     b = bundle if isinstance(bundle, Bundle) else Bundle(bundle)
@@ -102,7 +103,8 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
             from .console import connect
 
             console_fd = connect(console_socket)
-        pid, channel = _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot)
+        pid, channel = _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot,
+                                  cid if new_keyring else None, preserve_fds)
         state = State(directory, {
             "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
             "created": _now(), "annotations": spec.annotations, "cgroup_paths": paths, "cgroup_made": made,
@@ -126,7 +128,7 @@ def _raw_hooks(items: list) -> list[dict]:
     return [{"path": h.path, "args": h.args, "env": h.env, "timeout": h.timeout} for h in items]
 
 
-def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot) -> tuple[int, Channel]:
+def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds) -> tuple[int, Channel]:
     from . import init
 
     parent, child = Channel.pair()
@@ -140,7 +142,7 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot) -> tuple[int,
     pid = os.fork()
     if pid == 0:
         parent.close()
-        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot))
+        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot, keyring, preserve_fds))
         os._exit(1)
     if pidns:
         ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)  # later children (hooks) stay in our namespace

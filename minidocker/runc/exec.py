@@ -75,7 +75,7 @@ def exec_command(root: str, args, log: Log) -> int:
 
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             console_fd = theirs.detach()
-    pid = _fork(state, proc, console_fd)
+    pid = _fork(state, proc, console_fd, args.preserve_fds)
     if args.pid_file:
         from .container import _write_pid_file
 
@@ -101,7 +101,7 @@ def _namespace_fds(target: int) -> dict[str, int]:
     return fds
 
 
-def _fork(state: State, proc: runtime.Process, console_fd: int | None) -> int:
+def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_fds: int = 0) -> int:
     from ..linux.libc import check, libc
     from .init import environ
 
@@ -112,7 +112,7 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None) -> int:
     pid = os.fork()
     if pid == 0:
         parent.close()
-        _child(state, proc, fds, child, console_fd, environ(proc))
+        _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds)
     if "pid" in fds:
         ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)
     child.close()
@@ -133,7 +133,7 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None) -> int:
     return pid
 
 
-def _child(state, proc, fds, channel, console_fd, env) -> None:
+def _child(state, proc, fds, channel, console_fd, env, args_preserve: int = 0) -> None:
     """Never returns."""
     from ..linux.libc import check, libc
     from .init import _close_inherited, _limits, become_with_seccomp
@@ -158,7 +158,7 @@ def _child(state, proc, fds, channel, console_fd, env) -> None:
             os.setsid()
             setup_slave(console_fd, proc.console_size, bind_console=False)
         _limits(proc)
-        _close_inherited()
+        _close_inherited(args_preserve)
         path = become_with_seccomp(proc, env, filt)
         channel.send("ready")
         channel.close()

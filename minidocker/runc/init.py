@@ -21,7 +21,7 @@ class InitConfig:
     """Everything the child needs, prepared by the parent before fork."""
 
     def __init__(self, spec: Spec, root: str, cgroup_paths: dict[str, str], fifo_fd: int, channel: sync.Channel,
-                 console_fd: int | None, no_pivot: bool) -> None:
+                 console_fd: int | None, no_pivot: bool, keyring: str | None = None, preserve_fds: int = 0) -> None:
         self.spec = spec
         self.rootfs = root
         self.cgroup_paths = cgroup_paths
@@ -29,6 +29,8 @@ class InitConfig:
         self.channel = channel
         self.console_fd = console_fd
         self.no_pivot = no_pivot
+        self.keyring = keyring  # the session keyring's name (the container id), None for --no-new-keyring
+        self.preserve_fds = preserve_fds  # --preserve-fds: fds 3 .. 3+N-1 stay open in the container
 
 
 def main(cfg: InitConfig) -> None:
@@ -70,6 +72,10 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
             flags |= flag
     ns.unshare(flags)
     os.setsid()
+    if cfg.keyring:
+        from ..linux.process import join_session_keyring
+
+        join_session_keyring(cfg.keyring)
     rootfs.prepare(spec, cfg.rootfs)
     rootfs.mount_all(spec, cfg.rootfs, cfg.cgroup_paths, cgroupns=bool(flags & ns.CLONE_NEWCGROUP))
     devices.create(spec, cfg.rootfs)
@@ -107,7 +113,7 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     if spec.root.readonly:
         rootfs.readonly_root()
     _limits(proc)
-    _close_inherited()
+    _close_inherited(cfg.preserve_fds)
     return become_with_seccomp(proc, env, filt)
 
 
@@ -141,11 +147,14 @@ def _limits(proc: Process) -> None:
         os.umask(proc.user.umask)
 
 
-def _close_inherited() -> None:
-    """Descriptors above stderr that the caller let us inherit must not reach the container (runc: CloseExecFrom(3))."""
+def _close_inherited(preserve: int = 0) -> None:
+    """Descriptors above stderr (and above those --preserve-fds passes on, which become inheritable) must
+    not reach the container (runc: CloseExecFrom(3 + preserve))."""
+    for fd in range(3, 3 + preserve):
+        os.set_inheritable(fd, True)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd > 2:
+        if fd > 2 + preserve:
             try:
                 os.set_inheritable(fd, False)
             except OSError:
