@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from typing import Any
 
 from ..errors import InvalidArgument, NotFound, Unsupported
@@ -148,7 +149,8 @@ class CreateMixin:
         cid = secrets.token_hex(32)
         cname = names.validate(name) if name else names.generate(self.containers.names())
         if not config.get("Hostname"):
-            config["Hostname"] = cid[:12]
+            # With the host's network the container sees the host's name too (cf. daemon/container.go).
+            config["Hostname"] = socket.gethostname() if hc.get("NetworkMode") == "host" else cid[:12]
         c = Container(cid, cname, config, hc, image.id, argv[0], argv[1:])
         c.runtime = hc["Runtime"]
         self.containers.reserve(c)  # 409 on a name in use, before anything is made on disk
