@@ -1,4 +1,8 @@
-"""Build chapters 00-03 (and the contents page) from notebooks/src/*.nb: `python notebooks/build.py`.
+"""Build chapter notebooks (and the contents page) from notebooks/src/*.nb: `python notebooks/build.py [NAME...]`.
+
+With no NAME, only chapters whose .nb source is newer than their notebook are rebuilt (rebuilding
+drops a notebook's outputs); `--all` rebuilds every one. Every other chapter only gets its prev/next
+links refreshed, outputs kept.
 
 A .nb file is a list of cells: a line `%% md` starts a Markdown cell, `%%` a code cell; `%% md id=s1.3.2`
 also anchors the cell so that README.md's table can point at it. The builder adds prev/next links and
@@ -61,8 +65,8 @@ def nav_cell(name: str, order: list[str]) -> str:
     return f"---\n{prev}[contents](README.md){nxt}"
 
 
-def build_chapter(src: Path, order: list[str]) -> dict[str, tuple[str, int, str]]:
-    """Write one notebook; return anchor -> (notebook, 1-based number of the live cell, its heading)."""
+def build_chapter(src: Path, order: list[str], write: bool = True) -> dict[str, tuple[str, int, str]]:
+    """Write one notebook (if write); return anchor -> (notebook, 1-based number of the live cell, its heading)."""
     name = src.stem + ".ipynb"
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
@@ -80,8 +84,25 @@ def build_chapter(src: Path, order: list[str]) -> dict[str, tuple[str, int, str]
                 anchors[key] = (name, len(nb.cells), heading)
             pending = []
     nb.cells.append(nbformat.v4.new_markdown_cell(nav_cell(name, order)))
-    nbformat.write(nb, HERE / name)
+    if write:
+        nbformat.write(nb, HERE / name)
     return anchors
+
+
+def refresh_nav(path: Path, order: list[str]) -> None:
+    """Rewrite only the prev/next cell of an executed notebook (its outputs stay)."""
+    nb = nbformat.read(path, as_version=4)
+    cell = nb.cells[-1] if nb.cells else None
+    text = nav_cell(path.name, order)
+    if cell is not None and cell.cell_type == "markdown" and cell.source.startswith("---\n") and cell.source != text:
+        cell.source = text
+        nbformat.write(nb, path)
+
+
+def stale(src: Path) -> bool:
+    """A notebook needs building when its .nb source is newer than it (building drops its outputs)."""
+    out = HERE / (src.stem + ".ipynb")
+    return not out.exists() or src.stat().st_mtime > out.stat().st_mtime
 
 
 def readme(anchors: dict[str, tuple[str, int, str]]) -> str:
@@ -107,14 +128,27 @@ def readme(anchors: dict[str, tuple[str, int, str]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Build the chapters named on the command line (or, by default, those whose source changed),
+    refresh every other one's prev/next links, and write README.md."""
+    args = sys.argv[1:] if argv is None else argv
     srcs = sorted((HERE / "src").glob("*.nb"))
     order = sorted({p.name for p in chapters()} | {s.stem + ".ipynb" for s in srcs})
+    wanted = {a.removesuffix(".nb").removesuffix(".ipynb").split("/")[-1] for a in args if a != "--all"}
     anchors: dict[str, tuple[str, int, str]] = {}
+    built = []
     for src in srcs:
-        anchors.update(build_chapter(src, order))
+        write = "--all" in args or src.stem in wanted or (not wanted and stale(src))
+        anchors.update(build_chapter(src, order, write))
+        if write:
+            built.append(src.stem)
+    for nb in chapters():
+        if nb.stem not in built:
+            refresh_nav(nb, order)
     (HERE / "README.md").write_text(readme(anchors))
-    print(f"built {len(srcs)} chapters and README.md", file=sys.stderr)
+    print(f"built {', '.join(built) or 'nothing (sources unchanged)'}; README.md written; now execute:\n"
+          + "".join(f"  .venv/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/{b}.ipynb\n" for b in built),
+          file=sys.stderr)
     return 0
 
 

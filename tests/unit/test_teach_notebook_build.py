@@ -34,3 +34,14 @@ def test_every_source_section_maps_to_a_cell_of_chapters_00_03():
 def test_nav_links():
     nav = _build().nav_cell("01-b.ipynb", ["00-a.ipynb", "01-b.ipynb", "02-c.ipynb"])
     assert "[← 00-a](00-a.ipynb)" in nav and "[02-c →](02-c.ipynb)" in nav and "(README.md)" in nav
+
+
+def test_chapters_00_03_are_saved_executed():
+    """nbval compares against saved outputs: a notebook saved unexecuted would pass without checking anything."""
+    import nbformat
+
+    for path in sorted((ROOT / "notebooks").glob("0[0-3]-*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert code and all(c.execution_count for c in code), f"{path.name} has unexecuted cells"
+        assert any(c.outputs for c in code), path.name
