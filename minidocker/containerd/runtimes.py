@@ -37,3 +37,29 @@ def root_for(binary: str) -> str:
     if name == DEFAULT:
         return str(paths.runc_root())
     return str(paths.run_dir() / "runtimes" / name)
+
+
+def command_for(binary: str) -> list[str]:
+    """How the shim starts the runtime. Any runtime: its binary. minirunc: the interpreter isolated and
+    without site (-I -S, minidocker.runc.launch), which skips site.py and the editable install's import
+    finder on each of create/start/delete. The interpreter is reached through a link named "minirunc",
+    because the kernel names a process after the file it executes: `ps` then shows minirunc, not python."""
+    if os.path.basename(binary) != DEFAULT:
+        return [binary]
+    from ..runc.launch import command
+
+    return command(python=str(_named_interpreter(DEFAULT)))
+
+
+def _named_interpreter(name: str) -> Path:
+    """<run>/containerd/bin/<name>: a symbolic link to this interpreter (made once, atomically)."""
+    link = paths.run_dir() / "containerd" / "bin" / name
+    target = os.path.realpath(sys.executable)
+    if not (link.is_symlink() and os.readlink(link) == target):
+        link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = link.with_name(f".{name}.{os.getpid()}")
+        if tmp.is_symlink():
+            tmp.unlink()
+        os.symlink(target, tmp)
+        os.replace(tmp, link)
+    return link

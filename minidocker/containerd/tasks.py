@@ -116,7 +116,8 @@ class TaskManager:
         try:
             answer = ref.call("create", timeout=120, id=container_id, bundle=str(bundle),
                               spec=json.loads(container.spec or b"{}"), rootfs=rootfs, runtime=runtime,
-                              runtime_root=runtimes.root_for(runtime), io=io.to_dict(), log_path=log_path)
+                              runtime_root=runtimes.root_for(runtime), runtime_command=runtimes.command_for(runtime),
+                              io=io.to_dict(), log_path=log_path)
         except BaseException as err:
             self._discard(container_id, ref)
             if isinstance(err, protocol.ShimError):

@@ -8,7 +8,8 @@ connection may carry several requests in turn. Every request has "method"; "exec
 absent = the container's init process) where it applies:
 
   create    id, bundle, spec (config.json as an object), rootfs [{type, source, options}],
-            runtime, runtime_root, io {stdin, stdout, stderr, terminal}, log_path  -> pid
+            runtime, runtime_root, runtime_command (optional argv prefix that starts the runtime),
+            io {stdin, stdout, stderr, terminal}, log_path  -> pid
   start     exec_id                                   -> pid
   state     exec_id          -> status ("created"/"running"/"stopped"/"deleted"), pid,
                                 exit_status, exited_at_ns, oom_killed

@@ -25,8 +25,10 @@ UNSHARE = "/usr/bin/unshare"
 class Runtime:
     """One runtime binary with its state root, for one bundle."""
 
-    def __init__(self, binary: str, root: str, bundle: str, reaper: Reaper) -> None:
+    def __init__(self, binary: str, root: str, bundle: str, reaper: Reaper, command: list[str] | None = None) -> None:
         self.binary = binary
+        # How to start it: the binary itself, or (minirunc) an interpreter line given by containerd.
+        self.command = list(command) if command else [binary]
         self.root = root
         self.bundle = bundle
         self.reaper = reaper
@@ -34,7 +36,7 @@ class Runtime:
 
     def _run(self, args: list[str], fds: list[int] | None = None) -> None:
         """Run one runtime command to completion; RuntimeFailure with the runtime's own message if it fails."""
-        argv = self._wrap([self.binary, "--root", self.root, "--log", self.log_path, "--log-format", "json", *args])
+        argv = self._wrap([*self.command, "--root", self.root, "--log", self.log_path, "--log-format", "json", *args])
         null = -1
         if fds is None:
             null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)

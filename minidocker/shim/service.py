@@ -112,7 +112,8 @@ class TaskService:
                 os.replace(tmp, os.path.join(self.bundle, "config.json"))
                 if req.get("log_path"):
                     self.log = JsonLog(req["log_path"])
-                self.runtime = Runtime(req["runtime"], req["runtime_root"], self.bundle, self.reaper)
+                self.runtime = Runtime(req["runtime"], req["runtime_root"], self.bundle, self.reaper,
+                                       req.get("runtime_command"))
                 self.init = Process("", ProcessIO(io, self.log))
                 pid = self._spawn_process(self.init, lambda fds, cs: self.runtime.create(self.id, fds, cs))
             except BaseException:

@@ -36,3 +36,19 @@ def test_each_runtime_has_its_own_root_under_the_run_dir(md_root):
     runc_root = runtimes.root_for("/usr/sbin/runc")
     assert runc_root.startswith(str(paths.run_dir())) and runc_root != str(paths.runc_root())
     assert os.path.basename(runc_root) == "runc"
+
+
+def test_commands_minirunc_started_lean_and_named(md_root, tmp_path):
+    import subprocess
+
+    assert runtimes.command_for("/usr/sbin/runc") == ["/usr/sbin/runc"]
+    cmd = runtimes.command_for(runtimes.resolve(""))
+    link = Path(cmd[0])
+    assert link.name == "minirunc" and link.is_symlink() and link.is_relative_to(paths.run_dir())
+    assert cmd[1:3] == ["-I", "-S"]
+    assert runtimes.command_for(runtimes.resolve("")) == cmd  # the link is made once and reused
+    proc = subprocess.Popen(cmd + ["--root", str(tmp_path / "r"), "list"], stdout=subprocess.PIPE, text=True)
+    with open(f"/proc/{proc.pid}/comm") as f:
+        assert f.read().strip() == "minirunc"  # ps shows the runtime, not python
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and out.startswith("ID")
