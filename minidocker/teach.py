@@ -307,13 +307,3 @@ def container_memory(eng: Engine, names: Iterable[str]) -> int:
         except psutil.Error:
             continue
     return total
-
-
-def nav(prev: str | None, nxt: str | None, index: str = "README.md") -> None:
-    """Previous / contents / next links at the foot of a chapter."""
-    from IPython.display import Markdown
-
-    parts = [f"[← {Path(prev).stem}]({prev})" if prev else "", f"[contents]({index})",
-             f"[{Path(nxt).stem} →]({nxt})" if nxt else ""]
-    text = " | ".join(p for p in parts if p)
-    _display(Markdown(text), text)

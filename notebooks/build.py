@@ -108,8 +108,12 @@ def stale(src: Path) -> bool:
 def readme(anchors: dict[str, tuple[str, int, str]]) -> str:
     lines = ["# The minidocker course", "",
              "Every cell runs against a live engine and a live kernel; run the chapters in order, as root.",
-             "Source document: `../../shared/source/docker-for-beginner.md` (Chinese); chapters are in English",
-             "with its key terms in Chinese on first use.", "", "## Contents", ""]
+             "The source document is *Docker for beginner* (`docker-for-beginner.md`, in Chinese); the chapters",
+             "follow its order in English, with its key terms in Chinese on first use.", "",
+             "Each chapter: motivation; how Docker does it (a live diagram); our version (the real source,",
+             "`teach.show_source`); short experiments; recap; questions. Chapters are written as",
+             "`src/NN-name.nb` and built with `python notebooks/build.py NN-name`, then executed in place.", "",
+             "## Contents", ""]
     for nb in chapters():
         lines.append(f"- [{nb.stem}]({nb.name}): {title_of(nb)}")
     lines += ["", "## Where each section of the source document is shown live", "",
