@@ -89,6 +89,14 @@ class UsageError(Exception):
         self.code = code
 
 
+class Formatter(argparse.HelpFormatter):
+    """A fixed width: argparse builds a formatter for every add_argument, and asking the terminal's width
+    each time imports shutil (with bz2 and lzma), a cost every command would pay for help it never prints."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 30, width: int = 100) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with docker's error shapes instead of argparse's usage dump and exit 2."""
 
@@ -206,7 +214,7 @@ def _main(argv: list[str]) -> int:
     import importlib
 
     module = importlib.import_module(f"minidocker.client.commands.{module_name}")
-    parser = Parser(prog=f"{PROG} {verb}", add_help=True, conflict_handler="resolve")
+    parser = Parser(prog=f"{PROG} {verb}", add_help=True, conflict_handler="resolve", formatter_class=Formatter)
     getattr(module, func_name + "_args")(parser)
     cli = Cli(opts["host"], opts["debug"])
     try:
