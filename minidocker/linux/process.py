@@ -45,6 +45,9 @@ def state(pid: int) -> str | None:
 
 SYS_KEYCTL = 250  # x86_64
 KEYCTL_JOIN_SESSION_KEYRING = 1
+KEYCTL_SETPERM = 5
+KEYCTL_DESCRIBE = 6
+KEY_USR_SETATTR = 0x080000
 
 
 def join_session_keyring(name: str) -> int:
@@ -54,3 +57,15 @@ def join_session_keyring(name: str) -> int:
 
     return syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), ctypes.c_char_p(name.encode()),
                    what="keyctl join session keyring")
+
+
+def add_key_permission(serial: int, bits: int) -> None:
+    """KEYCTL_DESCRIBE for the current permission mask ("type;uid;gid;perm;description"), then SETPERM."""
+    from .libc import syscall
+
+    buf = ctypes.create_string_buffer(512)
+    syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_DESCRIBE), ctypes.c_long(serial), buf, ctypes.c_long(512),
+            what="keyctl describe")
+    perm = int(buf.value.decode().split(";")[3], 16)
+    syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_SETPERM), ctypes.c_long(serial), ctypes.c_long(perm | bits),
+            what="keyctl setperm")

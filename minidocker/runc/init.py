@@ -73,9 +73,10 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     ns.unshare(flags)
     os.setsid()
     if cfg.keyring:
-        from ..linux.process import join_session_keyring
+        from ..linux.process import KEY_USR_SETATTR, add_key_permission, join_session_keyring
 
-        join_session_keyring(cfg.keyring)
+        # Named and permitted as runc's (its user may also set attributes on it).
+        add_key_permission(join_session_keyring("_ses." + cfg.keyring), KEY_USR_SETATTR)
     rootfs.prepare(spec, cfg.rootfs)
     rootfs.mount_all(spec, cfg.rootfs, cfg.cgroup_paths, cgroupns=bool(flags & ns.CLONE_NEWCGROUP))
     devices.create(spec, cfg.rootfs)

@@ -56,14 +56,15 @@ class Runtimes:
         self.ids.append(cid)
         return cid
 
-    def __call__(self, runtime: str, *args: str, timeout: float = 60, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
+    def __call__(self, runtime: str, *args: str, timeout: float = 60, stdin=subprocess.DEVNULL,
+                 pass_fds: tuple = ()) -> subprocess.CompletedProcess:
         """Output goes through files, not pipes: a created container's init inherits them and keeps
         them open, so reading a pipe to its end would wait for the container."""
         import tempfile
 
         argv = [RUNTIMES[runtime], "--root", str(self.roots[runtime]), *args]
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            code = subprocess.run(argv, stdin=stdin, stdout=out, stderr=err, timeout=timeout).returncode
+            code = subprocess.run(argv, stdin=stdin, stdout=out, stderr=err, timeout=timeout, pass_fds=pass_fds).returncode
             out.seek(0)
             err.seek(0)
             return subprocess.CompletedProcess(argv, code, out.read().decode(), err.read().decode())

@@ -119,3 +119,31 @@ def test_kill_all_reaches_every_process(runtimes, bundle: Path) -> None:
         assert time.monotonic() < deadline, "the sleeps did not get SIGTERM"
         time.sleep(0.02)
     assert runtimes.state("minirunc", cid)["status"] == "running"  # the init ignored it, as PID 1 does
+
+
+def test_preserve_fds_and_session_keyring_as_runc(runtimes, bundle: Path, tmp_path: Path) -> None:
+    """--preserve-fds 1 hands fd 3 to the container; every other descriptor of the caller stays out;
+    each container gets a session keyring of its own (the keys it can see), as under runc."""
+    import subprocess
+
+    from runc_fixture import RUNTIMES
+
+    configure(bundle, args=["sh", "-c", "cat <&3; ls /proc/self/fd | grep -v 4 | tr '\\n' ' '; echo; "
+                                      "grep ' _ses[.]' /proc/keys | awk '{print $5, $9}'"])
+    edit(bundle, lambda s: s["linux"]["maskedPaths"].remove("/proc/keys"))
+    (tmp_path / "passed").write_text("through fd 3\n")
+    seen = {}
+    for runtime in ("runc", "minirunc"):
+        cid = runtimes.new_id("fds")
+        out = tmp_path / f"{runtime}.out"
+        with open(out, "w") as f, open(os.devnull) as extra:  # `extra` is inherited but not preserved
+            argv = ["sh", "-c", 'exec "$0" "$@" 3<"$PASSED"', RUNTIMES[runtime], "--root", str(runtimes.roots[runtime]),
+                    "run", "--preserve-fds", "1", "--bundle", str(bundle), cid]
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT, timeout=60,
+                                  pass_fds=(extra.fileno(),), env={**os.environ, "PASSED": str(tmp_path / "passed")})
+        assert done.returncode == 0, out.read_text()
+        lines = out.read_text().splitlines()
+        own_keyring = [line.replace(cid, "<ID>") for line in lines[2:] if line.endswith(f"_ses.{cid}:")]
+        seen[runtime] = lines[:2] + own_keyring  # other containers' keyrings may be listed too: not ours to compare
+    assert seen["minirunc"] == ["through fd 3", "0 1 2 3 ", "3f1b0000 _ses.<ID>:"]
+    assert seen["minirunc"] == seen["runc"]
