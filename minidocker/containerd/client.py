@@ -5,6 +5,7 @@
 
     c = ContainerdClient()                      # paths.containerd_socket() unless a socket_path is given
     c.containers.create(id, spec_json_bytes, snapshot_key="", runtime="", labels={}, image="") -> Container
+        runtime: "" (minirunc, the default), "runc", "crun" or a path; spec: config.json bytes or a dict
     c.containers.get(id) / .list() / .delete(id)
     c.tasks.create(id, rootfs_mounts, IO(stdin, stdout, stderr, terminal), log_path) -> init pid
         rootfs_mounts: oci.mount.Mount objects or {"type","source","options"} dicts (from the snapshotter)
@@ -21,8 +22,11 @@
         (remote.py), so code written for the in-process classes runs unchanged against the daemon.
     c.ping(timeout=5) -> bool;  c.close()
 
-Every failure raises the errors.py class the daemon raised (NotFound, Conflict, InvalidArgument, ...);
-an unreachable daemon raises RuntimeFailure.
+Every failure raises the errors.py class the daemon raised: NotFound (no such container, task or exec;
+kill of a process that already exited), Conflict (id in use; delete of a running task; start of a started
+one; containers.delete while its task exists), InvalidArgument (bad id, spec, runtime), RuntimeFailure (the
+runtime's own message, e.g. `runc create: ... no such file or directory`; or an unreachable daemon:
+"containerd is not reachable", worth retrying while it restarts). kill's signal 0 means SIGTERM.
 """
 
 from __future__ import annotations
