@@ -82,6 +82,7 @@ def test_template_subset() -> None:
     obj = {"State": {"Pid": 42, "Running": True}, "Config": {"Env": ["A=1"], "Labels": {"k": "v"}}, "Name": "/web"}
     assert execute("{{.State.Pid}} {{.State.Running}} {{.Name}}", obj) == "42 true /web"
     assert execute("{{json .Config.Env}}", obj) == '["A=1"]'
+    assert execute("{{json .Cmd}}", {"Cmd": ["sh", "-c", "echo a, b: <c> & d"]}) == '["sh","-c","echo a, b: <c> & d"]'
     assert execute('{{index .Config.Labels "k"}}', obj) == "v"
     assert execute("{{.Missing.Field}}", obj) == "<no value>"
     with pytest.raises(ValueError, match="unsupported"):

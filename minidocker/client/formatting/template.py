@@ -6,10 +6,9 @@ refused with a clear error rather than printed wrong.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
-
-from .text import go_json
 
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 _ARG = re.compile(r'"((?:[^"\\]|\\.)*)"|(\.[\w.]*)|(\S+)')
@@ -47,7 +46,7 @@ def _eval(expr: str, data: Any) -> str:
         return _go_str(_lookup(data, head))
     values = [_lookup(data, a) if a.startswith(".") else a for a in args[1:]]
     if head == "json" and len(values) == 1:
-        return go_json(values[0], indent=None).replace(", ", ",").replace(": ", ":")
+        return json.dumps(values[0], separators=(",", ":"), ensure_ascii=False)  # docker: no HTML escaping
     if head == "index" and len(values) == 2:
         container, key = values
         if isinstance(container, list):
