@@ -95,22 +95,34 @@ class LifecycleMixin:
                 raise start_error(err) from None
 
     def _start_locked(self, c: Container) -> None:
+        t0 = time.perf_counter()
+        marks: list[tuple[str, float]] = []
+
+        def mark(what: str) -> None:
+            marks.append((what, time.perf_counter() - t0))
+
         image = self.images.get(c.image_id)
         image_cfg = image.config.get("config") or {}
         rootfs = self._rootfs_mounts(c, image)
+        mark("rootfs")
         netns = self._connect_network(c)
+        mark("network")
         io = None
         try:
             self._write_etc_files(c)
             extra = self._etc_mounts(c) + mnt.oci_mounts(c.mount_points)
             spec = specs.build(c, image_cfg, rootfs, extra, netns)
+            mark("spec")
             self.tasks.forget(c.id)  # a task or record left over from a crash
             self.tasks.create_container(c.id, json.dumps(spec).encode(), c.runtime or self.runtime,
                                         c.rootfs_key, c.image_id)
+            mark("containerd container")
             io = TaskIO(c.id, "init", stdin=bool(c.config.get("OpenStdin")), tty=c.tty, hub=self.hub(c)).open()
             c.io = io
             self.tasks.create_task(c.id, rootfs, io.io_spec(), str(c.log_path))
+            mark("task create")
             pid = self.tasks.start(c.id)
+            mark("task start")
             io.started()
         except BaseException:
             if io is not None:
@@ -129,6 +141,8 @@ class LifecycleMixin:
         c.has_been_started = True
         c.save()
         self._watch(c)
+        mark("saved")
+        log.debug("start %s: %s", c.id[:12], ", ".join(f"{w} {t * 1000:.0f}ms" for w, t in marks))
 
     def _rootfs_mounts(self, c: Container, image: Any) -> list[Any]:
         try:
