@@ -105,7 +105,9 @@ def _filesystem(mnt: Mount, dest: str, flags: int, data: str, has_netns: bool) -
 
 def _cgroup(dest: str, flags: int, paths: dict[str, str], cgroupns: bool) -> None:
     """/sys/fs/cgroup as runc lays it out: in v1 a tmpfs with one directory per hierarchy showing only the
-    container's own cgroup (a bind mount of it, or a fresh cgroup mount inside a cgroup namespace)."""
+    container's own cgroup (a bind mount of it, or a fresh cgroup mount inside a cgroup namespace).
+    In v2 without a cgroup namespace runc 1.1 mounts the whole cgroup2 tree; we bind only the
+    container's own cgroup, so a container never sees its neighbours' cgroups."""
     _mkdir(dest)
     if is_unified():
         if cgroupns:
