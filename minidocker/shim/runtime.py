@@ -105,7 +105,13 @@ class Runtime:
         self._run(["start", container_id])
 
     def kill(self, container_id: str, signal: int, all_processes: bool = False) -> None:
-        self._run(["kill"] + (["--all"] if all_processes else []) + [container_id, str(signal)])
+        try:
+            self._run(["kill"] + (["--all"] if all_processes else []) + [container_id, str(signal)])
+        except RuntimeFailure as err:
+            # The init exited a moment ago and its status is still on its way to us: containerd's answer.
+            if "not running" in str(err) or "stopped" in str(err):
+                raise NotFound("process already finished") from None
+            raise
 
     def delete(self, container_id: str, force: bool = False) -> None:
         self._run(["delete"] + (["--force"] if force else []) + [container_id])
