@@ -25,13 +25,15 @@ def parse_signal(text: str) -> int:
 
 
 def cmd_create(root: str, args, log: Log) -> int:
-    container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot, warn=log.warn,
-                     new_keyring=not args.no_new_keyring, preserve_fds=args.preserve_fds)
+    state = container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot,
+                             warn=log.warn, new_keyring=not args.no_new_keyring, preserve_fds=args.preserve_fds)
+    log.debug(f"created {args.id}: init pid {state.pid} waits on {state.directory}/exec.fifo")
     return 0
 
 
 def cmd_start(root: str, args, log: Log) -> int:
-    container.start(root, args.id)
+    state = container.start(root, args.id)
+    log.debug(f"started {args.id}: init pid {state.pid} released")
     return 0
 
 
@@ -47,6 +49,7 @@ def cmd_kill(root: str, args, log: Log) -> int:
 
 def cmd_delete(root: str, args, log: Log) -> int:
     container.delete(root, args.id, args.force)
+    log.debug(f"deleted {args.id}")
     return 0
 
 

@@ -19,7 +19,7 @@ class Log:
         if self.fmt == "json":
             import json
 
-            return json.dumps({"level": level, "msg": message, "time": now})
+            return json.dumps({"level": level, "msg": message, "time": now}, separators=(",", ":"))
         return f'time="{now}" level={level} msg="{message}"'
 
     def _file(self, level: str, message: str) -> None:
