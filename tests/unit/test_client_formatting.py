@@ -85,5 +85,13 @@ def test_template_subset() -> None:
     assert execute("{{json .Cmd}}", {"Cmd": ["sh", "-c", "echo a, b: <c> & d"]}) == '["sh","-c","echo a, b: <c> & d"]'
     assert execute('{{index .Config.Labels "k"}}', obj) == "v"
     assert execute("{{.Missing.Field}}", obj) == "<no value>"
+    assert execute("{{range .Config.Env}}[{{.}}]{{end}}", obj) == "[A=1]"
+    nets = {"NetworkSettings": {"Networks": {"b": {"IPAddress": "10.0.0.3"}, "a": {"IPAddress": "10.0.0.2"}}}}
+    assert execute("{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", nets) == "10.0.0.2 10.0.0.3 "
+    assert execute("{{if .State.Running}}up{{else}}down{{end}}", obj) == "up"
+    assert execute("{{range .Nothing}}x{{else}}none{{end}}", obj) == "none"
+    assert execute("{{len .Config.Env}} {{- \" x\" }}", obj) == "1 x"
     with pytest.raises(ValueError, match="unsupported"):
-        execute("{{range .Config.Env}}{{.}}{{end}}", obj)
+        execute("{{printf \"%s\" .Name}}", obj)
+    with pytest.raises(ValueError, match="missing"):
+        execute("{{range .Config.Env}}", obj)
