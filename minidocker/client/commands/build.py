@@ -29,6 +29,9 @@ def _dockerfile(context: Path, name: str | None) -> tuple[str, dict[str, bytes]]
     """The Dockerfile's name inside the context; one outside it is sent under a generated name."""
     if not name:
         return "Dockerfile", {}
+    if name == "-":  # -f -: the Dockerfile comes on stdin, the context from the directory
+        generated = ".dockerfile." + os.urandom(10).hex()
+        return generated, {generated: sys.stdin.buffer.read()}
     path = Path(name).absolute()
     try:
         return path.relative_to(context.absolute()).as_posix(), {}
