@@ -1,8 +1,8 @@
-"""HTTP/1.1 to the Engine API over its unix socket: keep-alive calls, chunked streams, hijacked upgrades (cf. docker/cli vendor/github.com/docker/docker/client/{request,hijack,ping}.go, docker-py transport/unixconn.py).
+"""HTTP/1.1 to the Engine API over its unix socket: keep-alive calls, streams, hijacked upgrades (cf. moby client/{request,hijack,ping}.go, docker-py transport/unixconn.py).
 
-Stdlib only (socket, json; HTTP framing in wire.py): the CLI imports this on every command. One keep-alive connection carries the ordinary
-calls; every streaming or hijacked call gets a connection of its own, as the docker CLI does, so that a
-`wait` left pending never blocks the `start` that follows it.
+Stdlib only (socket, json; the HTTP framing is wire.py): the CLI imports this on every command. One
+keep-alive connection carries the ordinary calls; every streaming or hijacked call gets a connection of
+its own, as the docker CLI does, so that a `wait` left pending never blocks the `start` that follows it.
 """
 
 from __future__ import annotations
