@@ -1,6 +1,6 @@
 """A small in-test Engine API server on a unix socket, for the client's transport-level unit tests.
 
-It answers from canned handlers (by default the captured samples in /work/shared/reference) and records
+It answers from canned handlers (by default responses captured from a real dockerd) and records
 every request, so tests check framing, chunking, hijack and error mapping, and the exact requests the
 client sends. It is NOT an engine: end-to-end tests run against the real minidockerd.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-SAMPLES = Path("/work/shared/reference/engine-api-samples")
+SAMPLES = Path(__file__).parent / "client_samples"  # captured from a real dockerd, see its README
 
 
 @dataclass
