@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from queue import Empty
 from typing import Iterator
 
 from ...errors import Conflict, InvalidArgument
@@ -248,7 +249,14 @@ def attach(req: Request) -> Response:
             if use_stdin:
                 threading.Thread(target=stdin_pump, args=(conn,), daemon=True).start()
             while True:
-                item = queue.get()
+                try:
+                    item = queue.get(timeout=1.0)
+                except Empty:
+                    # Nothing to say: notice a client that hung up (only when it sends no stdin,
+                    # whose reader owns the socket's incoming side).
+                    if not use_stdin and conn.peer_gone():
+                        return
+                    continue
                 if item is None:
                     return
                 n, data = item
