@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import select
+import sys
 import threading
 
 from .jsonlog import JsonLog, LineSplitter
@@ -57,12 +58,19 @@ def copy_output(src: int, fifo: FifoWriter | None, splitter: LineSplitter | None
             if not data:
                 break
             if splitter is not None:
-                splitter.feed(data)
+                try:
+                    splitter.feed(data)
+                except OSError as err:  # a full disk must not stop the copy: the container would block
+                    print(f"minidocker-shim: json log: {err}; logging stopped", file=sys.stderr, flush=True)
+                    splitter = None
             if fifo is not None:
                 fifo.write(data)
     finally:
         if splitter is not None:
-            splitter.flush()
+            try:
+                splitter.flush()
+            except OSError:
+                pass
         if fifo is not None:
             fifo.close()
         os.close(src)

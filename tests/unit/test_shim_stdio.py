@@ -76,3 +76,24 @@ def test_prepare_then_close_without_a_process_leaks_nothing(tmp_path):
         pio.prepare()
         pio.close()
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_failing_log_never_stops_the_copy(tmp_path):
+    class Full:
+        def feed(self, data):
+            raise OSError(28, "No space left on device")
+
+        def flush(self):
+            raise OSError(28, "No space left on device")
+
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    r, w = os.pipe()
+    t = threading.Thread(target=stdio.copy_output, args=(r, stdio.FifoWriter(str(fifo)), Full()))
+    t.start()
+    os.write(w, b"still flowing\n")
+    os.close(w)
+    t.join(5)
+    assert not t.is_alive()
+    assert os.read(reader, 100) == b"still flowing\n"
