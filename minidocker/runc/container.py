@@ -150,6 +150,18 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
     os.close(fifo_fd)
     if console_fd is not None:
         os.close(console_fd)
+    try:
+        # The parent joins the init to its cgroups (as runc does) while the init builds its mounts: the
+        # kernel's first cgroup attach after a quiet spell waits an RCU grace period, now in parallel.
+        cgroups.join(paths, pid)
+        parent.send("joined")
+    except BaseException as e:
+        _kill_and_reap(pid)  # a dead init is reaped now, so whatever it said is all in the pipe
+        said = parent.recv()
+        parent.close()
+        if said.startswith("error "):  # the init failed first (the join then found no such process)
+            raise RuntimeFailure(said[6:]) from None
+        raise e
     return pid, parent
 
 

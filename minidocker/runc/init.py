@@ -13,7 +13,7 @@ import os
 
 from ..linux import namespaces as ns
 from ..oci.runtime import Process, Spec
-from . import cgroups, devices, rootfs, sync
+from . import devices, rootfs, sync
 from .user import become
 
 
@@ -60,7 +60,12 @@ def main(cfg: InitConfig) -> None:
 
 def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     spec, proc = cfg.spec, cfg.spec.process
-    cgroups.join(cfg.cgroup_paths)  # before unsharing the cgroup namespace, whose root is then this cgroup
+    # The parent moves us into the cgroups meanwhile (see container._fork_init); a new cgroup namespace
+    # takes the current cgroup as its root, so then we must wait for that first.
+    joined = False
+    if spec.linux.namespace("cgroup") is not None:
+        cfg.channel.expect("joined")
+        joined = True
     flags = 0
     for space in spec.linux.namespaces:
         flag = ns.BY_TYPE[space.type][0]
@@ -81,6 +86,8 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     rootfs.mount_all(spec, cfg.rootfs, cfg.cgroup_paths, cgroupns=bool(flags & ns.CLONE_NEWCGROUP))
     devices.create(spec, cfg.rootfs)
     os.makedirs(rootfs.in_root(cfg.rootfs, proc.cwd), 0o755, exist_ok=True)  # Docker's WORKDIR relies on this
+    if not joined:
+        cfg.channel.expect("joined")  # in every cgroup before hooks see the container and before exec
     if spec.hooks.prestart or spec.hooks.create_runtime:
         cfg.channel.send("hooks")  # the parent runs them in the runtime's namespaces, then answers
         cfg.channel.expect("go")

@@ -105,3 +105,12 @@ def test_unknown_container(runtimes) -> None:
 def test_systemd_cgroup_refused(runtimes, bundle: Path) -> None:
     cid = runtimes.new_id("sd")
     assert "systemd" in refused(runtimes, bundle, "--systemd-cgroup", "create", "--bundle", str(bundle), cid, cid=cid)
+
+
+def test_missing_bind_source_is_named(runtimes, bundle: Path, tmp_path: Path) -> None:
+    """The init fails while mounting, early: its own message reaches the caller, and all is undone."""
+    spec = json.loads((bundle / "config.json").read_text())
+    spec["mounts"].append({"destination": "/data", "type": "bind", "source": str(tmp_path / "absent"), "options": ["rbind"]})
+    (bundle / "config.json").write_text(json.dumps(spec))
+    cid = runtimes.new_id("bad")
+    assert "bind source" in refused(runtimes, bundle, "create", "--bundle", str(bundle), cid, cid=cid)
