@@ -57,9 +57,14 @@ class Daemon:
 
     def spawn(self) -> subprocess.Popen:
         self.logfile.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        root = paths.root()
+        if root is not None:  # daemons run from / (as dockerd does): a relative root must not move with them
+            env[paths.ENV_ROOT] = str(root.resolve())
         with open(self.logfile, "ab") as log, open(os.devnull, "rb") as null:
             proc = subprocess.Popen([sys.executable, "-m", self.module, *self.args], stdin=null, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+                                    stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, cwd="/",
+                                    env=env)
         self.pidfile.write_text(f"{proc.pid}\n")
         return proc
 
@@ -73,6 +78,19 @@ class Daemon:
                 return None
             time.sleep(0.05)
         return f"{self.name} did not answer on {self.sock} within {START_TIMEOUT:.0f}s"
+
+    def wait_pid_ready(self, pid: int) -> bool:
+        """A daemon already started (by a concurrent `daemon start`) may still be booting: give it time."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.answers():
+                return True
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            time.sleep(0.05)
+        return False
 
     def log_tail(self, lines: int = 15) -> str:
         try:
@@ -99,9 +117,13 @@ def start(cli: Any, a: argparse.Namespace) -> int:
     paths.state_dir().mkdir(parents=True, exist_ok=True)
     for d in daemons(a.runtime):
         pid = d.pid()
-        if pid and d.answers():
+        if pid and (d.answers() or d.wait_pid_ready(pid)):  # running, or still booting: never start a second
             print(f"{d.name} already running (pid {pid}), socket {d.sock}")
             continue
+        if pid:
+            cli.warn(f"minidocker: {d.name} (pid {pid}) is running but does not answer on {d.sock}; "
+                     f"stop it first (minidocker daemon stop)")
+            return 1
         proc = d.spawn()
         problem = d.wait_ready(proc)
         if problem:
