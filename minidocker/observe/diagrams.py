@@ -67,8 +67,8 @@ def _watch_run(eng: teach.Engine, name: str) -> tree.Snapshot:
 
 
 def lifecycle_figures(eng: teach.Engine, out: Path, name: str) -> list[Path]:
-    """Snapshots before create, after create, after start and after exit (one figure each)."""
-    made = []
+    """Snapshots before create, after create, after start and after exit (one figure each, and all in one)."""
+    made, snaps = [], []
     steps = [("0-before", None), ("1-created", ["create", "--name", name, "busybox", "sleep", "30"]),
              ("2-running", ["start", name]), ("3-exited", ["kill", name])]
     cid = ""
@@ -81,7 +81,9 @@ def lifecycle_figures(eng: teach.Engine, out: Path, name: str) -> list[Path]:
                 eng("wait", name, check=False)
             # Only this container's processes: a shared engine may be running others.
             snap = tree.snapshot(label=f"lifecycle: {label[2:]}").for_containers([cid] if cid else ["-"])
+            snaps.append(snap)
             made.append(write(draw.process_graph(snap), out, f"lifecycle-{label}"))
+        made.append(write(draw.sequence_graph(snaps), out, "lifecycle"))
     finally:
         eng("rm", "-f", name, check=False)
     return made

@@ -47,3 +47,22 @@ def process_graph(snap: Snapshot, detail: bool = True) -> graphviz.Digraph:
     for a, b, proto in snap.protocol_edges():
         g.edge(node_id(a), node_id(b), label=proto, style="dashed", kind="protocol")
     return g
+
+
+def sequence_graph(snaps: list[Snapshot], detail: bool = False) -> graphviz.Digraph:
+    """Several snapshots side by side, one box each (e.g. before create, created, running, exited)."""
+    g = graphviz.Digraph(name="sequence", graph_attr={"rankdir": "TB", "compound": "true"},
+                         node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "9"},
+                         edge_attr={"fontname": "Helvetica", "fontsize": "8"})
+    for i, snap in enumerate(snaps):
+        with g.subgraph(name=f"cluster_{i}") as sub:
+            sub.attr(label=snap.label or f"step {i + 1}", style="rounded", fontname="Helvetica")
+            sub.node(f"s{i}_anchor", "", shape="point", style="invis")
+            for p in sorted(snap.procs.values(), key=lambda p: (RANK.get(p.role, 9), p.pid)):
+                sub.node(f"s{i}_{node_id(p.pid)}", proc_label(p, p.pid in snap.exited, detail),
+                         fillcolor=COLORS.get(p.role, COLORS[None]), role=p.role or "")
+            for a, b in snap.fork_edges():
+                sub.edge(f"s{i}_{node_id(a)}", f"s{i}_{node_id(b)}", label="fork")
+            for a, b, _proto in snap.protocol_edges():
+                sub.edge(f"s{i}_{node_id(a)}", f"s{i}_{node_id(b)}", style="dashed")
+    return g

@@ -19,10 +19,7 @@ ROLE_BY_NAME = {
     "minidocker-shi": "shim",  # comm is truncated to 15 bytes
     "minirunc": "runtime",
     "runc": "runtime",
-    "crun": "runtime",
-    "dockerd": "dockerd",
-    "containerd": "containerd",
-    "containerd-shim": "shim",
+    "crun": "runtime",  # other OCI runtimes minidockerd may run (--runtime); Docker's own daemons are not ours
 }
 ROLE_BY_MODULE = {
     "minidocker.client.cli": "client",

@@ -62,6 +62,8 @@ def test_lifecycle_figures(figures):
     assert {"dockerd", "containerd"} <= before and "container" not in before
     assert "container" not in exited
     assert ("shim", "container") in role_edges(figures / "lifecycle-2-running.dot")
+    steps = (figures / "lifecycle.dot").read_text()
+    assert steps.count("subgraph cluster_") == 4 and "lifecycle: running" in steps
 
 
 def test_system_architecture_figure(figures):

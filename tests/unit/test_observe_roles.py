@@ -36,3 +36,8 @@ def test_environ_value_reads_our_environment(monkeypatch):
     key = next(iter(os.environ))
     assert procs.environ_value(os.getpid(), key) is not None
     assert procs.environ_value(os.getpid(), "SURELY_NOT_SET_ANYWHERE_123") is None
+
+
+def test_real_dockers_daemons_are_not_taken_for_ours():
+    assert procs.role_of("dockerd", ["/usr/sbin/dockerd"]) is None
+    assert procs.role_of("containerd", ["/usr/bin/containerd"]) is None
