@@ -21,6 +21,8 @@ from .containers import spec as specs
 from .containers.record import Container
 from .containers.state import Status, now_rfc3339
 from .containers.stdio import Hub, TaskIO, abort, remove_fifo_dir
+from .restore import RestoreMixin
+from .sandbox import SandboxMixin
 
 log = logging.getLogger("minidockerd.lifecycle")
 
@@ -66,7 +68,7 @@ def start_exit_code(err: Exception) -> int:
     return 128
 
 
-class LifecycleMixin:
+class LifecycleMixin(SandboxMixin, RestoreMixin):
     # ---- hubs: attach streams outlive tasks ----
     def hub(self, c: Container) -> Hub:
         if getattr(c, "hub", None) is None:
@@ -149,83 +151,6 @@ class LifecycleMixin:
             return self.images.snapshots.mounts(c.rootfs_key)
         except NotFound:
             return self.images.prepare_rootfs(c.rootfs_key, image)
-
-    def _connect_network(self, c: Container) -> str | None:
-        """The netns path for the spec ("" = the host's, None = a fresh one)."""
-        mode = c.host_config.get("NetworkMode") or "default"
-        if mode == "host":
-            c.network_settings = {"Networks": {"host": {}}}
-            return ""
-        try:
-            settings = self.networks.connect(
-                c.id, mode=mode, port_bindings=c.host_config.get("PortBindings") or None,
-                hostname=c.config.get("Hostname") or "", exposed_ports=c.config.get("ExposedPorts"),
-                publish_all=bool(c.host_config.get("PublishAllPorts")))
-        except ImportError:
-            if mode not in ("none", "default", "bridge"):
-                raise
-            c.network_settings = {"Networks": {"none": {}}}
-            return None
-        c.network_settings = settings or {}
-        return (settings or {}).get("SandboxKey") or None
-
-    def _disconnect_network(self, c: Container) -> None:
-        if (c.host_config.get("NetworkMode") or "") == "host":
-            return
-        try:
-            self.networks.disconnect(c.id)
-        except ImportError:
-            pass
-        except Exception:  # noqa: BLE001 - never let cleanup hide the exit
-            log.exception("network disconnect of %s failed", c.id[:12])
-
-    def _write_etc_files(self, c: Container) -> None:
-        from .containers.record import write_atomic
-
-        c.dir.mkdir(parents=True, exist_ok=True)
-        hostname = c.config.get("Hostname") or c.id[:12]
-        mode = c.host_config.get("NetworkMode") or "default"
-        if mode == "host":
-            hosts = open("/etc/hosts", "rb").read()
-            hostname_text = open("/etc/hostname", "rb").read() if __import__("os").path.exists("/etc/hostname") else b""
-        else:
-            hosts = self._hosts_text(c, hostname).encode()
-            hostname_text = (hostname + "\n").encode()
-        write_atomic(c.dir / "hostname", hostname_text)
-        write_atomic(c.dir / "hosts", hosts)
-        write_atomic(c.dir / "resolv.conf", self._resolv_text(mode).encode())
-
-    def _hosts_text(self, c: Container, hostname: str) -> str:
-        try:
-            from .networks.etcfiles import hosts_file
-
-            return hosts_file(c.network_settings or {}, hostname)
-        except ImportError:
-            return (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
-                    f"ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
-
-    @staticmethod
-    def _resolv_text(mode: str) -> str:
-        try:
-            from .networks.etcfiles import resolv_conf
-
-            return resolv_conf()
-        except ImportError:
-            try:
-                return open("/etc/resolv.conf").read()
-            except OSError:
-                return "nameserver 8.8.8.8\n"
-
-    @staticmethod
-    def _etc_mounts(c: Container) -> list[dict[str, Any]]:
-        taken = {m["Destination"] for m in c.mount_points}
-        out = []
-        for name in ("resolv.conf", "hostname", "hosts"):
-            dest = f"/etc/{name}"
-            if dest not in taken:
-                out.append({"destination": dest, "type": "bind", "source": str(c.dir / name),
-                            "options": ["rbind", "rprivate"]})
-        return out
 
     # ---- exits ----
     def _watch(self, c: Container) -> None:
@@ -378,34 +303,3 @@ class LifecycleMixin:
                     return None
             # Error stays null: a start failure already reached the client through POST /start.
             return {"Error": None, "StatusCode": st.exit_code}
-
-    # ---- live restore ----
-    def restore(self, loaded: list[Container]) -> None:
-        """After a dockerd restart: re-adopt running tasks, record exits that happened meanwhile."""
-        for c in loaded:
-            try:
-                self._restore_one(c)
-            except Exception:  # noqa: BLE001 - one bad container must not stop the daemon
-                log.exception("restoring %s failed", c.id[:12])
-
-    def _restore_one(self, c: Container) -> None:
-        if c.state.status is Status.REMOVING:
-            c.state.status = Status.DEAD
-        if not c.state.running:
-            return
-        try:
-            task = self.tasks.get(c.id)
-        except NotFound:
-            task = None
-        if task is None:
-            self._on_exit(c, {"exit_status": 255, "error": "task disappeared while the daemon was down"})
-            return
-        if task.get("status") in ("running", "created", "paused"):
-            io = TaskIO(c.id, "init", stdin=bool(c.config.get("OpenStdin")), tty=c.tty, hub=self.hub(c))
-            if io.stdout_path.exists():
-                c.io = io.open()
-                io.started()
-            self._watch(c)
-            log.info("re-adopted running container %s (pid %s)", c.id[:12], task.get("pid"))
-            return
-        self._on_exit(c, task)  # it exited while we were away: report its real status
