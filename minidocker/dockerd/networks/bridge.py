@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
+from .netlink import IPRoute, NetlinkError
 
 ENOENT = 2
 ENODEV = 19

@@ -42,7 +42,7 @@ def host_lock() -> Iterator[None]:
 
 def host_networks() -> list[ipaddress.IPv4Network]:
     """Every IPv4 prefix in use on the host: interface addresses and routes of the main table."""
-    from pyroute2 import IPRoute
+    from .netlink import IPRoute
 
     used: list[ipaddress.IPv4Network] = []
     with IPRoute() as ipr:

@@ -52,6 +52,8 @@ class NetworkManager(NetworkAdmin):
         self._held: dict[str, list[socket.socket]] = {}  # container id -> bound host-port sockets
         self._realized: set[str] = set()  # network ids whose bridge/rules were checked this run
         self._allocators: dict[str, Allocator] = {}  # network id -> addresses in use
+        self._ipam_lock = threading.Lock()  # allocators only: background unplugs take it, never _lock
+        self._unplugging: dict[str, tuple[threading.Thread, str, str]] = {}  # host veth -> (thread, net id, ip)
 
     # queries -------------------------------------------------------------------------------------
     def settings(self, container_id: str) -> dict[str, Any] | None:
@@ -108,7 +110,8 @@ class NetworkManager(NetworkAdmin):
                         exposed_ports: dict | None, publish_all: bool) -> dict[str, Any]:
         wanted = portlib.normalize(port_bindings, exposed_ports, publish_all)  # validate before any change
         self._realize(record)
-        address = self._allocator(record).allocate()
+        with self._ipam_lock:
+            address = self._allocator(record).allocate()
         held: list[socket.socket] = []
         try:
             for port in wanted:
@@ -120,7 +123,8 @@ class NetworkManager(NetworkAdmin):
         except BaseException:
             for sock in held:
                 sock.close()
-            self._allocator(record).release(address)
+            with self._ipam_lock:
+                self._allocator(record).release(address)
             raise
         self._held[ep["ContainerID"]] = held
         prefixlen = ipaddress.ip_network(record["Subnet"]).prefixlen
@@ -133,9 +137,9 @@ class NetworkManager(NetworkAdmin):
         def build() -> None:
             ns_path = Path(ep["SandboxKey"])
             sandbox.create_namespace(ns_path)
+            self._settle(ep["HostIf"])  # the same container restarted: its old veth must be gone first
             sandbox.plug(ns_path, ep["HostIf"], ep["Bridge"], address, prefixlen, ep["Gateway"])
-            for port in wanted:
-                self.catalog.chains.add_port(ep["Bridge"], port)
+            self.catalog.chains.add_ports(ep["Bridge"], wanted)
 
         return self._make(ep, build)
 
@@ -155,10 +159,12 @@ class NetworkManager(NetworkAdmin):
             self._realized.add(record["Id"])
 
     def _allocator(self, record: dict) -> Allocator:
-        # Rebuilt from the endpoint records each time: they are the persisted truth (cheap: one dir).
+        """Caller holds _ipam_lock. Built from the endpoint records (the persisted truth) plus the
+        addresses of veths still being deleted."""
         alloc = self._allocators.get(record["Id"])
         if alloc is None or str(alloc.subnet) != record["Subnet"]:
             used = [e["IPAddress"] for e in self.store.endpoints() if e.get("NetworkID") == record["Id"] and e.get("IPAddress")]
+            used += [ip for _, net, ip in self._unplugging.values() if net == record["Id"]]
             alloc = self._allocators[record["Id"]] = Allocator(record["Subnet"], used, record["Gateway"])
         return alloc
 
@@ -179,17 +185,46 @@ class NetworkManager(NetworkAdmin):
         for sock in self._held.pop(cid, []):
             sock.close()
         if ep.get("Mode") == "bridge":
-            for port in ep.get("Ports") or []:
-                if "ContainerIp" in port:
-                    self.catalog.chains.remove_port(ep["Bridge"], port)
-            sandbox.unplug(ep["HostIf"])
-            try:
-                self._allocator(self.catalog.find(ep["NetworkID"])).release(ep["IPAddress"])
-            except NotFound:
-                pass
+            self.catalog.chains.remove_ports(ep["Bridge"], [p for p in ep.get("Ports") or [] if "ContainerIp" in p])
         if ep.get("Mode") in ("bridge", "none") and ep.get("SandboxKey"):
             netns.remove(ep["SandboxKey"])
+        if ep.get("Mode") == "bridge":
+            self._unplug_later(ep)
         self.store.drop_endpoint(cid)
+
+    def _unplug_later(self, ep: dict) -> None:
+        """Delete the veth on a thread: the kernel waits an RCU grace period (~25 ms) to delete a
+        link, which `docker run --rm` would otherwise wait for. The address is released only once
+        the veth is gone, so no new container can meet its old holder on the bridge."""
+        host_if, network_id, address = ep["HostIf"], ep["NetworkID"], ep["IPAddress"]
+        self._settle(host_if)
+
+        def work() -> None:
+            try:
+                sandbox.unplug(host_if)
+            except Exception as err:  # noqa: BLE001 - logged; the address is still released
+                log.warning("network: deleting %s: %s", host_if, err)
+            with self._ipam_lock:
+                self._unplugging.pop(host_if, None)
+                alloc = self._allocators.get(network_id)
+                if alloc is not None:
+                    alloc.release(address)
+
+        thread = threading.Thread(target=work, name=f"unplug-{host_if}", daemon=True)
+        with self._ipam_lock:
+            self._unplugging[host_if] = (thread, network_id, address)
+        thread.start()
+
+    def _settle(self, host_if: str | None = None) -> None:
+        """Wait for the background deletion of one veth (or of all)."""
+        with self._ipam_lock:
+            pending = [t for name, (t, _, _) in self._unplugging.items() if host_if in (None, name)]
+        for thread in pending:
+            thread.join()
+
+    def wait_settled(self) -> None:
+        """Block until every veth of a disconnected container is deleted (tests, shutdown)."""
+        self._settle()
 
     # daemon restart and instance teardown -------------------------------------------------------
     def restore(self) -> None:
@@ -225,6 +260,7 @@ class NetworkManager(NetworkAdmin):
                     self._teardown(ep)
                 except Exception as err:
                     log.warning("network: teardown of %s: %s", ep["ContainerID"][:12], err)
+            self._settle()
             for record in self.catalog.all():
                 self.catalog.unrealize(record)
             self.catalog.chains.remove()

@@ -31,6 +31,16 @@ def run(*args: str, check: bool = True) -> bool:
     return proc.returncode == 0
 
 
+def batch(table: str, rules: list[list[str]]) -> bool:
+    """Apply rules atomically with iptables-restore --noflush: all or none. False if refused."""
+    lines = [f"*{table}"]
+    lines += [" ".join(f'"{w}"' if " " in w else w for w in rule) for rule in rules]
+    lines.append("COMMIT\n")
+    proc = subprocess.run([IPTABLES + "-restore", "--noflush", "-w"], input="\n".join(lines),
+                          capture_output=True, text=True)
+    return proc.returncode == 0
+
+
 def ensure_rule(table: str, chain: str, rule: list[str], insert: bool = False) -> None:
     """Add a rule unless an identical one exists (-C), so restore() never duplicates or disrupts."""
     if not run("-t", table, "-C", chain, *rule, check=False):
@@ -120,10 +130,20 @@ class Chains:
         return rule + ["-j", "DNAT", "--to-destination", f"{port['ContainerIp']}:{port['ContainerPort']}"]
 
     def add_port(self, bridge: str, port: dict) -> None:
+        """One rule, unless present (restore)."""
         ensure_rule("nat", self.base, self.port_rule(bridge, port))
 
-    def remove_port(self, bridge: str, port: dict) -> None:
-        delete_rule("nat", self.base, self.port_rule(bridge, port))
+    def add_ports(self, bridge: str, ports: list[dict]) -> None:
+        """A new container's rules in one transaction (one iptables-restore instead of two execs per rule)."""
+        if ports and not batch("nat", [["-A", self.base, *self.port_rule(bridge, p)] for p in ports]):
+            for port in ports:
+                self.add_port(bridge, port)
+
+    def remove_ports(self, bridge: str, ports: list[dict]) -> None:
+        """All of a container's rules in one transaction; rule by rule if some were already gone."""
+        if ports and not batch("nat", [["-D", self.base, *self.port_rule(bridge, p)] for p in ports]):
+            for port in ports:
+                delete_rule("nat", self.base, self.port_rule(bridge, port))
 
     def dump(self) -> str:
         """This instance's lines of iptables-save (what tests and the course show)."""

@@ -11,8 +11,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
+from .netlink import IPRoute, NetlinkError
 
 from ...linux import netns
 
