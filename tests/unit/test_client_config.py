@@ -76,3 +76,9 @@ def test_interactive_run_attaches_stdin_once() -> None:
     assert body["OpenStdin"] and body["StdinOnce"] and body["AttachStdin"]
     assert body["HostConfig"]["AutoRemove"] is True
     assert "default" in body["NetworkingConfig"]["EndpointsConfig"]
+
+
+def test_relative_bind_sources_are_made_absolute(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    body = _body(["-v", "./data:/data:ro", "-v", "../up:/up", "busybox"])
+    assert body["HostConfig"]["Binds"] == [f"{tmp_path}/data:/data:ro", f"{tmp_path.parent}/up:/up"]

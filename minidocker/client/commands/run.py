@@ -83,6 +83,11 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
     binds, volumes = [], {}
     for spec in a.volume:
         if ":" in spec:
+            src, rest = spec.split(":", 1)
+            if src.startswith("."):  # docker CLI 23+: a relative host path is resolved here, against our cwd
+                import os
+
+                spec = os.path.abspath(src) + ":" + rest
             binds.append(spec)
         else:
             volumes[spec] = {}
