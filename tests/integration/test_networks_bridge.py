@@ -16,7 +16,7 @@ from minidocker import paths
 from minidocker.dockerd.networks import NetworkManager
 from minidocker.dockerd.networks.manager import instance_tag
 from minidocker.dockerd.networks.nat import Chains
-from minidocker.errors import Conflict, NotFound
+from minidocker.errors import Conflict, InvalidArgument, NotFound
 from minidocker.linux import netns
 
 pytestmark = pytest.mark.root
@@ -316,3 +316,11 @@ def test_restarting_a_container_reuses_its_veth_name_safely(mgr):
     again = mgr.connect(CID1)  # same container id, same veth name: waits for the old one to go
     assert ns_run(again["SandboxKey"], "busybox", "ping", "-c", "1", "-W", "3", again["Gateway"]).returncode == 0
     assert again["IPAddress"] != "" and first["Gateway"] == again["Gateway"]
+
+
+def test_container_mode_accepts_an_id_prefix_and_refuses_path_tricks(mgr):
+    first = mgr.connect(CID1)
+    assert mgr.connect(CID2, f"container:{CID1[:12]}")["SandboxKey"] == first["SandboxKey"]
+    assert mgr.connect(CID3, f"container:{CID2}")["SandboxKey"] == first["SandboxKey"]  # a joiner's owner
+    with pytest.raises(InvalidArgument):
+        mgr.connect("../../etc")

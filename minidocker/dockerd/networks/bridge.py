@@ -24,8 +24,8 @@ def write_sysctl(key: str, value: str) -> None:
 
 
 def exists(name: str) -> bool:
-    with IPRoute() as ipr:
-        return bool(ipr.link_lookup(ifname=name))
+    """Does the link exist in our namespace? /sys/class/net lists it (a stat, not a netlink round trip)."""
+    return bool(name) and "/" not in name and Path("/sys/class/net", name).exists()
 
 
 def ensure(name: str, gateway: str, prefixlen: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 import threading
 from pathlib import Path
@@ -32,12 +33,19 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 DEFAULT_MODES = ("", "default", "bridge")
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def instance_tag() -> str:
     """"" for the system root, else the 8 hex of paths.instance_name() ("minidocker-1a2b3c4d")."""
     name = paths.instance_name()
     return name.split("-", 1)[1] if "-" in name else ""
+
+
+def check_id(container_id: str) -> None:
+    """Container ids name files (endpoint records, netns files): no path tricks."""
+    if not ID_RE.fullmatch(container_id or ""):
+        raise InvalidArgument(f"invalid container id {container_id!r}")
 
 
 class NetworkManager(NetworkAdmin):
@@ -71,6 +79,7 @@ class NetworkManager(NetworkAdmin):
     def connect(self, container_id: str, mode: str = "bridge", port_bindings: dict | None = None,
                 hostname: str = "", exposed_ports: dict | None = None, publish_all: bool = False) -> dict[str, Any]:
         """Give the container its network (see the package docstring); returns its NetworkSettings."""
+        check_id(container_id)
         with self._lock:
             existing = self.store.endpoint(container_id)
             if existing:
@@ -97,11 +106,18 @@ class NetworkManager(NetworkAdmin):
                 raise InvalidArgument(f"network {record['Name']} cannot be used as a container's network mode")
             return self._connect_bridge(ep, record, port_bindings, exposed_ports, publish_all)
 
-    def _join(self, ep: dict, other_id: str) -> dict[str, Any]:
-        other = self.store.endpoint(other_id)
+    def _join(self, ep: dict, other_ref: str) -> dict[str, Any]:
+        """--network container:<id>: share that container's sandbox (dockerd resolves names to ids)."""
+        other = self.store.endpoint(other_ref) if other_ref else None
+        if other is None and other_ref:
+            hits = [e for e in self.store.endpoints() if e["ContainerID"].startswith(other_ref)]
+            other = hits[0] if len(hits) == 1 else None
+        other_id = other["ContainerID"] if other else other_ref
+        if other and other.get("Mode") == "container":  # joining a joiner joins its sandbox's owner
+            other = self.store.endpoint(other.get("JoinedTo", ""))
         if not other or not other.get("SandboxKey"):
             raise NotFound(f"cannot join network of a non running container: {other_id}")
-        ep.update(Mode="container", JoinedTo=other_id, NetworkName="", NetworkID="",
+        ep.update(Mode="container", JoinedTo=other["ContainerID"], NetworkName="", NetworkID="",
                   SandboxKey=other["SandboxKey"])
         self.store.save_endpoint(ep)
         return network_settings(ep)
@@ -171,6 +187,7 @@ class NetworkManager(NetworkAdmin):
     # disconnect ----------------------------------------------------------------------------------
     def disconnect(self, container_id: str) -> None:
         """Undo connect(); safe to call twice, for unknown ids, and on half-made endpoints."""
+        check_id(container_id)
         with self._lock:
             ep = self.store.endpoint(container_id)
             if ep is None:

@@ -16,15 +16,20 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write to a temporary name in the same directory, fsync, rename: readers see old or new, never half."""
+def write_json(path: Path, data: Any, durable: bool = True) -> None:
+    """Write to a temporary name in the same directory, rename: readers see old or new, never half.
+
+    `durable` adds an fsync so the file also survives a power cut; endpoint records skip it: they
+    describe namespaces under the run dir, which a reboot wipes anyway, and a rename alone
+    survives any process crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.rename(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -72,7 +77,7 @@ class Store:
             return None
 
     def save_endpoint(self, record: dict) -> None:
-        write_json(self.endpoints_dir / f"{record['ContainerID']}.json", record)
+        write_json(self.endpoints_dir / f"{record['ContainerID']}.json", record, durable=False)
 
     def drop_endpoint(self, container_id: str) -> None:
         (self.endpoints_dir / f"{container_id}.json").unlink(missing_ok=True)
