@@ -20,8 +20,8 @@ API (all methods thread-safe; raise minidocker.errors.* with Docker's wording):
     settings = mgr.connect(container_id, mode="bridge", port_bindings=None, hostname="",
                            exposed_ports=None, publish_all=False)
         mode: "bridge" | "default" | "" (the default bridge network), "none" (lo only, up),
-              "host" (no sandbox), "container:<id>" (join that container's sandbox),
-              or a user-defined network name/id (POST /networks/create).
+              "host" (no sandbox), "container:<id or unique id prefix>" (join that container's
+              sandbox; dockerd resolves names), or a user-defined network name/id.
         port_bindings: HostConfig.PortBindings, {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]};
               HostPort "" picks a free port. publish_all (-P) publishes every exposed_ports key
               (Config.ExposedPorts, {"80/tcp": {}}) on a random port.
@@ -30,11 +30,20 @@ API (all methods thread-safe; raise minidocker.errors.* with Docker's wording):
            network namespace entry), IPAddress, Gateway, IPPrefixLen, MacAddress,
            Ports {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}, Networks {"bridge": {...}}.
         Idempotent: a second call for a connected container returns its settings.
-    mgr.disconnect(container_id)   # removes veth, DNAT rules, releases the address and host ports,
-                                   # unmounts + removes the netns file; unknown ids are a no-op
+    mgr.disconnect(container_id)   # removes DNAT rules, host ports, the netns file at once; the veth is
+                                   # deleted on a thread (the kernel's ~25 ms RCU wait stays off
+                                   # `run --rm`) and its address is released when it is gone;
+                                   # unknown ids and second calls are no-ops
+    mgr.wait_settled()             # wait for those background veth deletions (tests)
     mgr.settings(container_id)     # NetworkSettings of a connected container, None if not connected
-    mgr.cleanup_instance()         # disconnects everything, deletes bridges and chains (test teardown)
+    mgr.cleanup_instance()         # disconnects everything, deletes bridges and chains (test teardown);
+                                   # also `MINIDOCKER_ROOT=... python -m minidocker.dockerd.networks cleanup`
     NetworkManager.stopped_settings()   # the NetworkSettings Docker shows for a container not running
+    After restore(), dockerd should disconnect() every container it finds no longer running.
+
+    Engine API side (dockerd/api/networks.py calls these):
+    mgr.list_networks(filters) / mgr.inspect_network(ref, name_of) / mgr.create_network(body)
+    mgr.remove_network(ref) / mgr.prune_networks(filters)
 
     from minidocker.dockerd.networks.ports import parse_publish, ps_ports
     parse_publish("127.0.0.1:8080:80/tcp") -> ("80/tcp", {"HostIp": "127.0.0.1", "HostPort": "8080"})
