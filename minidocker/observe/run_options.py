@@ -1,0 +1,68 @@
+"""Chapter 08's live helpers: what `run`'s options turn into on the host: a cgroup's limit files, a port
+answering on 127.0.0.1, a memory hog for the OOM killer (cf. moby daemon/oci_linux.go withResources;
+the kernel's cgroup-v1 memory.txt / pids.txt and cgroup-v2.rst).
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from minidocker.observe import procs
+
+CGROUP_FS = Path("/sys/fs/cgroup")
+# (controller, v1 file, v2 file) for the limits `run` sets.
+LIMIT_FILES = {
+    "memory": ("memory", "memory.limit_in_bytes", "memory.max"),
+    "pids": ("pids", "pids.max", "pids.max"),
+}
+
+
+def limit_file(pid: int, limit: str) -> Path:
+    """The cgroup file that holds a process's `limit` ("memory" or "pids"), v1 if that controller is on v1."""
+    controller, v1, v2 = LIMIT_FILES[limit]
+    groups = procs.cgroups(pid)
+    if controller in groups:
+        return CGROUP_FS / controller / groups[controller].lstrip("/") / v1
+    return CGROUP_FS / groups.get("", "/").lstrip("/") / v2
+
+
+def read_limit(pid: int, limit: str) -> str:
+    """The limit as the kernel holds it ("max" or a number), read from the container's cgroup."""
+    return limit_file(pid, limit).read_text().strip()
+
+
+def http_get(port: int, path: str = "/", host: str = "127.0.0.1", timeout: float = 15.0) -> str:
+    """GET http://host:port/path, retrying until the server answers (it may still be starting)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=2) as resp:
+                return resp.read().decode()
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def hog_runner(eng, image: str = "busybox"):
+    """run_hog(limit_bytes, hog_mb) -> (exit code, output) for widgets.memory_slider: one `run --rm -m`
+    of a memory hog against eng."""
+    from minidocker.observe import widgets
+
+    def run_hog(limit_bytes: int, hog_mb: int) -> tuple[int, str]:
+        return eng.status("run", "--rm", "--memory", str(limit_bytes), image, *widgets.hog_command(hog_mb))
+
+    return run_hog
+
+
+def wait_logs(eng, name: str, text: str, timeout: float = 15.0) -> str:
+    """Poll `logs NAME` until its output contains text (a detached container writes on its own time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = eng("logs", name)
+        if text in out or time.monotonic() > deadline:
+            return out
+        time.sleep(0.1)
