@@ -113,10 +113,14 @@ def lifecycle_graph() -> graphviz.Digraph:
              "process exits / kill": (Status.RUNNING, Status.STOPPED)}
     g = graphviz.Digraph(name="lifecycle", graph_attr={"rankdir": "LR"}, node_attr={"fontname": "Helvetica"})
     g.node("none", "(no container)", shape="plaintext")
-    for status in (Status.CREATED, Status.RUNNING, Status.STOPPED):
+    for status in (Status.CREATED, Status.RUNNING, Status.PAUSED, Status.STOPPED):
         g.node(status.value, status.value, shape="box", style="rounded")
     for label, (src, dst) in moves.items():
         g.edge(src.value if src else "none", dst.value, label=label)
+    for status in ALLOWED["pause"] & {Status.RUNNING}:
+        g.edge(status.value, Status.PAUSED.value, label="pause")
+    for status in ALLOWED["resume"]:
+        g.edge(status.value, Status.RUNNING.value, label="resume")
     for status in ALLOWED["delete"]:
         g.edge(status.value, "none", label="delete", style="dashed")
     g.edge(Status.RUNNING.value, "none", label="delete --force", style="dotted")

@@ -31,6 +31,12 @@ COMMANDS: dict[str, tuple[dict, list[str], str]] = {
     "spec": ({"--bundle": ("bundle", "str"), "-b": ("bundle", "str"), "--rootless": ("rootless", "bool")}, [],
              "write a default config.json"),
     "ps": ({"--format": ("format", "str"), "-f": ("format", "str")}, ["id"], "list a container's processes"),
+    "pause": ({}, ["id"], "freeze every process of a container"),
+    "resume": ({}, ["id"], "thaw a paused container"),
+    "update": ({"--resources": ("resources", "str"), "-r": ("resources", "str"), "--memory": ("memory", "int"),
+                "--memory-swap": ("memory_swap", "int"), "--pids-limit": ("pids_limit", "int"),
+                "--cpu-share": ("cpu_shares", "int"), "--cpu-quota": ("cpu_quota", "int"),
+                "--cpu-period": ("cpu_period", "int")}, ["id"], "change a container's resource limits"),
     "exec": ({"--process": ("process", "str"), "-p": ("process", "str"), "--pid-file": ("pid_file", "str"),
               "--detach": ("detach", "bool"), "-d": ("detach", "bool"), "--console-socket": ("console_socket", "str"),
               "--tty": ("tty", "bool"), "-t": ("tty", "bool"), "--env": ("env", "list"), "-e": ("env", "list"),
@@ -79,7 +85,7 @@ def _take(flags: dict, argv: list[str], i: int, out: Args) -> int:
     if kind == "list":
         setattr(out, attr, getattr(out, attr) + [value])
     elif kind == "int":
-        if not value.isdigit():
+        if not value.removeprefix("-").isdigit():  # -1: "unlimited" for swap and pids
             raise InvalidArgument(f"invalid value {value!r} for flag {name}")
         setattr(out, attr, int(value))
     else:
@@ -102,7 +108,7 @@ def parse(argv: list[str]) -> Args:
         raise InvalidArgument("no command given; see minirunc --help")
     out.command = argv[i]
     if out.command not in COMMANDS:
-        if out.command in ("pause", "resume", "update", "events", "checkpoint", "restore", "features"):
+        if out.command in ("events", "checkpoint", "restore", "features"):
             return out  # known to runc, refused by the dispatcher with a clear message
         raise InvalidArgument(f"unknown command {out.command!r}; see minirunc --help")
     flags, positional, _ = COMMANDS[out.command]

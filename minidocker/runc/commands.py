@@ -47,6 +47,36 @@ def cmd_kill(root: str, args, log: Log) -> int:
     return 0
 
 
+def cmd_pause(root: str, args, log: Log) -> int:
+    container.pause(root, args.id)
+    return 0
+
+
+def cmd_resume(root: str, args, log: Log) -> int:
+    container.resume(root, args.id)
+    return 0
+
+
+def cmd_update(root: str, args, log: Log) -> int:
+    """--resources FILE (or - for stdin) holds linux.resources as JSON, as containerd sends it; the flags
+    are runc's shorthands for the common limits."""
+    raw: dict = {}
+    if args.resources:
+        text = sys.stdin.read() if args.resources == "-" else open(args.resources).read()
+        try:
+            raw = json.loads(text)
+        except ValueError as e:
+            raise InvalidArgument(f"update --resources: not valid JSON: {e}") from None
+    for flag, (group, key) in {"memory": ("memory", "limit"), "memory_swap": ("memory", "swap"),
+                               "pids_limit": ("pids", "limit"), "cpu_shares": ("cpu", "shares"),
+                               "cpu_quota": ("cpu", "quota"), "cpu_period": ("cpu", "period")}.items():
+        value = getattr(args, flag)
+        if value is not None:
+            raw.setdefault(group, {})[key] = int(value)
+    container.update(root, args.id, raw)
+    return 0
+
+
 def cmd_delete(root: str, args, log: Log) -> int:
     container.delete(root, args.id, args.force)
     log.debug(f"deleted {args.id}")

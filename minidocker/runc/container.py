@@ -214,6 +214,30 @@ def start(root: str, cid: str) -> State:
     return state
 
 
+def pause(root: str, cid: str) -> None:
+    """Freeze every process of the container (runc pause): status paused until resume."""
+    from .freezer import freeze
+
+    state = State.load(root, cid)
+    state.require("pause")
+    freeze(state.data["cgroup_paths"], True)
+
+
+def resume(root: str, cid: str) -> None:
+    from .freezer import freeze
+
+    state = State.load(root, cid)
+    state.require("resume")
+    freeze(state.data["cgroup_paths"], False)
+
+
+def update(root: str, cid: str, raw_resources: dict) -> None:
+    """Change the limits of a live container (runc update; `docker update` ends here)."""
+    state = State.load(root, cid)
+    state.require("update")
+    resources.apply(state.data["cgroup_paths"], runtime.Resources(raw_resources, "resources"), [])
+
+
 def kill(root: str, cid: str, sig: int, all_processes: bool = False) -> None:
     state = State.load(root, cid)
     if state.status() is Status.STOPPED:
@@ -241,6 +265,10 @@ def delete(root: str, cid: str, force: bool = False) -> None:
     state.require("delete --force" if force else "delete")
     paths = state.data["cgroup_paths"]
     if state.alive():
+        from .freezer import freeze, is_frozen
+
+        if is_frozen(paths):
+            freeze(paths, False)  # a frozen task cannot die: thaw it so SIGKILL lands
         for pid in [state.pid] + cgroups.procs(paths):
             try:
                 os.kill(pid, signal.SIGKILL)

@@ -25,16 +25,20 @@ class Status(Enum):
     CREATING = "creating"
     CREATED = "created"
     RUNNING = "running"
+    PAUSED = "paused"
     STOPPED = "stopped"
 
 
 # Which command may act in which status (cf. runc's stateTransition checks); anything else is refused.
 ALLOWED: dict[str, set[Status]] = {
     "start": {Status.CREATED},
-    "kill": {Status.CREATED, Status.RUNNING},
+    "kill": {Status.CREATED, Status.RUNNING, Status.PAUSED},
     "exec": {Status.CREATED, Status.RUNNING},
+    "pause": {Status.RUNNING, Status.CREATED},
+    "resume": {Status.PAUSED},
+    "update": {Status.CREATED, Status.RUNNING, Status.PAUSED},
     "delete": {Status.CREATED, Status.STOPPED},
-    "delete --force": {Status.CREATED, Status.RUNNING, Status.STOPPED},
+    "delete --force": {Status.CREATED, Status.RUNNING, Status.PAUSED, Status.STOPPED},
 }
 
 
@@ -88,6 +92,10 @@ class State:
             return Status.STOPPED
         if os.path.exists(os.path.join(self.directory, EXEC_FIFO)):
             return Status.CREATED
+        from .freezer import is_frozen
+
+        if is_frozen(self.data.get("cgroup_paths") or {}):
+            return Status.PAUSED
         return Status.RUNNING
 
     def require(self, action: str) -> Status:
