@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[dict, list[str], str]] = {
     "spec": ({"--bundle": ("bundle", "str"), "-b": ("bundle", "str"), "--rootless": ("rootless", "bool")}, [],
              "write a default config.json"),
     "ps": ({"--format": ("format", "str"), "-f": ("format", "str")}, ["id"], "list a container's processes"),
+    "features": ({}, [], "print the features this runtime implements (JSON)"),
     "pause": ({}, ["id"], "freeze every process of a container"),
     "resume": ({}, ["id"], "thaw a paused container"),
     "update": ({"--resources": ("resources", "str"), "-r": ("resources", "str"), "--memory": ("memory", "int"),
@@ -108,7 +109,7 @@ def parse(argv: list[str]) -> Args:
         raise InvalidArgument("no command given; see minirunc --help")
     out.command = argv[i]
     if out.command not in COMMANDS:
-        if out.command in ("events", "checkpoint", "restore", "features"):
+        if out.command in ("events", "checkpoint", "restore"):
             return out  # known to runc, refused by the dispatcher with a clear message
         raise InvalidArgument(f"unknown command {out.command!r}; see minirunc --help")
     flags, positional, _ = COMMANDS[out.command]

@@ -12,7 +12,7 @@ import sys
 from ..errors import MinidockerError
 from .log import Log
 
-REFUSED = ("events", "checkpoint", "restore", "features")
+REFUSED = ("events", "checkpoint", "restore")
 
 
 def main(argv: list[str] | None = None) -> int:

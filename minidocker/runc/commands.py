@@ -173,3 +173,10 @@ def cmd_exec(root: str, args, log: Log) -> int:
     from .exec import exec_command
 
     return exec_command(root, args, log)
+
+
+def cmd_features(root: str, args, log: Log) -> int:
+    from .features import document
+
+    print(json.dumps(document(), indent="    "))
+    return 0

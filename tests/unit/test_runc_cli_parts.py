@@ -97,3 +97,18 @@ def test_state_document_has_the_spec_keys(tmp_path) -> None:
     doc = _state(tmp_path, os.getpid()).oci()
     assert set(doc) == {"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner"}
     json.dumps(doc)
+
+
+def test_features_document_follows_the_code() -> None:
+    from minidocker.runc.features import document
+
+    doc = document()
+    assert doc["ociVersionMax"] == "1.0.2-dev" and "rbind" in doc["mountOptions"]
+    assert "user" not in doc["linux"]["namespaces"] and "cgroup" in doc["linux"]["namespaces"]
+    assert doc["linux"]["capabilities"][0] == "CAP_CHOWN" and doc["linux"]["cgroup"]["systemd"] is False
+
+
+def test_pause_update_grammar() -> None:
+    a = argv.parse(["update", "--memory", "1048576", "--memory-swap", "-1", "--pids-limit=20", "cid"])
+    assert (a.memory, a.memory_swap, a.pids_limit, a.cpu_shares, a.id) == (1048576, -1, 20, None, "cid")
+    assert argv.parse(["pause", "cid"]).command == "pause"
