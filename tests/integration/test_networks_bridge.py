@@ -324,3 +324,46 @@ def test_container_mode_accepts_an_id_prefix_and_refuses_path_tricks(mgr):
     assert mgr.connect(CID3, f"container:{CID2}")["SandboxKey"] == first["SandboxKey"]  # a joiner's owner
     with pytest.raises(InvalidArgument):
         mgr.connect("../../etc")
+
+
+@pytest.fixture
+def outside(tmp_path: Path):
+    """A fake outside network the test owns: a namespace behind a veth, 198.51.100.0/30 (TEST-NET-2)."""
+    ns_path = tmp_path / "outside-ns"
+    host_if = "mdx" + instance_tag()
+    netns.create(ns_path)
+    try:
+        subprocess.run(["ip", "link", "add", host_if, "type", "veth", "peer", "name", "eth0", "netns", str(ns_path)],
+                       check=True)
+        subprocess.run(["ip", "addr", "add", "198.51.100.1/30", "dev", host_if], check=True)
+        subprocess.run(["ip", "link", "set", host_if, "up"], check=True)
+        for cmd in (["ip", "addr", "add", "198.51.100.2/30", "dev", "eth0"], ["ip", "link", "set", "eth0", "up"],
+                    ["ip", "link", "set", "lo", "up"]):
+            subprocess.run(["nsenter", f"--net={ns_path}", *cmd], check=True)
+        yield str(ns_path)
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        netns.remove(ns_path)
+
+
+def test_outbound_traffic_is_masqueraded(mgr, outside):
+    settings = mgr.connect(CID1)
+    srv = netns.run_in(outside, lambda: socket.create_server(("198.51.100.2", 0)))
+    port = srv.getsockname()[1]
+    srv.settimeout(10)
+    peers: list[str] = []
+
+    def answer() -> None:
+        with srv:
+            conn, peer = srv.accept()
+            with conn:
+                peers.append(peer[0])
+                conn.sendall(b"from outside")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    out = ns_run(settings["SandboxKey"], "busybox", "nc", "-w", "3", "198.51.100.2", str(port))
+    thread.join(5)
+    assert out.stdout == "from outside", out.stderr
+    # the outside saw the host's address on that link, never the container's private one
+    assert peers == ["198.51.100.1"]
