@@ -32,20 +32,25 @@ def _container_pid(eng: teach.Engine, name: str) -> int:
     return int(eng("inspect", "--format", "{{.State.Pid}}", name).strip())
 
 
-def engine_figure(eng: teach.Engine, out: Path, name: str, attempts: int = 3) -> Path:
-    """Watch `minidocker run` until its container runs and draw everyone seen.
+def catch_run(eng: teach.Engine, name: str, attempts: int = 3) -> tree.Snapshot:
+    """Every process of one `minidocker run`, the short-lived ones included.
 
     The runtime lives only while it creates and starts the container, so a snapshot may miss it:
     watch up to `attempts` runs and keep the first in which it was caught.
     """
     for i in range(attempts):
-        snap = _watch_run(eng, f"{name}-{i}")
+        snap = watch_run(eng, f"{name}-{i}")
         if snap.by_role("runtime"):
             break
-    return write(architecture.engine_graph(snap), out, "engine-architecture")
+    return snap
 
 
-def _watch_run(eng: teach.Engine, name: str) -> tree.Snapshot:
+def engine_figure(eng: teach.Engine, out: Path, name: str) -> Path:
+    """The source document's figure of §2.1, from the processes of a live `minidocker run`."""
+    return write(architecture.engine_graph(catch_run(eng, name)), out, "engine-architecture")
+
+
+def watch_run(eng: teach.Engine, name: str) -> tree.Snapshot:
     """Start `minidocker run --rm ... sleep 2` and snapshot every change until its container runs."""
     before = {p.pid for p in tree.snapshot().by_role("shim")}
     client = subprocess.Popen(teach.cli_path() + ["run", "--rm", "--name", name, "busybox", "sleep", "2"],
