@@ -107,3 +107,9 @@ def test_volumes(api: APIClient) -> None:
         api.remove_volume("api-vol")
     with pytest.raises(NotFound):
         api.inspect_volume("api-vol")
+
+
+def test_networks(api: APIClient) -> None:
+    names = [n["Name"] for n in api.networks()]
+    assert {"bridge", "host", "none"} <= set(names)
+    assert api.inspect_network("bridge")["Driver"] == "bridge"

@@ -13,11 +13,13 @@ from .build import BuildMixin
 from .containers import ContainerMixin
 from .exec_api import ExecMixin
 from .images import ImageMixin
+from .networks import NetworkMixin
 from .system import SystemMixin
 from .volumes import VolumeMixin
 
 
-class APIClient(ContainerMixin, ExecMixin, ImageMixin, BuildMixin, VolumeMixin, SystemMixin, BaseClient):
+class APIClient(ContainerMixin, ExecMixin, ImageMixin, BuildMixin, VolumeMixin, NetworkMixin, SystemMixin,
+                BaseClient):
     """The low-level client. Errors raise minidocker.client.errors.APIError (NotFound, Conflict)."""
 
 

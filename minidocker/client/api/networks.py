@@ -1,0 +1,37 @@
+"""Network endpoints and registry login (cf. docker-py docker/api/network.py, daemon.py login)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .base import filters_param
+
+
+class NetworkMixin:
+    def networks(self, names: list[str] | None = None, filters: Mapping[str, Any] | None = None) -> list[dict]:
+        flt = dict(filters or {})
+        if names:
+            flt["name"] = names
+        return self._json("GET", "/networks", {"filters": filters_param(flt)})
+
+    def inspect_network(self, net_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/networks/{net_id}")
+
+    def create_network(self, name: str, driver: str | None = None, internal: bool = False,
+                       labels: Mapping[str, str] | None = None, subnet: str | None = None) -> dict[str, Any]:
+        ipam = {"Driver": "default", "Config": [{"Subnet": subnet}] if subnet else [], "Options": {}}
+        body = {"Name": name, "Driver": driver or "bridge", "Internal": internal, "Labels": dict(labels or {}),
+                "IPAM": ipam, "CheckDuplicate": True}
+        return self._json("POST", "/networks/create", body=body)
+
+    def remove_network(self, net_id: str) -> None:
+        self._call("DELETE", f"/networks/{net_id}")
+
+    def prune_networks(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self._json("POST", "/networks/prune", {"filters": filters_param(filters)})
+
+    def login(self, username: str, password: str | None = None, registry: str | None = None) -> dict[str, Any]:
+        """POST /auth: checks the credentials against the registry (nothing is stored client-side here)."""
+        body = {"username": username, "password": password or "",
+                "serveraddress": registry or "https://index.docker.io/v1/"}
+        return self._json("POST", "/auth", body=body)
