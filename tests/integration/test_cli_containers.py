@@ -169,3 +169,28 @@ def test_attach_follows_a_running_container_to_its_exit(engine) -> None:
         assert again.returncode == 1 and "You cannot attach to a stopped container" in again.stderr
     finally:
         engine.cli("rm", "-f", "cli-attach")
+
+
+def test_cp_both_ways(engine, tmp_path) -> None:
+    _ok(engine.cli("run", "-d", "--name", "cli-cp", "busybox", "sleep", "60"))
+    try:
+        src = tmp_path / "in.txt"
+        src.write_text("copied in\n")
+        res = engine.cli("cp", str(src), "cli-cp:/tmp/renamed.txt")
+        if res.returncode != 0 and "page not found" in res.stderr:
+            pytest.skip("the engine has no archive endpoints yet")
+        assert res.returncode == 0, res.stderr
+        assert _ok(engine.cli("cp", str(src), "cli-cp:/tmp")).returncode == 0  # into a directory: keeps its name
+        (tmp_path / "dir").mkdir()
+        (tmp_path / "dir" / "a").write_text("a\n")
+        _ok(engine.cli("cp", str(tmp_path / "dir"), "cli-cp:/tmp/newdir"))
+        back = tmp_path / "back"
+        back.mkdir()
+        _ok(engine.cli("cp", "cli-cp:/tmp/renamed.txt", str(back / "r.txt")))
+        _ok(engine.cli("cp", "cli-cp:/tmp/in.txt", str(back)))
+        _ok(engine.cli("cp", "cli-cp:/tmp/newdir", str(back / "d")))
+        assert (back / "r.txt").read_text() == "copied in\n"
+        assert (back / "in.txt").read_text() == "copied in\n"
+        assert (back / "d" / "a").read_text() == "a\n"
+    finally:
+        engine.cli("rm", "-f", "cli-cp")
