@@ -67,7 +67,7 @@ def _to_container(cli: Any, a: argparse.Namespace, src: str, container: str, dst
         api.put_archive(container, dst, data)
         return 0
     if not os.path.lexists(src):
-        cli.warn(f"minidocker: lstat {os.path.abspath(src)}: no such file or directory")
+        cli.warn(f"lstat {os.path.abspath(src)}: no such file or directory")
         return 1
     stat = api.stat_archive(container, dst)
     src_name = os.path.basename(os.path.normpath(src))
@@ -75,7 +75,7 @@ def _to_container(cli: Any, a: argparse.Namespace, src: str, container: str, dst
         target_dir, name = dst, src_name
     else:
         if dst.endswith("/") and stat is None:
-            cli.warn(f"minidocker: no such directory: {dst}")
+            cli.warn("no such directory")
             return 1
         target_dir, name = posixpath.dirname(dst.rstrip("/")) or "/", posixpath.basename(dst.rstrip("/"))
     data = _tar_of(src, name, a.follow_link, a.archive)
@@ -95,7 +95,7 @@ def _from_container(cli: Any, a: argparse.Namespace, container: str, src: str, d
     else:
         parent = os.path.dirname(os.path.abspath(dst))
         if not os.path.isdir(parent):
-            cli.warn(f"minidocker: no such directory: {parent}")
+            cli.warn("no such directory")
             return 1
         target, rename = parent, os.path.basename(dst)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
