@@ -95,7 +95,7 @@ def _from_container(cli: Any, a: argparse.Namespace, container: str, src: str, d
     else:
         parent = os.path.dirname(os.path.abspath(dst))
         if not os.path.isdir(parent):
-            cli.warn("no such directory")
+            cli.warn(f'invalid output path: directory "{parent}" does not exist')
             return 1
         target, rename = parent, os.path.basename(dst)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
