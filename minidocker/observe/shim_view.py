@@ -135,7 +135,7 @@ def crash_daemons(root: str | Path, timeout: float = 10.0) -> dict[str, int]:
         except ProcessLookupError:
             pass
     deadline = time.monotonic() + timeout
-    while any(_alive(p) for p in pids.values()) and time.monotonic() < deadline:
+    while any(alive(p) for p in pids.values()) and time.monotonic() < deadline:
         time.sleep(0.05)
     # A killed daemon stays a zombie until PID 1 reaps it, which on some machines takes long; its pid
     # file would still name it. Forget it, as a service manager forgets a dead service's main PID.
@@ -144,7 +144,7 @@ def crash_daemons(root: str | Path, timeout: float = 10.0) -> dict[str, int]:
     return pids
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         return procs.read(pid).name not in ("",) and Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1] != "Z"
     except (ProcessLookupError, OSError, IndexError):
@@ -154,7 +154,7 @@ def _alive(pid: int) -> bool:
 def wait_gone(pid: int, timeout: float = 30.0) -> bool:
     """Poll until a process has exited (or is a zombie); False on timeout."""
     deadline = time.monotonic() + timeout
-    while _alive(pid):
+    while alive(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
