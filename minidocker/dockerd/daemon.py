@@ -179,13 +179,6 @@ class Daemon(CreateMixin, LifecycleMixin, ExecMixin):
             self.containers.rename(c, new)
             c.save()
 
-    def close_stdin(self, c: Any, exec_id: str = "") -> None:
-        """The attached client half-closed: the process sees end of file (Tasks.CloseIO)."""
-        try:
-            self.tasks.close_io(c.id, exec_id)
-        except Exception:  # noqa: BLE001 - the process may be gone already
-            pass
-
     def prune_containers(self, filters: dict[str, list[str]]) -> dict[str, Any]:
         from ..errors import InvalidArgument
         from .containers.state import parse_rfc3339

@@ -207,7 +207,9 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             raise NotModified("container already stopped")
         seen = c.state.exits
         stop_signal = parse_signal(c.config.get("StopSignal"), _signal.SIGTERM)
-        timeout = 10 if timeout is None else timeout
+        if timeout is None:
+            timeout = c.config.get("StopTimeout")  # docker run --stop-timeout
+        timeout = 10 if timeout is None else int(timeout)
         try:
             self.tasks.kill(c.id, stop_signal)
         except NotFound:
@@ -233,7 +235,6 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         if c.state.running:
             self.stop_container(c, timeout)
         self.start_container(c)
-        c.restart_count = 0
 
     # ---- remove ----
     def remove_container(self, c: Container, force: bool = False, volumes: bool = False) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from ..errors import NotFound
+from ..errors import NotFound, RuntimeFailure
 from .containers.record import Container
 from .containers.state import Status
 from .containers.stdio import TaskIO
@@ -35,6 +35,11 @@ class RestoreMixin:
             task = self.tasks.get(c.id)
         except NotFound:
             task = None
+        except RuntimeFailure as err:
+            # containerd is not up (yet): the watcher's Wait retries until it answers.
+            log.warning("cannot ask containerd about %s yet (%s); watching it anyway", c.id[:12], err)
+            self._watch(c)
+            return
         if task is None:
             self._on_exit(c, {"exit_status": 255, "error": "task disappeared while the daemon was down"})
             return
@@ -42,7 +47,7 @@ class RestoreMixin:
             io = TaskIO(c.id, "init", stdin=bool(c.config.get("OpenStdin")), tty=c.tty, hub=self.hub(c))
             if io.stdout_path.exists():
                 c.io = io.open()
-                io.started()
+                io.started(wait=0.5)  # a stdin the shim already closed stays closed
             self._watch(c)
             log.info("re-adopted running container %s (pid %s)", c.id[:12], task.get("pid"))
             return

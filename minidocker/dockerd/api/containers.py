@@ -233,8 +233,7 @@ def attach(req: Request) -> Response:
         if c.config.get("StdinOnce"):
             task = task or hub.wait_task(run)
             if task is not None:
-                task.close_stdin()
-                d.close_stdin(c)
+                task.close_stdin()  # the shim reads to the end, then closes the process's stdin
 
     def serve(conn) -> None:
         try:

@@ -43,8 +43,7 @@ def exec_start(req: Request) -> Response:
                 io.write_stdin(data)
         except OSError:
             return
-        io.close_stdin()
-        d.close_stdin(ex.container, ex.id)
+        io.close_stdin()  # end of file, after what was written
 
     def serve(conn) -> None:
         d.exec_launch(ex)

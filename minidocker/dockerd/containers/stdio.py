@@ -9,6 +9,7 @@ task's exit: `finish()` drains what is left and ends every subscriber.
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import select
@@ -110,15 +111,37 @@ class TaskIO:
                 _mkfifo(path)
                 self._fds[number] = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
         if self.stdin_path is not None:
-            _mkfifo(self.stdin_path)
-            self._stdin_fd = os.open(self.stdin_path, os.O_RDWR | os.O_CLOEXEC)
+            _mkfifo(self.stdin_path)  # opened for writing in started(), once the shim reads it
         self._thread = threading.Thread(target=self._pump, name=f"io-{self.process[:12]}", daemon=True)
         self._thread.start()
         return self
 
-    def started(self) -> None:
-        """The process runs and the shim has opened its ends: stdin writers may go (cf. Hub.wait_task)."""
+    def started(self, wait: float = 10.0) -> None:
+        """The process runs: open stdin for writing, then let stdin writers go (cf. Hub.wait_task).
+
+        Opened write-only (never read-write) so that dockerd is not a reader itself: the open succeeds
+        only once the shim has the read end, and bytes written from then on cannot be lost; closing
+        it is the end of file the shim passes on to the process (a client's half-close).
+        """
+        if self.stdin_path is not None and self._stdin_fd is None:
+            self._stdin_fd = self._open_stdin(wait)
         self.hub.set_task(self)
+
+    def _open_stdin(self, wait: float) -> int | None:
+        import fcntl
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fd = os.open(self.stdin_path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError as err:
+                if err.errno != errno.ENXIO or time.monotonic() >= deadline:
+                    return None  # nobody will read: stdin writes are dropped
+                time.sleep(0.002)
+                continue
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+            return fd
 
     def io_spec(self) -> dict[str, object]:
         """The IO message for Tasks.Create / Tasks.Exec."""
@@ -174,7 +197,9 @@ class TaskIO:
     def write_stdin(self, data: bytes) -> None:
         fd = self._stdin_fd
         if fd is not None:
-            os.write(fd, data)  # blocking on purpose: back-pressure to the client
+            view = memoryview(data)
+            while view:  # blocking on purpose: back-pressure to the client
+                view = view[os.write(fd, view):]
 
     def close_stdin(self) -> None:
         fd, self._stdin_fd = self._stdin_fd, None
