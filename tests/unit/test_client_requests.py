@@ -38,7 +38,8 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.mark.parametrize("argv, method, path, query", [
     ("ps", "GET", "/containers/json", {}),
     ("ps -a", "GET", "/containers/json", {"all": "1"}),
-    ("ps -n 3", "GET", "/containers/json", {"all": "1", "limit": "3"}),
+    ("ps -n 3", "GET", "/containers/json", {"limit": "3"}),
+    ("ps -l", "GET", "/containers/json", {"limit": "1"}),
     ("ps -f status=exited", "GET", "/containers/json", {"filters": '{"status":{"exited":true}}'}),
     ("images", "GET", "/images/json", {}),
     ("images -qa --filter dangling=true", "GET", "/images/json",

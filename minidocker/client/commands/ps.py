@@ -67,7 +67,8 @@ def filters_query(items: list[str]) -> str | None:
 
 def ps(cli: Any, a: argparse.Namespace) -> int:
     limit = 1 if a.latest else a.last
-    query = {"all": "1" if a.all or limit > 0 else None, "filters": filters_query(a.filter),
+    # As the docker CLI: -n/-l send only `limit`; the Engine API counts stopped containers in it.
+    query = {"all": "1" if a.all else None, "filters": filters_query(a.filter),
              "limit": limit if limit > 0 else None, "size": "1" if a.size and not a.quiet else None}
     containers = cli.api._json("GET", "/containers/json", query)
     trunc = not a.no_trunc
