@@ -84,6 +84,8 @@ def list_containers(req: Request) -> Response:
         if not s.lstrip("-").isdigit():
             raise InvalidArgument(f"invalid filter 'exited={s}'")
     show_all = req.flag("all") or bool(filters.get("status")) or bool(filters.get("exited"))
+    if (_int(req, "limit") or 0) > 0:  # the API: "limit: ... most recently created, including non-running ones"
+        show_all = True
     items = sorted(d.containers.all(), key=lambda c: c.created, reverse=True)
     if "before" in filters:
         ref = d.containers.get(filters["before"][0])
