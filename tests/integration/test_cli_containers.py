@@ -194,3 +194,14 @@ def test_cp_both_ways(engine, tmp_path) -> None:
         assert (back / "d" / "a").read_text() == "a\n"
     finally:
         engine.cli("rm", "-f", "cli-cp")
+
+
+def test_ps_latest_includes_stopped_containers(engine) -> None:
+    _ok(engine.cli("run", "-d", "--name", "cli-older", "busybox", "sleep", "60"))
+    _ok(engine.cli("run", "--name", "cli-newest", "busybox", "true"))
+    try:
+        latest = _ok(engine.cli("ps", "-l")).stdout.splitlines()
+        assert len(latest) == 2 and latest[1].endswith("cli-newest")
+        assert _ok(engine.cli("ps", "-n", "2", "-q")).stdout == engine.docker("ps", "-n", "2", "-q").stdout
+    finally:
+        engine.cli("rm", "-f", "cli-older", "cli-newest")
