@@ -72,3 +72,15 @@ def test_info_and_system_df(engine):
     finally:
         engine.docker("rm", "-f", "-v", cid, check=True)
         engine.docker("volume", "rm", "dfvol", check=True)
+
+
+def test_stats_reads_the_containers_cgroup(engine):
+    cid = engine.docker("run", "-d", "--memory", "64m", "busybox", "sh", "-c", "while true; do :; done",
+                        check=True).stdout.strip()
+    try:
+        out = engine.docker("stats", "--no-stream", "--format", "{{.ID}} {{.MemUsage}} {{.PIDs}} {{.CPUPerc}}", cid,
+                            check=True, timeout=30).stdout.split()
+        assert out[0] == cid[:12] and out[3] == "64MiB" and out[4] == "1"
+        assert float(out[5].rstrip("%")) > 5.0  # a busy loop shows up in cpuacct
+    finally:
+        engine.docker("rm", "-f", cid, check=True)

@@ -327,3 +327,22 @@ def archive_put(req: Request) -> Response:
     c = d.containers.get(req.params["id"])
     archive.put(d, c, req.query.get("path", ""), req.body, req.flag("noOverwriteDirNonDir"))
     return Response(200, b"", content_type=None)
+
+
+@route("GET", "/containers/{id}/stats")
+def stats(req: Request) -> Response:
+    from ..containers import stats as statsmod
+
+    d = req.backend
+    c = d.containers.get(req.params["id"])
+    follow = req.flag("stream", True)
+    one_shot = req.flag("one-shot")
+    samples = statsmod.stream(c, one_shot, follow, req.conn.peer_gone)
+    if not follow:
+        first = next(iter(samples), None)
+        if first is None:
+            first = {"read": "0001-01-01T00:00:00Z", "name": c.name, "id": c.id, "pids_stats": {},
+                     "cpu_stats": {"cpu_usage": {"total_usage": 0}, "system_cpu_usage": 0},
+                     "precpu_stats": {"cpu_usage": {"total_usage": 0}}, "memory_stats": {}}
+        return Response(200, first)
+    return Response(200, stream=(json.dumps(s).encode() + b"\n" for s in samples))
