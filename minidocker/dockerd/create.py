@@ -168,6 +168,7 @@ class CreateMixin:
 
             shutil.rmtree(c.dir, ignore_errors=True)
             raise
+        self.emit(c, "create")
         return {"Id": cid, "Warnings": []}
 
     def _resolve_mounts(self, points: list[dict[str, Any]], rootfs: list[Any]) -> list[dict[str, Any]]:

@@ -43,6 +43,9 @@ class Daemon(CreateMixin, LifecycleMixin, ExecMixin):
         self._wiring = threading.Lock()
         self.started_at = 0.0
         self.seed_base_image = True
+        from .events import EventBus
+
+        self.events = EventBus()
 
     # ---- services, made on first use ----
     @property
@@ -91,6 +94,12 @@ class Daemon(CreateMixin, LifecycleMixin, ExecMixin):
 
             self._volumes = VolumeService(self.volume_users)
         return self._volumes
+
+    def emit(self, c: Any, action: str, **extra: str) -> None:
+        """A container event with Docker's attributes (image, name, labels)."""
+        attrs = {"image": c.config.get("Image") or "", "name": c.name.lstrip("/"), **(c.config.get("Labels") or {}),
+                 **extra}
+        self.events.emit("container", action, c.id, attrs, image=c.config.get("Image") or "")
 
     # ---- queries other services ask ----
     def containers_using_image(self, image_id: str) -> list[tuple[str, bool]]:

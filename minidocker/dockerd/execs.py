@@ -64,6 +64,7 @@ class ExecMixin:
         eid = secrets.token_hex(32)
         self.execs[eid] = Exec(eid, c, dict(body))
         c.exec_ids.append(eid)
+        self.emit(c, "exec_create: " + " ".join(body["Cmd"]), execID=eid)
         return eid
 
     def exec_get(self, eid: str) -> Exec:
@@ -129,6 +130,7 @@ class ExecMixin:
             ex.done.set()
             return
         ex.running = True
+        self.emit(c, "exec_start: " + " ".join(ex.config["Cmd"]), execID=ex.id)
         threading.Thread(target=self._exec_watcher, args=(ex,), name=f"exec-{ex.id[:12]}", daemon=True).start()
 
     def _exec_watcher(self, ex: Exec) -> None:
@@ -140,6 +142,7 @@ class ExecMixin:
             ex.io.finish()
             ex.io.remove_files()
         ex.done.set()
+        self.emit(ex.container, "exec_die", execID=ex.id, exitCode=str(ex.exit_code))
 
     def exec_resize(self, ex: Exec, height: int, width: int) -> None:
         if not ex.running:

@@ -143,6 +143,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         c.has_been_started = True
         c.save()
         self._watch(c)
+        self.emit(c, "start")
         mark("saved")
         log.debug("start %s: %s", c.id[:12], ", ".join(f"{w} {t * 1000:.0f}ms" for w, t in marks))
 
@@ -186,6 +187,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 c.state.cond.notify_all()
             c.save()
             log.info("container %s exited with %d", c.id[:12], c.state.exit_code)
+            self.emit(c, "die", exitCode=str(c.state.exit_code))
         if c.host_config.get("AutoRemove"):
             self._auto_remove(c)
 
@@ -216,17 +218,18 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             pass
         if timeout < 0:
             self._wait_exit(c, seen, None)
-            return
-        if self._wait_exit(c, seen, timeout):
-            return
-        self.tasks.kill(c.id, _signal.SIGKILL, all=True)
-        if not self._wait_exit(c, seen, 30):
-            raise RuntimeFailure(f"cannot stop container: {c.id}: tried to kill container, but did not receive an exit event")
+        elif not self._wait_exit(c, seen, timeout):
+            self.emit(c, "kill", signal=str(int(_signal.SIGKILL)))
+            self.tasks.kill(c.id, _signal.SIGKILL, all=True)
+            if not self._wait_exit(c, seen, 30):
+                raise RuntimeFailure(f"cannot stop container: {c.id}: tried to kill container, but did not receive an exit event")
+        self.emit(c, "stop")
 
     def kill_container(self, c: Container, sig: int) -> None:
         if not c.state.running:
             raise Conflict(f"Cannot kill container: {c.name.lstrip('/')}: Container {c.id} is not running")
         seen = c.state.exits
+        self.emit(c, "kill", signal=str(sig))
         self.tasks.kill(c.id, sig, all=sig == _signal.SIGKILL)
         if sig == _signal.SIGKILL:
             self._wait_exit(c, seen, 10)  # as Docker: kill -9 returns once the container is down
@@ -273,6 +276,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             with c.state.cond:
                 c.state.removed = True
                 c.state.cond.notify_all()
+            self.emit(c, "destroy")
         if volumes:
             for m in c.mount_points:
                 if m.get("Type") == "volume" and self.volumes.is_anonymous(m.get("Name", "")):

@@ -84,3 +84,15 @@ def test_stats_reads_the_containers_cgroup(engine):
         assert float(out[5].rstrip("%")) > 5.0  # a busy loop shows up in cpuacct
     finally:
         engine.docker("rm", "-f", cid, check=True)
+
+
+def test_events_tell_the_lifecycle(engine):
+    import time
+
+    since = int(time.time()) - 1
+    engine.docker("run", "--rm", "--name", "evts", "busybox", "sh", "-c", "exit 3")
+    until = int(time.time()) + 1
+    out = engine.docker("events", "--since", str(since), "--until", str(until), "--filter", "container=evts",
+                        "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}", check=True, timeout=30).stdout
+    assert [line.split()[0] for line in out.splitlines()] == ["create", "start", "die", "destroy"]
+    assert "die 3" in out.splitlines()

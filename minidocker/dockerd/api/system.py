@@ -149,3 +149,37 @@ def df(req: Request) -> Response:
         volumes.append(v)
     return Response(200, {"LayersSize": images.get("LayersSize", 0), "Images": images.get("Images", []),
                           "Containers": containers, "Volumes": volumes, "BuildCache": None, "BuilderSize": 0})
+
+
+@route("GET", "/events")
+def events(req: Request) -> Response:
+    """A JSON-message stream of events; with `until`, it ends at that time (docker events --until)."""
+    import json as _json
+    from queue import Empty
+
+    from ..events import matches
+
+    d = req.backend
+    since = float(req.query["since"]) if req.query.get("since") else None
+    until = float(req.query["until"]) if req.query.get("until") else None
+    filters = req.filters()
+    past, q = d.events.subscribe(since)
+
+    def body():
+        try:
+            for e in past:
+                if matches(e, filters) and (until is None or e["time"] <= until):
+                    yield _json.dumps(e).encode() + b"\n"
+            while until is None or time.time() < until:
+                try:
+                    e = q.get(timeout=0.5)
+                except Empty:
+                    if req.conn.peer_gone():
+                        return
+                    continue
+                if matches(e, filters) and (until is None or e["time"] <= until):
+                    yield _json.dumps(e).encode() + b"\n"
+        finally:
+            d.events.unsubscribe(q)
+
+    return Response(200, stream=body())
