@@ -48,6 +48,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "network inspect": ("network", "inspect"), "network rm": ("network", "rm"), "network prune": ("network", "prune"),
     "port": ("network", "port"), "container port": ("network", "port"),
     "attach": ("start", "attach"), "container attach": ("start", "attach"),
+    "stats": ("stats", "stats"), "container stats": ("stats", "stats"),
     "login": ("login", "login"), "logout": ("login", "logout"),
 }
 GROUPS = {"container", "image", "volume", "system", "daemon", "registry", "network"}
