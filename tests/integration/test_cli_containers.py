@@ -205,3 +205,15 @@ def test_ps_latest_includes_stopped_containers(engine) -> None:
         assert _ok(engine.cli("ps", "-n", "2", "-q")).stdout == engine.docker("ps", "-n", "2", "-q").stdout
     finally:
         engine.cli("rm", "-f", "cli-older", "cli-newest")
+
+
+def test_stats_no_stream(engine) -> None:
+    _ok(engine.cli("run", "-d", "--name", "cli-stats", "--memory", "32m", "busybox", "sleep", "60"))
+    try:
+        lines = _ok(engine.cli("stats", "--no-stream", "cli-stats")).stdout.splitlines()
+        assert [c.strip() for c in lines[0].split("   ") if c.strip()][:3] == ["CONTAINER ID", "NAME", "CPU %"]
+        cells = lines[1].split()
+        assert cells[1] == "cli-stats" and cells[2].endswith("%")
+        assert "/ 32MiB" in lines[1]  # the memory limit from the cgroup
+    finally:
+        engine.cli("rm", "-f", "cli-stats")
