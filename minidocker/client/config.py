@@ -135,3 +135,53 @@ def create_body(image: str, cmd: list[str] | None = None, hostconfig: dict[str, 
     endpoints = {} if mode in ("none", "host") or mode.startswith("container:") else {mode: endpoint_config()}
     body["NetworkingConfig"] = {"EndpointsConfig": endpoints}
     return body
+
+
+def parse_mount(spec: str) -> dict[str, Any]:
+    """--mount type=bind,source=/h,target=/c,readonly -> a HostConfig.Mounts entry (cf. docker/cli opts/mount.go)."""
+    import csv
+
+    mount: dict[str, Any] = {"Type": "volume"}
+    fields = next(csv.reader([spec])) if spec else []
+    for field in fields:
+        key, sep, value = field.partition("=")
+        key = key.strip().lower()
+        if key in ("readonly", "ro"):
+            if sep and value.lower() not in ("1", "true", "0", "false"):
+                raise ValueError(f"invalid value for {key}: {value}")
+            mount["ReadOnly"] = not sep or value.lower() in ("1", "true")
+            continue
+        if not sep:
+            raise ValueError(f"invalid field '{field}' must be a key=value pair")
+        if key == "type":
+            mount["Type"] = value
+        elif key in ("source", "src"):
+            mount["Source"] = value
+        elif key in ("target", "dst", "destination"):
+            mount["Target"] = value
+        elif key == "bind-propagation":
+            mount.setdefault("BindOptions", {})["Propagation"] = value
+        elif key == "volume-nocopy":
+            mount.setdefault("VolumeOptions", {})["NoCopy"] = value.lower() in ("", "1", "true")
+        elif key == "volume-driver":
+            mount.setdefault("VolumeOptions", {}).setdefault("DriverConfig", {})["Name"] = value
+        elif key == "volume-label":
+            k, _, v = value.partition("=")
+            mount.setdefault("VolumeOptions", {}).setdefault("Labels", {})[k] = v
+        elif key == "tmpfs-size":
+            mount.setdefault("TmpfsOptions", {})["SizeBytes"] = ram_in_bytes(value)
+        elif key == "tmpfs-mode":
+            mount.setdefault("TmpfsOptions", {})["Mode"] = int(value, 8)
+        elif key == "consistency":
+            mount["Consistency"] = value
+        else:
+            raise ValueError(f"unexpected key '{key}' in '{field}'")
+    if "Target" not in mount:
+        raise ValueError("target is required")
+    return mount
+
+
+def parse_tmpfs(spec: str) -> tuple[str, str]:
+    """--tmpfs /run:rw,size=64m -> ("/run", "rw,size=64m")."""
+    path, _, opts = spec.partition(":")
+    return path, opts

@@ -217,3 +217,12 @@ def test_stats_no_stream(engine) -> None:
         assert "/ 32MiB" in lines[1]  # the memory limit from the cgroup
     finally:
         engine.cli("rm", "-f", "cli-stats")
+
+
+def test_mount_and_tmpfs_flags(engine, tmp_path) -> None:
+    (tmp_path / "f").write_text("host\n")
+    res = engine.cli("run", "--rm", "--mount", f"type=bind,source={tmp_path},target=/c,readonly", "--tmpfs",
+                     "/scratch:size=1m", "busybox", "sh", "-c", "cat /c/f; touch /c/x || echo ro; grep ' /scratch ' /proc/mounts")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[:2] == ["host", "ro"] and lines[2].startswith("tmpfs /scratch tmpfs")

@@ -82,3 +82,24 @@ def test_relative_bind_sources_are_made_absolute(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     body = _body(["-v", "./data:/data:ro", "-v", "../up:/up", "busybox"])
     assert body["HostConfig"]["Binds"] == [f"{tmp_path}/data:/data:ro", f"{tmp_path.parent}/up:/up"]
+
+
+def test_mount_tmpfs_and_other_host_fields() -> None:
+    body = _body(["--mount", "type=bind,source=/h,target=/c,readonly", "--mount", "type=tmpfs,dst=/t,tmpfs-size=1m",
+                  "--mount", "source=vol,target=/v", "--tmpfs", "/run:rw,size=64m", "--shm-size", "128m",
+                  "--stop-signal", "SIGINT", "--stop-timeout", "3", "--add-host", "db:10.0.0.5", "--dns", "1.1.1.1",
+                  "-P", "busybox"])
+    hc = body["HostConfig"]
+    assert hc["Mounts"] == [{"Type": "bind", "Source": "/h", "Target": "/c", "ReadOnly": True},
+                            {"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1024 * 1024}},
+                            {"Type": "volume", "Source": "vol", "Target": "/v"}]
+    assert hc["Tmpfs"] == {"/run": "rw,size=64m"} and hc["ShmSize"] == 128 * 2**20
+    assert hc["ExtraHosts"] == ["db:10.0.0.5"] and hc["Dns"] == ["1.1.1.1"] and hc["PublishAllPorts"] is True
+    assert body["StopSignal"] == "SIGINT" and body["StopTimeout"] == 3
+
+
+def test_bad_mount_is_refused() -> None:
+    with pytest.raises(ValueError, match="target is required"):
+        cfg.parse_mount("type=bind,source=/h")
+    with pytest.raises(ValueError, match="unexpected key"):
+        cfg.parse_mount("target=/x,colour=blue")

@@ -43,6 +43,18 @@ def _container_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--privileged", action="store_true", help="Give extended privileges to this container")
     p.add_argument("--restart", default="no", help="Restart policy to apply when a container exits")
     p.add_argument("--rm", action="store_true", help="Automatically remove the container when it exits")
+    p.add_argument("--mount", action="append", default=[], help="Attach a filesystem mount to the container")
+    p.add_argument("--tmpfs", action="append", default=[], help="Mount a tmpfs directory")
+    p.add_argument("--shm-size", help="Size of /dev/shm")
+    p.add_argument("--memory-swap", help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+    p.add_argument("-c", "--cpu-shares", type=int, default=0, help="CPU shares (relative weight)")
+    p.add_argument("--stop-signal", help="Signal to stop the container")
+    p.add_argument("--stop-timeout", type=int, help="Timeout (in seconds) to stop a container")
+    p.add_argument("--add-host", action="append", default=[], help="Add a custom host-to-IP mapping (host:ip)")
+    p.add_argument("--dns", action="append", default=[], help="Set custom DNS servers")
+    p.add_argument("-P", "--publish-all", action="store_true", help="Publish all exposed ports to random ports")
+    p.add_argument("--pid", default="", help="PID namespace to use")
+    p.add_argument("--ipc", default="", help="IPC mode to use")
     p.add_argument("image", metavar="IMAGE")
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
 
@@ -103,6 +115,16 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
     )
     if a.runtime:
         hc["Runtime"] = a.runtime
+    if a.mount:
+        hc["Mounts"] = [cfg.parse_mount(m) for m in a.mount]
+    if a.tmpfs:
+        hc["Tmpfs"] = dict(cfg.parse_tmpfs(t) for t in a.tmpfs)
+    if a.shm_size:
+        hc["ShmSize"] = _flag_value("--shm-size", a.shm_size, cfg.ram_in_bytes)
+    if a.memory_swap:
+        hc["MemorySwap"] = -1 if a.memory_swap == "-1" else _flag_value("--memory-swap", a.memory_swap, cfg.ram_in_bytes)
+    hc.update(CpuShares=a.cpu_shares, PublishAllPorts=a.publish_all, PidMode=a.pid, IpcMode=a.ipc,
+              ExtraHosts=a.add_host or None, Dns=a.dns)
     if a.tty and sys.stdout.isatty():
         hc["ConsoleSize"] = list(_terminal_size())
     stdin = bool(a.interactive)
@@ -118,6 +140,10 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
         fields["ExposedPorts"] = exposed
     if a.entrypoint is not None:
         fields["Entrypoint"] = [a.entrypoint]
+    if a.stop_signal:
+        fields["StopSignal"] = a.stop_signal
+    if a.stop_timeout is not None:
+        fields["StopTimeout"] = a.stop_timeout
     return cfg.create_body(a.image, a.command or None, hc, **fields)
 
 
