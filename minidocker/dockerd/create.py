@@ -17,6 +17,8 @@ from .containers import names
 from .containers.record import Container
 
 MIN_MEMORY = 6 * 1024 * 1024
+ULIMITS = {"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss",
+           "rtprio", "rttime", "sigpending", "stack", "as"}
 NETWORK_MODES = {"", "default", "bridge", "none", "host"}
 
 # The HostConfig keys Docker always reports (api/types/container/host_config.go), with its defaults.
@@ -88,6 +90,20 @@ def validate_host_config(hc: dict[str, Any]) -> None:
         pass  # Docker warns and ignores published ports with host networking
     if hc.get("VolumesFrom") or hc.get("Links"):
         raise Unsupported("--volumes-from and --link are not supported by minidocker")
+    if hc.get("Init"):
+        raise Unsupported("--init is not supported by minidocker (there is no docker-init)")
+    if hc.get("Devices") or hc.get("DeviceRequests"):
+        raise Unsupported("--device and --gpus are not supported by minidocker")
+    for opt in hc.get("SecurityOpt") or []:
+        if opt.replace("=", ":").split(":")[0] == "no-new-privileges" or opt in ("seccomp=unconfined",
+                                                                                 "apparmor=unconfined"):
+            continue  # what minidocker applies anyway (no seccomp or AppArmor profiles exist here)
+        raise Unsupported(f"security option {opt!r} is not supported by minidocker")
+    for u in hc.get("Ulimits") or []:
+        if u.get("Name") not in ULIMITS:
+            raise InvalidArgument(f"invalid ulimit type: {u.get('Name')}")
+        if int(u.get("Soft", 0)) > int(u.get("Hard", 0)):
+            raise InvalidArgument(f"ulimit soft limit must be less than or equal to hard limit: {u.get('Soft')} > {u.get('Hard')}")
 
 
 class CreateMixin:

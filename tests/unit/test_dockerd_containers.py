@@ -205,3 +205,22 @@ def test_log_follow_reads_appended_lines_until_stopped(tmp_path):
     done["stopped"] = True
     assert list(reader) == []
     assert got == ["first\n", "sec"]
+
+
+def test_unsupported_options_are_refused_not_ignored():
+    from minidocker.errors import Unsupported
+
+    for hc in ({"Init": True}, {"Devices": [{"PathOnHost": "/dev/kvm"}]}, {"SecurityOpt": ["seccomp=/x.json"]},
+               {"RestartPolicy": {"Name": "always"}}):
+        with pytest.raises(Unsupported):
+            create.validate_host_config(hc)
+    create.validate_host_config({"SecurityOpt": ["no-new-privileges:true", "seccomp=unconfined"]})
+    with pytest.raises(InvalidArgument, match="invalid ulimit type: bogus"):
+        create.validate_host_config({"Ulimits": [{"Name": "bogus", "Soft": 1, "Hard": 1}]})
+
+
+def test_ulimits_become_rlimits():
+    c = _container()
+    c.host_config["Ulimits"] = [{"Name": "nproc", "Soft": 100, "Hard": 200}]
+    rl = {r["type"]: (r["soft"], r["hard"]) for r in spec.build(c, {}, [], [], None)["process"]["rlimits"]}
+    assert rl["RLIMIT_NPROC"] == (100, 200) and "RLIMIT_NOFILE" in rl

@@ -177,6 +177,10 @@ def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], 
     privileged = bool(hc.get("Privileged"))
     caps = capabilities(hc.get("CapAdd"), hc.get("CapDrop"), privileged)
     proc["capabilities"] = {"bounding": caps, "effective": list(caps), "permitted": list(caps)}
+    if hc.get("Ulimits"):
+        wanted = {f"RLIMIT_{u['Name'].upper()}": (int(u["Soft"]), int(u["Hard"])) for u in hc["Ulimits"]}
+        kept = [r for r in proc.get("rlimits", []) if r["type"] not in wanted]
+        proc["rlimits"] = kept + [{"type": t, "soft": s, "hard": h} for t, (s, h) in wanted.items()]
     if hc.get("OomScoreAdj"):
         proc["oomScoreAdj"] = int(hc["OomScoreAdj"])
     if cfg.get("ConsoleSize") or hc.get("ConsoleSize"):
