@@ -86,3 +86,26 @@ def test_api_errors_become_sdk_exceptions(client):
         assert err.value.status_code == 409
     finally:
         c1.remove()
+
+
+def test_attach_replays_logs_then_streams(client):
+    ctr = client.containers.run("busybox", ["sh", "-c", "echo one; sleep 0.5; echo two"], detach=True)
+    try:
+        assert b"".join(ctr.attach(stream=True, logs=True)) == b"one\ntwo\n"
+        ctr.wait()
+        assert ctr.attach(logs=True, stream=False) == b"one\ntwo\n"
+    finally:
+        ctr.remove(force=True)
+
+
+def test_attach_socket_forwards_stdin(client):
+    ctr = client.containers.create("busybox", ["cat"], stdin_open=True)
+    try:
+        sock = client.api.attach_socket(ctr.id, params={"stdin": 1, "stdout": 1, "stream": 1})
+        ctr.start()
+        sock._sock.sendall(b"abc\n")
+        sock._sock.settimeout(10)
+        assert sock._sock.recv(100) == b"\x01\x00\x00\x00\x00\x00\x00\x04abc\n"
+        sock._sock.close()
+    finally:
+        ctr.remove(force=True)

@@ -89,6 +89,27 @@ class Connection:
         except OSError:
             return True
 
+    def wait_drained(self, timeout: float = 0.2) -> None:
+        """Wait until the client has read everything sent so far (the socket's send queue is empty).
+
+        Clients built on http.client (docker-py) read the 101 response through a buffer and then take
+        the raw socket: stream bytes that arrived glued to the headers would sit in that buffer, lost.
+        """
+        import fcntl
+        import struct
+        import termios
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                pending = struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+            except OSError:
+                return  # not a socket that can tell (nothing to wait for)
+            if pending == 0:
+                return
+            time.sleep(0.0005)
+
     def shutdown_write(self) -> None:
         try:
             self.sock.shutdown(socket.SHUT_WR)
@@ -244,6 +265,7 @@ class APIHandler(socketserver.BaseRequestHandler):
         else:
             head = self._head(200, [("Content-Type", ctype)])
         conn.sendall(head)
+        conn.wait_drained()
         try:
             assert resp.hijack is not None
             resp.hijack(conn)
