@@ -229,7 +229,10 @@ def remove_fifo_dir(container_id: str) -> None:
 
 
 def abort(io: "TaskIO") -> None:
-    """The task never started: close everything and end any attached client's stream."""
-    io.close()
+    """The task never started: stop the pump, close everything, end any attached client's stream."""
+    if io._thread is not None:
+        io.finish()  # the pump ends the hub's run as it exits
+    else:
+        io.close()
+        io.hub.end()
     io.remove_files()
-    io.hub.end()
