@@ -226,3 +226,21 @@ def test_mount_and_tmpfs_flags(engine, tmp_path) -> None:
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[:2] == ["host", "ro"] and lines[2].startswith("tmpfs /scratch tmpfs")
+
+
+def test_signals_to_the_cli_reach_the_container(engine) -> None:
+    import signal
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "minidocker.client.cli", "run", "--rm", "busybox", "sh", "-c",
+                             'trap "echo got INT; exit 3" INT; echo ready; while true; do sleep 0.1; done'],
+                            env=engine.env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGINT)  # --sig-proxy (the default): forwarded as POST /kill?signal=INT
+        out, _ = proc.communicate(timeout=30)
+        assert (out, proc.returncode) == ("got INT\n", 3)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
