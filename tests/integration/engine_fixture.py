@@ -63,16 +63,25 @@ class Engine:
 
     # ---- daemons ----
     def start(self) -> "Engine":
-        ctr_sock = self.root / "run" / "containerd.sock"
-        log = open(self.logdir / "containerd.log", "ab")
-        self.containerd = subprocess.Popen([PYTHON, "-m", "minidocker.containerd.main"], env=self.env,
-                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        _wait_socket(ctr_sock, self.containerd, "minicontainerd")
+        self.start_containerd()
         log = open(self.logdir / "dockerd.log", "ab")
         self.dockerd = subprocess.Popen([PYTHON, "-m", "minidocker.dockerd.main", "--runtime", self.runtime, "--debug"],
                                         env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         _wait_socket(self.socket, self.dockerd, "minidockerd", timeout=60)
         return self
+
+    def start_containerd(self) -> None:
+        ctr_sock = self.root / "run" / "containerd.sock"
+        log = open(self.logdir / "containerd.log", "ab")
+        self.containerd = subprocess.Popen([PYTHON, "-m", "minidocker.containerd.main"], env=self.env,
+                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        _wait_socket(ctr_sock, self.containerd, "minicontainerd")
+
+    def kill_containerd(self) -> None:
+        """SIGKILL containerd alone (dockerd stays up and must ride it out)."""
+        if self.containerd is not None and self.containerd.poll() is None:
+            self.containerd.kill()
+            self.containerd.wait()
 
     def stop_daemons(self, kill: bool = False) -> None:
         for proc in (self.dockerd, self.containerd):

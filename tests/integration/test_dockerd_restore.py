@@ -119,3 +119,18 @@ def test_sigterm_leaves_containers_running(engine):
     assert _inspect(engine, cid)["State"]["Running"] is True
     engine.docker("rm", "-f", cid, check=True)
     assert not _alive(pid)
+
+
+def test_dockerd_rides_out_a_containerd_restart(engine):
+    cid = engine.docker("run", "-d", "busybox", "sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.05; done; exit 6",
+                        check=True).stdout.strip()
+    pid = _inspect(engine, cid)["State"]["Pid"]
+    engine.kill_containerd()
+    assert cid[:12] in engine.docker("ps", check=True).stdout  # dockerd answers from its own records
+    with open(f"/proc/{pid}/root/tmp/go", "w"):
+        pass
+    _poll(lambda: not _alive(pid), what="the container to exit while containerd is down")
+    engine.start_containerd()
+    assert engine.docker("wait", cid, check=True, timeout=30).stdout.strip() == "6"
+    assert _inspect(engine, cid)["State"]["Status"] == "exited"
+    engine.docker("rm", cid, check=True)
