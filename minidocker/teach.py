@@ -243,8 +243,13 @@ def engine(root: str | Path | None = "env", timeout: float = 30.0) -> Engine:
     """The engine at `root`, started with `minidocker daemon start` if it does not answer /_ping.
 
     root="env" (the default) means $MINIDOCKER_ROOT, or the system engine when it is unset; None is
-    the system engine; a path is a private engine of its own (its state, sockets, cgroups, bridge).
+    the system engine; a path is a private engine of its own (its state, sockets, cgroups, bridge);
+    a bare name ("ch04") is a chapter's own engine under the course root (minidocker.course).
     """
+    if isinstance(root, str) and root != "env" and "/" not in root:
+        from .course import course_root
+
+        root = course_root() / root
     root = paths.root() if root == "env" else (Path(root) if root else None)
     eng = Engine(root, _socket_for(root))
     if ping(eng.socket):
