@@ -76,3 +76,26 @@ def next_second() -> None:
     import time
 
     time.sleep(1 - time.time() % 1 + 0.01)
+
+
+COLORS = {"base image": "#e9d5ff", "Using cache": "#bbf7d0", "ran a container": "#fde68a", "built": "#dbeafe"}
+
+
+def graph(output: str, title: str = "build"):
+    """The build as a chain of images, one per step, each the parent of the next; coloured by how the
+    step was made (from the cache, by running a container, or written directly)."""
+    import graphviz
+
+    g = graphviz.Digraph(name=title, graph_attr={"rankdir": "TB", "label": title, "labelloc": "t"},
+                         node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
+                                    "fontsize": "10"})
+    prev = None
+    for step in steps(output):
+        number, text, how, image = step.row()
+        text = text if len(text) <= 48 else text[:47] + "…"
+        g.node(f"s{number}", f"Step {number}: {text}\n{how} ---> {image}", fillcolor=COLORS[how],
+               role=how.replace(" ", "-"))
+        if prev:
+            g.edge(prev, f"s{number}", label="parent of")
+        prev = f"s{number}"
+    return g

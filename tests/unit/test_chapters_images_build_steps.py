@@ -89,3 +89,10 @@ def test_listing_kinds_and_limit(tmp_path):
     rows = layer_files.listing(tmp_path)
     assert rows == [["/d", "dir", ""], ["/d/f", "file", "3"], ["/link", "symlink", ""]]
     assert layer_files.listing(tmp_path, limit=1) == [["/d", "dir", ""], ["...", "2 more", ""]]
+
+
+def test_graph_chains_the_steps_coloured_by_how_they_were_made():
+    source = build_steps.graph(OUTPUT, "t").source
+    assert source.count("parent of") == 3
+    for role in ("base-image", "Using-cache", "ran-a-container", "built"):
+        assert f"role={role}" in source or f'role="{role}"' in source
