@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -117,6 +118,17 @@ def same_file(paths: Iterable[str | os.PathLike]) -> bool:
     """True when every path is the same inode on the same device (one copy on disk)."""
     keys = {(st.st_dev, st.st_ino) for st in (os.stat(p) for p in paths)}
     return len(keys) == 1
+
+
+def backing_file(mount: Any, path: str) -> Path | None:
+    """The host file overlayfs shows at `path` in a container (an observe.layers.OverlayMount): its own
+    upper directory's copy if it wrote one, else the topmost lower layer's; None if absent or deleted."""
+    for d in ([mount.upper] if mount.upper else []) + list(mount.lower):
+        candidate = Path(d) / path.lstrip("/")
+        if os.path.lexists(candidate):
+            st = os.lstat(candidate)
+            return None if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0 else candidate  # a whiteout
+    return None
 
 
 def _node(chain_id: str) -> str:

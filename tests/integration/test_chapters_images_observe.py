@@ -112,3 +112,24 @@ def test_reset_leaves_only_busybox_and_no_containers(eng, engine, tmp_path):  # 
     assert json.loads(eng("image", "inspect", "--format", "{{json .RepoTags}}", "busybox")) == ["busybox:latest"]
     assert len(eng("images", "-qa").split()) == 1
     assert os.path.isdir(reuse.snapshots_root(eng))
+
+
+def test_backing_file_one_copy_of_the_base_many_of_what_containers_write(eng, tmp_path):
+    from minidocker.observe import layers
+
+    names = ["backing-a", "backing-b"]
+    for n in names:
+        eng("run", "-d", "--name", n, "busybox", "sh", "-c", "echo mine > /etc/motd; rm /bin/vi; sleep 60")
+    try:
+        for n in names:  # wait for each shell to have written and deleted (poll with a deadline)
+            assert eng("exec", n, "sh", "-c", "while [ ! -s /etc/motd ] || [ -e /bin/vi ]; do sleep 0.05; done; echo ok",
+                       ).strip() == "ok"
+        mounts = [layers.container_mount(p) for p in teach.container_pids(eng, names).values()]
+        base = reuse.layers_on_disk(eng, "busybox")[0]
+        shared = [reuse.backing_file(m, "/bin/busybox") for m in mounts]
+        assert shared == [base.path / "bin" / "busybox"] * 2 and reuse.same_file(shared)
+        own = [reuse.backing_file(m, "/etc/motd") for m in mounts]
+        assert all(p is not None and p.read_text() == "mine\n" for p in own) and not reuse.same_file(own)
+        assert [reuse.backing_file(m, "/bin/vi") for m in mounts] == [None, None]  # whited out in each upper
+    finally:
+        eng("rm", "-f", *names)
