@@ -35,7 +35,7 @@ def iptables_lines(base: str) -> list[str]:
 
 def sweep(mgr: NetworkManager) -> None:
     """Belt and braces after cleanup_instance(): whatever it missed must not outlive the test."""
-    netns_dir = paths.run_dir() / "netns"
+    netns_dir = mgr.netns_dir  # fixed when the manager was made: never the system root's
     for path in netns_dir.glob("*") if netns_dir.is_dir() else []:
         netns.remove(path)
     for ep in mgr.store.endpoints():
@@ -367,3 +367,30 @@ def test_outbound_traffic_is_masqueraded(mgr, outside):
     assert out.stdout == "from outside", out.stderr
     # the outside saw the host's address on that link, never the container's private one
     assert peers == ["198.51.100.1"]
+
+
+def test_restore_sweeps_networks_of_deleted_roots(mgr, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    own_root = os.environ[paths.ENV_ROOT]
+    gone_root = tmp_path / "gone-root"
+    gone_root.mkdir()
+    monkeypatch.setenv(paths.ENV_ROOT, str(gone_root))
+    gone = NetworkManager(paths.state_dir() / "network")
+    gone_tag = gone.tag
+    try:
+        gone.connect(CID1)
+        gone_bridge = f"mdbr-{gone_tag}"
+        assert gone_bridge in links()
+        alias = Path(f"/sys/class/net/{gone_bridge}/ifalias").read_text()
+        assert alias.split() == ["minidocker", gone_tag, str(gone_root)]
+        # the root vanishes without cleanup_instance(), as a deleted temporary directory would
+        for ns_file in (gone_root / "run" / "netns").iterdir():
+            netns.remove(ns_file)
+        subprocess.run(["rm", "-rf", str(gone_root)], check=True)
+        monkeypatch.setenv(paths.ENV_ROOT, own_root)
+        mgr.restore()  # any engine's start-up
+        assert f" {gone_bridge}:" not in links()
+        assert iptables_lines(Chains(gone_tag).base) == []
+    finally:
+        monkeypatch.setenv(paths.ENV_ROOT, own_root)
+        subprocess.run(["ip", "link", "del", f"mdbr-{gone_tag}"], capture_output=True)
+        Chains(gone_tag).remove()

@@ -28,8 +28,10 @@ def exists(name: str) -> bool:
     return bool(name) and "/" not in name and Path("/sys/class/net", name).exists()
 
 
-def ensure(name: str, gateway: str, prefixlen: int) -> None:
-    """Create the bridge if missing, give it its gateway address, bring it up; idempotent (used by restore)."""
+def ensure(name: str, gateway: str, prefixlen: int, alias: str = "") -> None:
+    """Create the bridge if missing, give it its gateway address, bring it up; idempotent (used by restore).
+
+    `alias` (IFLA_IFALIAS, shown by `ip -d link`) names the owning engine root: see orphans.py."""
     with IPRoute() as ipr:
         if not ipr.link_lookup(ifname=name):
             try:
@@ -41,6 +43,8 @@ def ensure(name: str, gateway: str, prefixlen: int) -> None:
         have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=2)}
         if (gateway, prefixlen) not in have:
             ipr.addr("add", index=index, address=gateway, prefixlen=prefixlen)
+        if alias:
+            ipr.link("set", index=index, ifalias=alias)
         ipr.link("set", index=index, state="up")
     write_sysctl(f"net.ipv4.conf.{name}.route_localnet", "1")
     write_sysctl("net.ipv4.ip_forward", "1")

@@ -13,7 +13,8 @@ import time
 from typing import Any
 
 from ...errors import Conflict, InvalidArgument, MinidockerError, NotFound, Unsupported
-from . import bridge, ipam
+from ... import paths
+from . import bridge, ipam, orphans
 from .nat import Chains
 from .store import Store
 
@@ -118,7 +119,7 @@ class Catalog:
                 record["Subnet"], record["Gateway"] = str(subnet), str(ipam.gateway_of(subnet))
                 self.store.save_network(record)
             prefix = ipaddress.ip_network(record["Subnet"]).prefixlen
-            bridge.ensure(record["Bridge"], record["Gateway"], prefix)
+            bridge.ensure(record["Bridge"], record["Gateway"], prefix, orphans.alias_for(self.tag, paths.root()))
         if not record.get("Internal"):
             self.chains.add_network(record["Bridge"], record["Subnet"])
 

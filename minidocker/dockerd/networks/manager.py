@@ -23,7 +23,7 @@ from ... import paths
 from ...errors import InvalidArgument, NotFound
 from ...linux import netns
 from . import ports as portlib
-from . import bridge, sandbox
+from . import bridge, orphans, sandbox
 from .admin import NetworkAdmin
 from .catalog import Catalog, new_id
 from .ipam import Allocator
@@ -251,6 +251,8 @@ class NetworkManager(NetworkAdmin):
         dockerd should then disconnect() every container it finds no longer running.
         """
         with self._lock:
+            for name in orphans.sweep():
+                log.info("network: removed %s, left behind by an engine root that no longer exists", name)
             for ep in self.store.endpoints():
                 if ep.get("Mode") in ("bridge", "none") and not netns.is_pinned(ep.get("SandboxKey", "")):
                     log.warning("network: dropping stale endpoint of %s", ep["ContainerID"][:12])
