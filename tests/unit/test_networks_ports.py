@@ -73,3 +73,8 @@ def test_ps_ports_lists_published_and_exposed():
         {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
         {"PrivatePort": 443, "Type": "tcp"},
     ]
+
+
+def test_reserve_on_an_address_the_host_lacks_says_so():
+    with pytest.raises(InvalidArgument, match="cannot assign requested address"):
+        ports.reserve("203.0.113.254", 0, "tcp")  # TEST-NET-3: no host has it

@@ -13,6 +13,7 @@ itself serves 127.0.0.1, with route_localnet on the bridge and the MASQUERADE of
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 
@@ -148,4 +149,6 @@ class Chains:
     def dump(self) -> str:
         """This instance's lines of iptables-save (what tests and the course show)."""
         out = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
-        return "\n".join(line for line in out.splitlines() if self.base in line)
+        # exactly our chains: the system root's MINIDOCKER must not match MINIDOCKER-1a2b3c4d
+        ours = re.compile(re.escape(self.base) + r"(-POST|-FWD)?(?![\w-])")
+        return "\n".join(line for line in out.splitlines() if ours.search(line))

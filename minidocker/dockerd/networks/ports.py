@@ -8,7 +8,9 @@ straight to the container.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import os
 import socket
 
 from ...errors import Conflict, InvalidArgument
@@ -93,12 +95,16 @@ def reserve(host_ip: str, host_port: int, proto: str) -> socket.socket:
     """Bind (never listen) host_ip:host_port; port 0 lets the kernel choose a free one."""
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     sock = socket.socket(socket.AF_INET, kind)
+    where = f"{host_ip or '0.0.0.0'}:{host_port}"
     try:
         sock.bind((host_ip or "0.0.0.0", host_port))
-    except OSError:
+    except OSError as err:
         sock.close()
-        where = f"{host_ip or '0.0.0.0'}:{host_port}"
-        raise Conflict(f"Bind for {where} failed: port is already allocated") from None
+        if err.errno == errno.EADDRINUSE:
+            raise Conflict(f"Bind for {where} failed: port is already allocated") from None
+        # e.g. EADDRNOTAVAIL: the host has no such address (Docker's wording, from its port proxy)
+        raise InvalidArgument(f"Error starting userland proxy: listen {proto}4 {where}: bind: "
+                              f"{os.strerror(err.errno).lower()}") from None
     return sock
 
 
