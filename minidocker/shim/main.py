@@ -62,6 +62,14 @@ def _daemon(args: Args, ready_w: int) -> None:
     os.close(log)
     os.chdir(args.bundle)
 
+    # Listen and say so first: containerd's side of the start-up (recording the shim, connecting, sending
+    # create) then overlaps with the imports below; its requests wait in the listen backlog meanwhile.
+    import socket
+
+    listener = _listen(socket, args.address)
+    os.write(ready_w, f"{os.getpid()} {args.address}\n".encode())
+    os.close(ready_w)
+
     from ..linux import process
     from .server import Server
     from .service import TaskService
@@ -69,14 +77,27 @@ def _daemon(args: Args, ready_w: int) -> None:
     process.set_name("minidocker-shim")
     process.set_child_subreaper()
     service = TaskService(args.id, args.bundle, args.run_dir)
-    server = Server(service, args.address)
+    server = Server(service, args.address, listener)
     threading.Timer(CREATE_DEADLINE_S, _give_up_if_idle, (service, server)).start()
-    os.write(ready_w, f"{os.getpid()} {args.address}\n".encode())
-    os.close(ready_w)
     server.serve()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # daemon threads (a stdin FIFO still waiting for a writer) must not delay the exit
+
+
+def _listen(socket, address: str):
+    """The shim's listening socket (owner-only: it takes orders to kill and delete)."""
+    os.makedirs(os.path.dirname(address), exist_ok=True)
+    if os.path.exists(address):
+        os.unlink(address)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o077)
+    try:
+        sock.bind(address)
+    finally:
+        os.umask(old_umask)
+    sock.listen(64)
+    return sock
 
 
 def _give_up_if_idle(service, server) -> None:
@@ -109,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"minidocker-shim: {line or 'the shim died before it was ready'}", file=sys.stderr)
         return 1
     print(line, flush=True)
-    return 0
+    os._exit(0)  # nothing to tear down: the shim lives on in its own session
 
 
 if __name__ == "__main__":

@@ -28,16 +28,19 @@ def answer(service: TaskService, line: bytes) -> dict:
 
 
 class Server:
-    def __init__(self, service: TaskService, address: str) -> None:
+    def __init__(self, service: TaskService, address: str, sock: socket.socket | None = None) -> None:
+        """Serve on `sock` if the caller already listens (the shim does, to report readiness early)."""
         self.service = service
         self.address = address
-        os.makedirs(os.path.dirname(address), exist_ok=True)
-        if os.path.exists(address):
-            os.unlink(address)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(address)
-        os.chmod(address, 0o600)
-        self.sock.listen(64)
+        if sock is None:
+            os.makedirs(os.path.dirname(address), exist_ok=True)
+            if os.path.exists(address):
+                os.unlink(address)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(address)
+            os.chmod(address, 0o600)
+            sock.listen(64)
+        self.sock = sock
         self._busy = 0  # requests being answered: let them finish before the shim exits
         self._idle = threading.Condition()
 

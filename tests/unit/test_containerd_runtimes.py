@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,10 @@ def test_commands_minirunc_started_lean_and_named(md_root, tmp_path):
     assert cmd[1:3] == ["-I", "-S"]
     assert runtimes.command_for(runtimes.resolve("")) == cmd  # the link is made once and reused
     proc = subprocess.Popen(cmd + ["--root", str(tmp_path / "r"), "list"], stdout=subprocess.PIPE, text=True)
-    with open(f"/proc/{proc.pid}/comm") as f:
-        assert f.read().strip() == "minirunc"  # ps shows the runtime, not python
+    # Popen may return a moment before the kernel renames the child during exec (vfork is released first).
+    deadline = time.monotonic() + 10
+    while (name := Path(f"/proc/{proc.pid}/comm").read_text().strip()) != "minirunc" and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert name == "minirunc"  # ps shows the runtime, not python
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0 and out.startswith("ID")
