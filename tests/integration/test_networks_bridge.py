@@ -394,3 +394,13 @@ def test_restore_sweeps_networks_of_deleted_roots(mgr, tmp_path: Path, monkeypat
         monkeypatch.setenv(paths.ENV_ROOT, own_root)
         subprocess.run(["ip", "link", "del", f"mdbr-{gone_tag}"], capture_output=True)
         Chains(gone_tag).remove()
+
+
+def test_restore_twice_adds_no_duplicate_rules(mgr):
+    mgr.connect(CID1, port_bindings={"80/tcp": [{"HostPort": ""}]})
+    before = sorted(mgr.catalog.chains.dump().splitlines())
+    again = NetworkManager(mgr.store.root)
+    again.restore()  # chains exist: the rule-by-rule path
+    assert sorted(again.catalog.chains.dump().splitlines()) == before
+    for sock in again._held.pop(CID1, []):  # this process holds the ports twice; the test's manager frees its own
+        sock.close()

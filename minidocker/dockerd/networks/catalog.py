@@ -109,7 +109,6 @@ class Catalog:
     # kernel side -------------------------------------------------------------------------------
     def realize(self, record: dict) -> None:
         """Make the bridge and rules of a bridge network exist: choose its subnet on first use."""
-        self.chains.ensure()
         with ipam.host_lock():
             missing = not bridge.exists(record["Bridge"])
             if record.get("UserSubnet") and missing and self._clashes(record["Subnet"]):
@@ -120,8 +119,7 @@ class Catalog:
                 self.store.save_network(record)
             prefix = ipaddress.ip_network(record["Subnet"]).prefixlen
             bridge.ensure(record["Bridge"], record["Gateway"], prefix, orphans.alias_for(self.tag, paths.root()))
-        if not record.get("Internal"):
-            self.chains.add_network(record["Bridge"], record["Subnet"])
+        self.chains.setup([] if record.get("Internal") else [(record["Bridge"], record["Subnet"])])
 
     def _clashes(self, subnet: str) -> bool:
         net = ipaddress.ip_network(subnet)

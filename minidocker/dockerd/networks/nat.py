@@ -42,6 +42,11 @@ def batch(table: str, rules: list[list[str]]) -> bool:
     return proc.returncode == 0
 
 
+def saved_rules() -> str:
+    """iptables-save of the nat and filter tables: one exec to learn what exists."""
+    return subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+
+
 def ensure_rule(table: str, chain: str, rule: list[str], insert: bool = False) -> None:
     """Add a rule unless an identical one exists (-C), so restore() never duplicates or disrupts."""
     if not run("-t", table, "-C", chain, *rule, check=False):
@@ -80,9 +85,34 @@ class Chains:
             ("filter", "FORWARD", ["-j", self.fwd]),
         ]
 
+    def chains(self) -> list[tuple[str, str]]:
+        return [("nat", self.base), ("nat", self.post), ("filter", self.fwd)]
+
+    def setup(self, networks: list[tuple[str, str]]) -> None:
+        """Chains, jumps and the rules of `networks` [(bridge, subnet)], idempotent.
+
+        A fresh instance (none of its chains exist, so none of its rules can) gets everything in
+        one iptables-restore per table; otherwise each rule is checked (-C) and added if missing,
+        which costs two execs per rule but happens only after a restart or a crash."""
+        saved = saved_rules()
+        if not any(f":{chain} " in saved for _, chain in self.chains()):
+            plan: dict[str, list[list[str]]] = {"nat": [], "filter": []}
+            for table, chain in self.chains():
+                plan[table].append([f":{chain}", "-", "[0:0]"])
+            for table, chain, rule in self.jumps():
+                plan[table].append(["-I", chain, *rule])
+            for bridge, subnet in networks:
+                for table, chain, rule in self.network_rules(bridge, subnet):
+                    plan[table].append(["-A", chain, *rule])
+            if all(batch(table, rules) for table, rules in plan.items()):
+                return
+        self.ensure()
+        for bridge, subnet in networks:
+            self.add_network(bridge, subnet, saved)
+
     def ensure(self) -> None:
         """Create the chains and their jumps (idempotent)."""
-        for table, chain in (("nat", self.base), ("nat", self.post), ("filter", self.fwd)):
+        for table, chain in self.chains():
             run("-t", table, "-N", chain, check=False)  # "Chain already exists" is fine
         for table, chain, rule in self.jumps():
             ensure_rule(table, chain, rule, insert=True)
@@ -111,8 +141,17 @@ class Chains:
             ("filter", self.fwd, ["-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "ACCEPT"]),
         ]
 
-    def add_network(self, bridge: str, subnet: str) -> None:
-        for table, chain, rule in self.network_rules(bridge, subnet):
+    def add_network(self, bridge: str, subnet: str, saved: str | None = None) -> None:
+        """The rules of one network; in one transaction when none mentions its bridge yet."""
+        rules = self.network_rules(bridge, subnet)
+        saved = saved_rules() if saved is None else saved
+        if not any(f" {bridge} " in line and self.base in line for line in saved.splitlines()):
+            by_table: dict[str, list[list[str]]] = {}
+            for table, chain, rule in rules:
+                by_table.setdefault(table, []).append(["-A", chain, *rule])
+            if all(batch(table, lines) for table, lines in by_table.items()):
+                return
+        for table, chain, rule in rules:
             ensure_rule(table, chain, rule)
 
     def remove_network(self, bridge: str, subnet: str) -> None:
