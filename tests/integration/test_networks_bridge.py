@@ -402,3 +402,22 @@ def test_restore_twice_adds_no_duplicate_rules(mgr):
     again = NetworkManager(mgr.store.root)
     again.restore()  # chains exist: the rule-by-rule path
     assert sorted(again.catalog.chains.dump().splitlines()) == before
+
+
+def test_twenty_concurrent_connects_get_distinct_addresses_and_leave_nothing(mgr):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = [f"{i:02d}" + "e" * 62 for i in range(20)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda cid: mgr.connect(cid, port_bindings={"80/tcp": [{"HostPort": ""}]}), ids))
+    addresses = [r["IPAddress"] for r in results]
+    ports = [r["Ports"]["80/tcp"][0]["HostPort"] for r in results]
+    assert len(set(addresses)) == 20 and len(set(ports)) == 20
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(mgr.disconnect, ids))
+    mgr.wait_settled()
+    from minidocker.dockerd.networks.sandbox import veth_name
+
+    assert not [cid for cid in ids if veth_name(instance_tag(), cid) in links()]
+    assert not [line for line in iptables_lines(Chains(instance_tag()).base) if "-j DNAT" in line]
+    assert list((paths.run_dir() / "netns").glob("*")) == []
