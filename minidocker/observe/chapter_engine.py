@@ -25,7 +25,10 @@ def ids(eng: Any, *args: str) -> list[str]:
 
 
 def reset(root: str | Path, keep: str = BASE) -> Any:
-    """The engine at root, started if needed, with no containers and no images but `keep`."""
+    """The engine at root, started if needed, with no containers and no images but `keep`.
+
+    root: a path, or a chapter's name ("ch07"): its own engine under the course root (see teach.engine).
+    """
     from minidocker import teach
 
     eng = teach.engine(root)
