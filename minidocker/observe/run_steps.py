@@ -22,8 +22,9 @@ from minidocker.observe.tree import Snapshot
 MINIRUNC = str(Path(sys.executable).parent / "minirunc")
 
 _WRAPPER = '''#!{python} -IS
-"""A gated runtime for chapter 05: on `create`, add a createRuntime hook that waits for {gate}, then become minirunc."""
-import json, os, sys
+"""A gated runtime for chapter 05: on `create`, add a createRuntime hook that waits for {gate};
+on `start`, wait for {start_gate} (if set); then become minirunc."""
+import json, os, sys, time
 args = sys.argv[1:]
 if "create" in args and "--bundle" in args:
     config = os.path.join(args[args.index("--bundle") + 1], "config.json")
@@ -34,32 +35,46 @@ if "create" in args and "--bundle" in args:
     with open(config + ".gated", "w") as f:
         json.dump(spec, f)
     os.replace(config + ".gated", config)
+if "start" in args and {start_gate!r}:
+    while not os.path.exists({start_gate!r}):
+        time.sleep(0.05)
 os.execv({minirunc!r}, [{minirunc!r}] + args)
 '''
+WRAPPER_NAME = "minirunc-gated"
 
 
 @dataclass
 class Gate:
-    """A runtime wrapper (`runtime`, give it to `run --runtime`) whose creates wait until `open()`."""
+    """A runtime wrapper (`runtime`, give it to `run --runtime`): its creates wait until `open()`, and its
+    starts (when made with hold_start) until `open_start()`."""
 
     runtime: str
     gate: str
+    start_gate: str = ""
 
     def open(self) -> None:
         Path(self.gate).touch()
 
+    def open_start(self) -> None:
+        if self.start_gate:
+            Path(self.start_gate).touch()
+
     def close(self) -> None:
-        Path(self.gate).unlink(missing_ok=True)
+        for path in (self.gate, self.start_gate):
+            if path:
+                Path(path).unlink(missing_ok=True)
 
 
-def gated_runtime(workdir: str | Path) -> Gate:
-    """Write the wrapper into workdir (closed: creates will wait) and return its Gate."""
+def gated_runtime(workdir: str | Path, hold_start: bool = False) -> Gate:
+    """Write the wrapper into workdir (closed: creates, and starts with hold_start, will wait); return its Gate."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    gate = Gate(str(workdir / "minirunc-gated"), str(workdir / "gate-open"))
+    gate = Gate(str(workdir / WRAPPER_NAME), str(workdir / "gate-open"),
+                str(workdir / "start-gate-open") if hold_start else "")
     gate.close()
     tmp = Path(gate.runtime + ".tmp")
-    tmp.write_text(_WRAPPER.format(python=sys.executable, gate=gate.gate, minirunc=MINIRUNC))
+    tmp.write_text(_WRAPPER.format(python=sys.executable, gate=gate.gate, start_gate=gate.start_gate,
+                                   minirunc=MINIRUNC))
     tmp.chmod(0o755)
     tmp.replace(gate.runtime)
     return gate
@@ -68,8 +83,13 @@ def gated_runtime(workdir: str | Path) -> Gate:
 def label(snap: Snapshot) -> Snapshot:
     """Name what the generic snapshot cannot: below the runtime, a process in a new pid namespace is the
     container's init (still the runtime's code until `start`); one in the host's is the hook (its own
-    children, the hook's `sleep`s, are left out)."""
+    children, the hook's `sleep`s, are left out); the wrapper waiting to start is the gate."""
     for p in list(snap.procs.values()):
+        if p.name == WRAPPER_NAME:  # the wrapper itself, holding back `start` before it becomes minirunc
+            p.role = "gate"
+            continue
+        if p.role == "runtime" and len(p.nspid) > 1:  # the init runs the runtime's code until `start`
+            p.role = "container"
         parent = snap.procs.get(p.ppid)
         if parent is None or parent.role != "runtime" or p.pid not in snap.procs:
             continue
@@ -110,6 +130,20 @@ def runtime_held(root: str | Path | None, timeout: float = 60.0, title: str = ""
                 return around_shim(snap, rt.ppid)
         time.sleep(0.02)
     raise TimeoutError(f"no runtime reached its createRuntime hook within {timeout:.0f}s")
+
+
+def start_held(root: str | Path | None, timeout: float = 60.0, title: str = "") -> Snapshot:
+    """Wait until the runtime's create has returned and the wrapper holds back `start`; snapshot that shim."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        snap = label(tree.snapshot(root, label=title))
+        for gate in snap.by_role("gate"):
+            shim = snap.procs.get(gate.ppid)
+            kids = {p.role for p in snap.procs.values() if shim and p.ppid == shim.pid}
+            if shim and shim.role == "shim" and "container" in kids and "runtime" not in kids:
+                return around_shim(snap, shim.pid)
+        time.sleep(0.02)
+    raise TimeoutError(f"no runtime start was held within {timeout:.0f}s")
 
 
 def shim_of(pid: int) -> int:

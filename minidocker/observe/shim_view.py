@@ -71,7 +71,8 @@ def holders(target: str, pids: list[int]) -> list[int]:
 def stdio_graph(container_pid: int, shim_pid: int, dockerd_pid: int | None) -> graphviz.Digraph:
     """container --pipe--> shim --> json log / FIFO --> dockerd, drawn from the fds open right now."""
     g = graphviz.Digraph("stdio", graph_attr={"rankdir": "LR"},
-                         node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "rounded,filled"})
+                         node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "rounded,filled"},
+                         edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     g.node("c", f"container\nhost PID {container_pid}", fillcolor="#bbf7d0", role="container")
     g.node("s", f"minidocker-shim\nhost PID {shim_pid}", fillcolor="#e9d5ff", role="shim")
     if dockerd_pid:
@@ -86,11 +87,11 @@ def stdio_graph(container_pid: int, shim_pid: int, dockerd_pid: int | None) -> g
         if k == "json log":
             g.node("log", "json-file log\n" + target.rsplit("/", 1)[-1][:12] + "…-json.log", shape="note",
                    fillcolor="#fef9c3", role="log")
-            g.edge("s", "log", label=f"fd {sfd}", kind="file")
+            g.edge("s", "log", label=f"writes (fd {sfd})", kind="file")
         elif k.startswith("FIFO"):
             node = "f" + str(sfd)
             g.node(node, k, shape="cds", fillcolor="#fde68a", role="fifo")
-            g.edge("s", node, label=f"fd {sfd}", kind="fifo")
+            g.edge("s", node, label=f"writes (fd {sfd})", kind="fifo")
             if dockerd_pid and dockerd_pid in holders(target, [dockerd_pid]):
                 g.edge(node, "d", label="read by", kind="fifo")
     return g

@@ -96,3 +96,25 @@ def test_json_log_path_and_growth(eng):
     assert log.exists()
     assert shim_view.log_grows(log, seconds=0.5)
     eng("rm", "-f", "t05-tick")
+
+
+def test_between_create_and_start_the_shim_is_the_parent(eng, tmp_path):
+    gate = run_steps.gated_runtime(tmp_path, hold_start=True)
+    client = run_steps.start_client(eng, "run", "-d", "--runtime", gate.runtime, "--name", "t05-between",
+                                    "busybox", "sleep", "300")
+    try:
+        during = run_steps.runtime_held(eng.root, timeout=60)
+        init = next(p for p in during.by_role("container") if during.procs[p.ppid].role == "runtime")
+        gate.open()
+        between = run_steps.start_held(eng.root, timeout=60)
+        assert eng("inspect", "--format", "{{.State.Status}}", "t05-between").strip() == "created"
+    finally:
+        gate.open()
+        gate.open_start()
+        out, _ = client.communicate(timeout=60)
+    assert client.returncode == 0, out
+    assert init.pid in between.procs and between.procs[init.pid].role == "container"
+    assert between.procs[between.procs[init.pid].ppid].role == "shim"
+    assert "runtime" not in between.roles() and "gate" in between.roles()
+    assert procs.read(init.pid).name == "sleep"
+    eng("rm", "-f", "t05-between")
