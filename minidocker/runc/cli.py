@@ -16,6 +16,9 @@ REFUSED = ("events", "checkpoint", "restore")
 
 
 def main(argv: list[str] | None = None) -> int:
+    import gc
+
+    gc.disable()  # a short-lived process that makes no reference cycles worth collecting: skip the passes
     from . import argv as grammar
 
     log = Log(None)

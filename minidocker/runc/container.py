@@ -38,9 +38,16 @@ def _write_pid_file(path: str, pid: int) -> None:
 
 
 def _remove_dir(directory: str) -> None:
-    for name in os.listdir(directory):
-        os.unlink(os.path.join(directory, name))
-    os.rmdir(directory)
+    """Remove a container's state directory; a concurrent delete may have removed parts already."""
+    try:
+        for name in os.listdir(directory):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except FileNotFoundError:
+                pass
+        os.rmdir(directory)
+    except FileNotFoundError:
+        pass
 
 
 class Bundle:
