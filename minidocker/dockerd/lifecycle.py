@@ -171,9 +171,8 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 c.io = None
             else:
                 self.hub(c).end()
-            self.tasks.forget(c.id)
-            self._disconnect_network(c)
-            remove_fifo_dir(c.id)
+            # Waiters (docker run, docker stop) learn of the exit first; the clean-up that follows
+            # holds the container's lock, so a start or rm that comes next simply waits for it.
             with c.state.cond:
                 c.state.set_status(Status.EXITED)
                 c.state.exit_code = int(status.get("exit_status", 0))
@@ -188,6 +187,9 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             c.save()
             log.info("container %s exited with %d", c.id[:12], c.state.exit_code)
             self.emit(c, "die", exitCode=str(c.state.exit_code))
+            self.tasks.forget(c.id)
+            self._disconnect_network(c)
+            remove_fifo_dir(c.id)
         if c.host_config.get("AutoRemove"):
             self._auto_remove(c)
 
@@ -261,6 +263,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 c.state.set_status(Status.REMOVING)
             try:
                 self.tasks.forget(c.id)
+                self._disconnect_network(c)  # in case a crash came between an exit and its clean-up
                 self.images.release_rootfs(c.rootfs_key)
             except Exception as err:
                 with c.state.cond:

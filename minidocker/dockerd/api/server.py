@@ -280,6 +280,9 @@ class APIServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # A unix socket refuses connections at once when its backlog is full (no SYN retry as with TCP):
+    # every `docker run` opens several connections, so keep Go's SOMAXCONN-sized backlog, not 5.
+    request_queue_size = 4096
 
     def __init__(self, path: str, backend: Any, server_version: str) -> None:
         self.backend = backend
@@ -296,6 +299,7 @@ class TCPAPIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 4096
 
     def __init__(self, addr: tuple[str, int], backend: Any, server_version: str) -> None:
         self.backend = backend
