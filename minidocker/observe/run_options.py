@@ -66,3 +66,20 @@ def wait_logs(eng, name: str, text: str, timeout: float = 15.0) -> str:
         if text in out or time.monotonic() > deadline:
             return out
         time.sleep(0.1)
+
+
+def docker_cli(eng, *args: str) -> tuple[int, str]:
+    """Run Docker's own `docker` CLI against eng's socket (-H unix://...): (exit code, output); (127, why) if absent."""
+    import shutil
+    import subprocess
+
+    docker = shutil.which("docker")
+    if docker is None:
+        return 127, "the docker CLI is not installed"
+    env = eng.env()
+    env["DOCKER_CONFIG"] = str(Path(eng.root or "/tmp") / "docker-cli-config")  # not the user's ~/.docker
+    env.pop("DOCKER_HOST", None)
+    env.pop("DOCKER_CONTEXT", None)
+    done = subprocess.run([docker, "-H", f"unix://{eng.socket}", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    return done.returncode, done.stdout + done.stderr
