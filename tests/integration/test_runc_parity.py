@@ -97,3 +97,33 @@ def _wait_for(predicate, seconds: float = 10) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.02)
+
+
+def test_docker_default_spec_same_as_runc(runtimes, busybox_rootfs: Path, tmp_path: Path) -> None:
+    """Docker's default config.json (14 capabilities, device rules, masked paths, cgroupsPath under the
+    engine's parent, oomScoreAdj, no_new_privs) gives the same container under both runtimes."""
+    from minidocker.oci.defaults import default_spec
+
+    probe = ("grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs)' /proc/self/status; cat /proc/self/oom_score_adj; "
+             "cat /sys/fs/cgroup/devices/devices.list; hostname; ls /dev; echo MOUNTS; cat /proc/self/mountinfo; exit 6")
+    seen = {}
+    try:
+        for runtime in ("runc", "minirunc"):
+            cid = runtimes.new_id("docker")
+            bundle = tmp_path / runtime
+            bundle.mkdir()
+            spec = default_spec(cid, ["sh", "-c", probe], hostname="docker-like", instance=f"minirunc-tests-{runtime}")
+            spec["root"]["path"] = str(busybox_rootfs)
+            (bundle / "config.json").write_text(json.dumps(spec))
+            done = runtimes(runtime, "run", "--bundle", str(bundle), cid)
+            assert done.returncode == 6, f"{runtime}: {done.stderr}"
+            seen[runtime] = [line.replace(f"minirunc-tests-{runtime}", "<PARENT>") for line in normalise(done.stdout, cid)]
+    finally:
+        runtimes.cleanup()
+        for runtime in ("runc", "minirunc"):  # the engine-named parents (runc leaves its own behind)
+            for top in Path("/sys/fs/cgroup").iterdir():
+                parent = top / f"minirunc-tests-{runtime}"
+                if parent.is_dir():
+                    parent.rmdir()
+    assert "CapEff:\t00000000a80425fb" in seen["minirunc"]  # Docker's 14 capabilities
+    assert seen["minirunc"] == seen["runc"]
