@@ -61,3 +61,12 @@ def test_wait_logs_sees_late_output(eng):
     eng("run", "-d", "--name", "t08-late", "busybox", "sh", "-c", "sleep 1; echo finally; sleep 300")
     assert "finally" in run_options.wait_logs(eng, "t08-late", "finally")
     eng("rm", "-f", "t08-late")
+
+
+def test_docker_cli_drives_our_engine_with_its_exit_codes(eng):
+    code, out = run_options.docker_cli(eng, "run", "--rm", "busybox", "sh", "-c", "echo via-docker; exit 3")
+    if code == 127 and "not installed" in out:
+        pytest.skip(out)
+    assert code == 3 and "via-docker" in out
+    code, out = run_options.docker_cli(eng, "rm", "no-such-container-t08")
+    assert code == 1 and "No such container" in out
