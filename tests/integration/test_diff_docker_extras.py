@@ -103,3 +103,42 @@ def test_version_and_info_fields(pair):
     same(pair, "version", "--format", "{{.Server.APIVersion}} {{.Server.Os}} {{.Server.MinAPIVersion}} {{.Server.Arch}}")
     same(pair, "info", "--format", "{{.Driver}} {{.CgroupDriver}} {{.CgroupVersion}} {{.OSType}} {{.Architecture}} "
          "{{.NCPU}} {{.MemTotal}} {{.Containers}} {{.Images}} {{.KernelVersion}}")
+
+
+def test_docker_py_against_both(pair):
+    """The Docker SDK for Python: run, logs, exec, wait, errors, listings give the same answers."""
+    docker = pytest.importorskip("docker")
+
+    def session(url: str) -> list:
+        client = docker.DockerClient(base_url=url, version="auto", timeout=60)
+        out = [client.version()["ApiVersion"],
+               client.containers.run("busybox", ["sh", "-c", "echo out"], network_mode="none", remove=True)]
+        try:
+            client.containers.run("busybox", ["sh", "-c", "echo boom >&2; exit 3"], network_mode="none", remove=True)
+        except docker.errors.ContainerError as err:
+            out.append((err.exit_status, err.stderr))
+        box = client.containers.run("busybox", ["sh", "-c", "echo hi; sleep 100"], network_mode="none",
+                                    detach=True, name="dpy")
+        try:
+            poll(lambda: box.logs() == b"hi\n", what="dpy's output")
+            box.reload()
+            out += [(box.status, box.name, box.image.tags, box.attrs["Config"]["Cmd"]),
+                    tuple(box.exec_run(["sh", "-c", "echo e; exit 4"])),
+                    tuple(box.exec_run(["sh", "-c", "echo $X; pwd; id -u"], environment={"X": "y"}, workdir="/tmp",
+                                       user="nobody")),
+                    tuple(box.exec_run("id -u", demux=True))]
+            box.kill()
+            out.append(box.wait())
+        finally:
+            box.remove(force=True)
+        try:
+            client.containers.get("nosuch")
+        except docker.errors.NotFound as err:
+            out.append(str(err))
+        out.append(sorted((tuple(i.tags), i.short_id) for i in client.images.list()))
+        client.close()
+        return out
+
+    real = session(f"unix://{pair.reald.sock}")
+    mini = session(f"unix://{pair.engine.socket}")
+    assert mini == real
