@@ -217,3 +217,14 @@ def test_outbound_traffic_is_masqueraded(mgr, outside):
     assert out.stdout == "from outside", out.stderr
     # the outside saw the host's address on that link, never the container's private one
     assert peers == ["198.51.100.1"]
+
+
+def test_containers_reach_published_ports_through_the_gateway(mgr):
+    server = mgr.connect(CID1, port_bindings={"80/tcp": [{"HostPort": ""}]})
+    client = mgr.connect(CID2)
+    port = server["Ports"]["80/tcp"][0]["HostPort"]
+    for who, token in ((client, b"to a neighbour"), (server, b"to itself")):
+        thread = serve_once(server["SandboxKey"], 80, token)
+        out = ns_run(who["SandboxKey"], "busybox", "nc", "-w", "3", who["Gateway"], port)
+        thread.join(5)
+        assert out.stdout.encode() == token, out.stderr

@@ -133,6 +133,9 @@ class Chains:
             ("nat", self.post, ["-s", subnet, "!", "-o", bridge, "-j", "MASQUERADE"]),
             # published ports hit from 127.0.0.1: the container cannot answer a loopback source
             ("nat", self.post, ["-s", "127.0.0.0/8", "-o", bridge, "-j", "MASQUERADE"]),
+            # hairpin: a container reaching a published port of the same network answers via the host
+            ("nat", self.post, ["-s", subnet, "-d", subnet, "-o", bridge, "-m", "conntrack", "--ctstate", "DNAT",
+                                "-j", "MASQUERADE"]),
             # containers of one network talk freely (bridged frames pass FORWARD under br_netfilter) ...
             ("filter", self.fwd, ["-i", bridge, "-o", bridge, "-j", "ACCEPT"]),
             # ... but never to another engine network (Docker's DOCKER-ISOLATION chains do the same)
@@ -164,8 +167,9 @@ class Chains:
         rule = ["-p", port["Proto"]]
         if port["HostIp"] not in ("", "0.0.0.0"):
             rule += ["-d", port["HostIp"] + "/32"]
-        # not from the bridge itself: a container reaching host:port would loop back to itself
-        rule += ["!", "-i", bridge, "-m", port["Proto"], "--dport", str(port["HostPort"])]
+        # from the bridge too: containers reach each other's published ports through the host
+        # ("hairpin"); the MASQUERADE of DNATed subnet-to-subnet traffic below sends the replies back
+        rule += ["-m", port["Proto"], "--dport", str(port["HostPort"])]
         rule += ["-m", "comment", "--comment", port["Comment"]]
         return rule + ["-j", "DNAT", "--to-destination", f"{port['ContainerIp']}:{port['ContainerPort']}"]
 

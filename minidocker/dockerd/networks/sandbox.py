@@ -63,6 +63,9 @@ def plug(ns_path: Path, host_if: str, bridge: str, address: str, prefixlen: int,
             try:
                 index = ipr.link_lookup(ifname=host_if)[0]
                 ipr.link("set", index=index, master=master[0], state="up")
+                # hairpin: with br_netfilter a DNAT back to the sender is bridged out of the port it
+                # came in by, which a bridge refuses unless the port allows it (Docker does the same)
+                Path(f"/sys/class/net/{host_if}/brport/hairpin_mode").write_text("1")
                 netns.run_in(ns_path, lambda: _configure_eth0(address, prefixlen, gateway))
             except BaseException:
                 _delete_link(ipr, host_if)
