@@ -78,7 +78,8 @@ class State:
     def save(self) -> None:
         """Atomically: a reader sees the old state or the new one, never half of it."""
         tmp = os.path.join(self.directory, f".{STATE_FILE}.tmp")
-        with open(tmp, "w") as f:
+        # 0600: it holds the process's environment, which may carry secrets (the directory is 0711).
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600), "w") as f:
             json.dump(self.data, f)
         os.rename(tmp, os.path.join(self.directory, STATE_FILE))
 
