@@ -160,3 +160,12 @@ def test_twenty_concurrent_connects_get_distinct_addresses_and_leave_nothing(mgr
     assert not [cid for cid in ids if veth_name(instance_tag(), cid) in links()]
     assert not [line for line in iptables_lines(Chains(instance_tag()).base) if "-j DNAT" in line]
     assert list((paths.run_dir() / "netns").glob("*")) == []
+
+
+def test_connect_repairs_an_endpoint_half_made_by_a_crash(mgr):
+    first = mgr.connect(CID1)
+    host_if = mgr.store.endpoint(CID1)["HostIf"]
+    subprocess.run(["ip", "link", "del", host_if], check=True)  # as if dockerd died between record and veth
+    again = mgr.connect(CID1)
+    assert host_if in links() and again["Gateway"] == first["Gateway"]
+    assert ns_run(again["SandboxKey"], "busybox", "ping", "-c", "1", "-W", "3", again["Gateway"]).returncode == 0

@@ -82,8 +82,11 @@ class NetworkManager(NetworkAdmin):
         check_id(container_id)
         with self._lock:
             existing = self.store.endpoint(container_id)
-            if existing:
+            if existing and self._intact(existing):
                 return network_settings(existing)
+            if existing:  # half-made by a crash (record written, kernel objects not all there)
+                self._teardown(existing)
+                self._settle()
             ep: dict[str, Any] = {"ContainerID": container_id, "Hostname": hostname,
                                   "ExposedPorts": dict(exposed_ports or {}),
                                   "SandboxID": new_id(), "EndpointID": new_id(), "SandboxKey": ""}
@@ -105,6 +108,13 @@ class NetworkManager(NetworkAdmin):
             if record["Driver"] != "bridge":
                 raise InvalidArgument(f"network {record['Name']} cannot be used as a container's network mode")
             return self._connect_bridge(ep, record, port_bindings, exposed_ports, publish_all)
+
+    @staticmethod
+    def _intact(ep: dict) -> bool:
+        mode = ep.get("Mode")
+        if mode in ("bridge", "none") and not netns.is_pinned(ep.get("SandboxKey", "")):
+            return False
+        return mode != "bridge" or bridge.exists(ep.get("HostIf", ""))
 
     def _join(self, ep: dict, other_ref: str) -> dict[str, Any]:
         """--network container:<id>: share that container's sandbox (dockerd resolves names to ids)."""
