@@ -83,7 +83,11 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         from .seccomp import validate
 
         validate(spec.linux.seccomp)
-    for message in spec.unenforced():
+    notes = spec.unenforced()
+    if spec.linux.resources.devices and cgroups.is_unified():
+        notes.append("linux.resources.devices is not enforced on cgroup v2 (runc loads an eBPF program there); "
+                     "the device nodes themselves are still only those of linux.devices and the defaults")
+    for message in notes:
         if warn:
             warn(message)
     os.makedirs(root, 0o700, exist_ok=True)
