@@ -53,7 +53,8 @@ API (all methods thread-safe; raise minidocker.errors.* with Docker's wording):
     hosts_file(settings, hostname) -> text of /etc/hosts; resolv_conf() -> text of /etc/resolv.conf
 
 Published ports use DNAT in PREROUTING and OUTPUT with route_localnet=1 on the bridge (so 127.0.0.1
-works) rather than a userland proxy: rules live in the kernel, so published ports keep working while
+works; hairpin mode on each bridge port and a MASQUERADE let containers use published ports too)
+rather than a userland proxy: rules live in the kernel, so published ports keep working while
 dockerd is down or restarting (live restore). dockerd still binds (without listening) each host port
 so that a port in use is refused ("port is already allocated") and random ports never collide.
 """
