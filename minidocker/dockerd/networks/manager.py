@@ -112,14 +112,15 @@ class NetworkManager(NetworkAdmin):
     @staticmethod
     def _intact(ep: dict) -> bool:
         mode = ep.get("Mode")
-        if mode in ("bridge", "none") and not netns.is_pinned(ep.get("SandboxKey", "")):
+        if mode in ("bridge", "none", "container") and not netns.is_pinned(ep.get("SandboxKey", "")):
             return False
         return mode != "bridge" or bridge.exists(ep.get("HostIf", ""))
 
     def _join(self, ep: dict, other_ref: str) -> dict[str, Any]:
         """--network container:<id>: share that container's sandbox (dockerd resolves names to ids)."""
-        other = self.store.endpoint(other_ref) if other_ref else None
-        if other is None and other_ref:
+        valid = bool(ID_RE.fullmatch(other_ref))
+        other = self.store.endpoint(other_ref) if valid else None
+        if other is None and valid:
             hits = [e for e in self.store.endpoints() if e["ContainerID"].startswith(other_ref)]
             other = hits[0] if len(hits) == 1 else None
         other_id = other["ContainerID"] if other else other_ref
