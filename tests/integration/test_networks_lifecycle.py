@@ -169,3 +169,10 @@ def test_connect_repairs_an_endpoint_half_made_by_a_crash(mgr):
     again = mgr.connect(CID1)
     assert host_if in links() and again["Gateway"] == first["Gateway"]
     assert ns_run(again["SandboxKey"], "busybox", "ping", "-c", "1", "-W", "3", again["Gateway"]).returncode == 0
+
+
+def test_a_leftover_namespace_file_does_not_block_a_new_sandbox(mgr):
+    leftover = mgr.netns_dir / CID1
+    netns.create(leftover)  # pinned, but no endpoint record names it: a crash's leftover
+    settings = mgr.connect(CID1, "none")
+    assert settings["SandboxKey"] == str(leftover) and netns.is_pinned(leftover)

@@ -29,7 +29,11 @@ def mac_for(address: str) -> str:
 
 
 def create_namespace(path: Path) -> None:
-    """Pin a fresh network namespace at `path` with only lo, brought up (what --network none gives)."""
+    """Pin a fresh network namespace at `path` with only lo, brought up (what --network none gives).
+
+    A file already there is a leftover of a crash (no endpoint record names it any more): unpinned first."""
+    if os.path.lexists(path):
+        netns.remove(path)
     netns.create(path)
     try:
         netns.run_in(path, _lo_up)
