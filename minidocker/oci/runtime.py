@@ -136,7 +136,7 @@ class Process(_Obj):
             raise InvalidArgument(f"config.json: {where}.cwd must be an absolute path")
         caps = d.get("capabilities")
         self.capabilities = Capabilities(caps, where + ".capabilities") if caps is not None else None
-        self.rlimits = [Rlimit(r, f"{where}.rlimits[{i}]") for i, r in enumerate(_typed(d.get("rlimits"), list, where, []))]
+        self.rlimits = [Rlimit(r, f"{where}.rlimits[{i}]") for i, r in enumerate(_typed(d.get("rlimits"), list, where + ".rlimits", []))]
         self.no_new_privileges: bool = _typed(d.get("noNewPrivileges"), bool, where + ".noNewPrivileges", False)
         self.oom_score_adj: int | None = _typed(d.get("oomScoreAdj"), int, where + ".oomScoreAdj")
         self.apparmor_profile: str = _typed(d.get("apparmorProfile"), str, where + ".apparmorProfile", "")
