@@ -135,11 +135,11 @@ def remove(made: list[str], paths: dict[str, str]) -> None:
             except FileNotFoundError:
                 break
             except OSError as e:
-                # EBUSY: the last task has exited but is not yet reaped; retry briefly.
+                if d not in paths.values():
+                    break  # a parent we made: busy while other containers' cgroups live in it; leave it
+                # EBUSY on our own cgroup: the last task has exited but is not yet reaped; retry briefly.
                 if e.errno != errno.EBUSY or time.monotonic() > deadline:
-                    if d in paths.values():
-                        raise RuntimeFailure(f"cgroup: cannot remove {d}: {e.strerror}") from None
-                    break
+                    raise RuntimeFailure(f"cgroup: cannot remove {d}: {e.strerror}") from None
                 time.sleep(0.01)
 
 
