@@ -16,7 +16,6 @@ from pathlib import Path
 
 import graphviz
 
-from minidocker.observe import procs
 
 STDIO = {0: "stdin", 1: "stdout", 2: "stderr"}
 
@@ -146,10 +145,12 @@ def crash_daemons(root: str | Path, timeout: float = 10.0) -> dict[str, int]:
 
 
 def alive(pid: int) -> bool:
+    """The process exists and has not exited: a zombie (dead, not yet reaped) counts as gone."""
     try:
-        return procs.read(pid).name not in ("",) and Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1] != "Z"
-    except (ProcessLookupError, OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
+    return stat[stat.rfind(")") + 2:][:1] not in ("Z", "X", "")
 
 
 def wait_gone(pid: int, timeout: float = 30.0) -> bool:
