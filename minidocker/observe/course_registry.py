@@ -1,8 +1,11 @@
 """The course's registry as a process of its own on a loopback port, and an engine pointed at it as its Docker Hub mirror (cf. Docker's daemon.json "registry-mirrors").
 
 A chapter starts one with `start(workdir)`, stocks it with `eng("push", ...)`, and stops it with
-`.stop()`. The registry's pid is written to <workdir>/registry.pid so that the next run stops a
-registry an interrupted run left behind (only that one: its command line must be ours).
+`.stop()`. The registry runs as `python -m minidocker.observe.course_registry --parent PID serve ...`:
+`minidocker registry serve` plus a watchdog that ends it when the notebook's kernel (its parent) is
+gone, so a kernel killed mid-chapter leaves no registry behind. Its pid is also written to
+<workdir>/registry.pid, and the next run stops a registry left running there (only that one: its
+command line must be ours).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 
 from minidocker.observe.reuse import state_dir
 
+MODULE = "minidocker.observe.course_registry"
+
 
 def free_port() -> int:
     """A loopback TCP port nobody listens on now (the kernel's pick)."""
@@ -35,7 +40,7 @@ def _ours(pid: int, storage: Path) -> bool:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"minidocker.registry" in argv and str(storage).encode() in argv
+    return MODULE.encode() in argv and str(storage).encode() in argv
 
 
 def _stop_pid(pid: int, timeout: float = 5.0) -> None:
@@ -107,7 +112,7 @@ def start(workdir: str | Path, timeout: float = 20.0) -> CourseRegistry:
     shutil.rmtree(storage, ignore_errors=True)
     for _ in range(5):  # the port may be taken between free_port() and the bind: try another
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "minidocker.registry", "serve", "--listen",
+        proc = subprocess.Popen([sys.executable, "-m", MODULE, "--parent", str(os.getpid()), "serve", "--listen",
                                  f"127.0.0.1:{port}", "--root", str(storage)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         (workdir / "registry.pid").write_text(str(proc.pid))
@@ -144,3 +149,28 @@ def use_as_mirror(eng: Any, url: str | None) -> Path:
     tmp.write_text(json.dumps(doc, indent=2) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def _watch_parent(parent: int) -> None:
+    """End this process when `parent` is gone (reparented: getppid() changes)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`--parent PID serve ARGS...`: the registry's own command line, under a watchdog on PID."""
+    import threading
+
+    from minidocker.registry.__main__ import main as registry_main
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 3 or args[0] != "--parent" or not args[1].isdigit():
+        print(f"usage: python -m {MODULE} --parent PID serve [--listen ADDR:PORT] [--root DIR]", file=sys.stderr)
+        return 2
+    threading.Thread(target=_watch_parent, args=(int(args[1]),), daemon=True).start()
+    return registry_main(args[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

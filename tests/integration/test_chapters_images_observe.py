@@ -133,3 +133,26 @@ def test_backing_file_one_copy_of_the_base_many_of_what_containers_write(eng, tm
         assert [reuse.backing_file(m, "/bin/vi") for m in mounts] == [None, None]  # whited out in each upper
     finally:
         eng("rm", "-f", *names)
+
+
+def test_course_registry_ends_with_its_parent(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    code = ("import sys, time; from minidocker.observe import course_registry as c; "
+            "r = c.start(sys.argv[1]); print(r.proc.pid, flush=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "reg")], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        assert Path(f"/proc/{pid}").exists()
+        parent.kill()  # as a kernel killed mid-chapter: no stop() is ever called
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists()
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        course_registry.stop_leftover(tmp_path / "reg")
