@@ -19,9 +19,10 @@ pytestmark = pytest.mark.root
 LEGACY = {"DOCKER_BUILDKIT": "0"}
 
 
-def same(pair, *args: str, sizes: bool = False, sort: bool = False, env: dict | None = None, cwd: str | None = None):
+def same(pair, *args: str, sizes: bool = False, sort: bool = False, env: dict | None = None, cwd: str | None = None,
+         input=None):
     """Run on both; exit code, stdout and stderr must agree (sizes compared exactly unless sizes=True)."""
-    real, mini = pair.both(*args, env=env, cwd=cwd)
+    real, mini = pair.both(*args, env=env, cwd=cwd, input=input)
     n = (lambda t: norm(t)) if sizes else (lambda t: norm_keep_sizes(t))
     order = sorted if sort else list
     assert mini.returncode == real.returncode, (args, real, mini)
@@ -141,6 +142,54 @@ def test_build_unknown_instruction(pair, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM busybox\nFOO bar\n")
     real, _ = _build(pair, tmp_path)
     assert real.returncode == 1 and "unknown instruction: FOO" in real.stderr
+
+
+def _build_lines(out: str) -> list[str]:
+    """Build output without the metadata steps' intermediate-container lines (DISCREPANCIES.md)."""
+    drop = re.compile(r"^( ---> Running in \S+|Removing intermediate container \S+)$")
+    return [ln for ln in norm(out).splitlines() if not drop.match(ln)]
+
+
+def test_build_multistage_args_ignore_add_and_metadata(pair, tmp_path):
+    import tarfile
+
+    (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "skip.txt").write_text("secret\n")
+    (tmp_path / ".dockerignore").write_text("skip.txt\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "s").write_text("s\n")
+    with tarfile.open(tmp_path / "arch.tar", "w") as tar:
+        tar.add(tmp_path / "sub", arcname="sub")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox AS base\nARG V=def\nRUN echo \"v=$V\" > /v\nFROM busybox\nCOPY --from=base /v /v\n"
+        "COPY *.txt /files/\nADD arch.tar /unpacked/\nLABEL team=a\nEXPOSE 8080\nUSER nobody\n"
+        'ENTRYPOINT ["cat"]\nCMD ["/v"]\n')
+    real, mini = pair.both("build", "-t", "ms", "--build-arg", "V=given", str(tmp_path), env=LEGACY)
+    assert mini.returncode == real.returncode == 0
+    assert _build_lines(mini.stdout) == _build_lines(real.stdout)
+    assert norm(mini.stderr) == norm(real.stderr)
+    same(pair, "run", "--rm", "--network", "none", "ms")
+    same(pair, "run", "--rm", "--network", "none", "--entrypoint", "ls", "ms", "/files", "/unpacked/sub")
+    same(pair, "inspect", "-f", "{{.Config.User}} {{.Config.Labels}} {{.Config.ExposedPorts}} {{.Config.Entrypoint}} "
+         "{{.Config.Cmd}}", "ms")
+    # real's COPY --from layer is byte-identical to the first stage's RUN layer and shared with it, so real
+    # deletes one layer fewer (DISCREPANCIES.md): compare the untag, the exit code and what remains.
+    real, mini = pair.both("rmi", "ms")
+    assert mini.returncode == real.returncode == 0
+    assert mini.stdout.splitlines()[0] == real.stdout.splitlines()[0] == "Untagged: ms:latest"
+    same(pair, "images", "--format", "{{.Repository}}:{{.Tag}}", sort=True)
+
+
+def test_build_copy_of_a_missing_file(pair, tmp_path):
+    (tmp_path / "Dockerfile.bad").write_text("FROM busybox\nCOPY nosuch /x\n")
+    real, _ = same(pair, "build", "-f", str(tmp_path / "Dockerfile.bad"), str(tmp_path), env=LEGACY, sizes=True)
+    assert real.returncode == 1 and "COPY failed: file not found in build context" in real.stderr
+
+
+def test_build_from_stdin(pair):
+    real, mini = pair.both("build", "-q", "-", input="FROM busybox\nRUN echo from-stdin > /s\n", env=LEGACY)
+    assert mini.returncode == real.returncode == 0
+    assert norm(mini.stdout) == norm(real.stdout) == "sha256:<ID>"
 
 
 def test_rebuild_makes_a_dangling_image_and_prune_removes_it(pair, context):
