@@ -29,7 +29,7 @@ API (all methods thread-safe; raise minidocker.errors.* with Docker's wording):
            spec: linux.namespaces [{"type": "network", "path": SandboxKey}]; "" for host mode = no
            network namespace entry), IPAddress, Gateway, IPPrefixLen, MacAddress,
            Ports {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}, Networks {"bridge": {...}}.
-        Idempotent: a second call for a connected container returns its settings.
+        Idempotent: a second call returns the settings; an endpoint a crash left half-made is rebuilt.
     mgr.disconnect(container_id)   # removes DNAT rules, host ports, the netns file at once; the veth is
                                    # deleted on a thread (the kernel's ~25 ms RCU wait stays off
                                    # `run --rm`) and its address is released when it is gone;
