@@ -213,6 +213,13 @@ def start(root: str, cid: str) -> State:
             except BlockingIOError:
                 pass
             if not state.alive():
+                # A short-lived process can be released, run and be reaped between two reads: its byte
+                # is still in the fifo, and then it did start.
+                try:
+                    if os.read(fd, 1):
+                        break
+                except BlockingIOError:
+                    pass
                 raise RuntimeFailure(f"container {cid}: init exited before start")
             if time.monotonic() > deadline:
                 raise RuntimeFailure(f"container {cid}: init did not answer on the exec fifo")
