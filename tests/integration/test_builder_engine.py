@@ -156,3 +156,20 @@ def test_a_built_image_saved_as_oci_is_read_by_skopeo_and_unpacked_by_umoci_for_
         subprocess.run(["runc", "--root", str(root), "delete", "-f", name], capture_output=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == "hello from a RUN step" and run.stdout.splitlines()[-1] == "vi-gone"
+
+
+def test_removing_the_dangling_image_a_rebuild_left_and_pruning_report_what_they_deleted(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nENV A=1\nCOPY f /f\n")
+    (tmp_path / "f").write_text("1")
+    assert engine.cli("build", "-q", "-t", "prunable:1", str(tmp_path)).returncode == 0
+    (tmp_path / "f").write_text("2")
+    assert engine.cli("build", "-q", "-t", "prunable:1", str(tmp_path)).returncode == 0
+    dangling = engine.cli("images", "-q", "-f", "dangling=true").stdout.split()
+    assert dangling
+    out = engine.cli("rmi", *dangling)
+    assert out.returncode == 0, out.stderr  # the cached ENV image has a child: not dangling, left quietly
+    assert engine.cli("images", "-q", "-f", "dangling=true").stdout.split() == []
+    (tmp_path / "f").write_text("3")
+    assert engine.cli("build", "-q", "-t", "prunable:1", str(tmp_path)).returncode == 0
+    pruned = engine.docker("image", "prune", "-f")
+    assert pruned.returncode == 0 and "deleted: sha256:" in pruned.stdout

@@ -105,7 +105,8 @@ def _delete(svc: "ImageService", image: Image, records: list[dict[str, str]], fo
     mask = HARD if force else HARD | SOFT
     found = _conflict(svc, image, mask)
     if found:
-        dangling = not svc.store.references(image.id)
+        # cf. moby imageIsDangling: no names AND no child images (a build parent is not dangling)
+        dangling = not svc.store.references(image.id) and not svc.store.children(image.id)
         if quiet and (not dangling or found.used):
             return
         raise found
