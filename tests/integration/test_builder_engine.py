@@ -173,3 +173,28 @@ def test_removing_the_dangling_image_a_rebuild_left_and_pruning_report_what_they
     assert engine.cli("build", "-q", "-t", "prunable:1", str(tmp_path)).returncode == 0
     pruned = engine.docker("image", "prune", "-f")
     assert pruned.returncode == 0 and "deleted: sha256:" in pruned.stdout
+
+
+def test_workdir_makes_its_directory_and_copy_to_dot_lands_inside_it(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nWORKDIR /app/sub\nCOPY f .\nWORKDIR /empty\nRUN pwd; ls /app/sub\n")
+    (tmp_path / "f").write_text("x")
+    out = engine.cli("build", "-t", "wd:1", str(tmp_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "/empty\nf\n" in out.stdout
+    listing = engine.cli("run", "--rm", "wd:1", "sh", "-c", "ls -d /app/sub /empty; cat /app/sub/f").stdout
+    assert listing == "/app/sub\n/empty\nx"
+
+
+def test_run_layers_hold_only_what_the_step_changed(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo x > /made\n")
+    assert engine.cli("build", "-t", "runlayer:1", str(tmp_path)).returncode == 0
+    archive = tmp_path / "runlayer.tar"
+    assert engine.cli("save", "-o", str(archive), "runlayer:1").returncode == 0
+    import tarfile
+
+    with tarfile.open(archive) as outer:
+        manifest = json.load(outer.extractfile("manifest.json"))[0]
+        top = outer.extractfile(manifest["Layers"][-1]).read()
+    with tarfile.open(fileobj=io.BytesIO(top)) as layer:
+        names = sorted(m.name for m in layer)
+    assert names == ["made"]  # not the mount points of /etc/hosts, /etc/hostname, /etc/resolv.conf

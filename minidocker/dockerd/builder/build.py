@@ -140,7 +140,31 @@ class Builder:
         if ins.cmd in ("COPY", "ADD"):
             return self._copy(ins, image, state)
         created_by = state.apply(ins)
+        if ins.cmd == "WORKDIR":
+            return self._workdir(image, state, created_by)
         return self._commit_or_cache(image, state, created_by, None)
+
+    def _workdir(self, image: BuildImage | None, state: BuildState, created_by: str) -> BuildImage:
+        """WORKDIR makes its directory when the image lacks it, "even if it's not used" (Docker's docs): a layer."""
+        key = self._key(image, created_by, state)
+        hit = self._cached(image, key)
+        if hit is not None:
+            return hit
+        path = state.config["WorkingDir"]
+        if image is not None:
+            with self.backend.rootfs(image) as root:
+                exists = (root / path.lstrip("/")).is_dir()
+        else:
+            exists = path == "/"
+        if exists:
+            return self._commit(image, state, created_by, None, key)
+
+        def write(out) -> None:
+            writer = LayerWriter(out, 0, 0)
+            writer.parents(path.rstrip("/") + "/x")
+            writer.close()
+
+        return self._commit(image, state, created_by, self.backend.write_layer(write), key)
 
     # -- cache and commit --
     def _key(self, parent: BuildImage | None, created_by: str, state: BuildState) -> str:

@@ -15,10 +15,34 @@ from ...oci import image as oci
 from .backend import Layer
 
 
+# Mount points the runtime made for the files dockerd bind-mounts into every container. Docker keeps
+# them in the container's "-init" layer, below its writable layer, so a commit never holds them.
+MOUNT_POINTS = ("etc/hostname", "etc/hosts", "etc/resolv.conf")
+
+
+def _drop_mount_points(upper: list) -> None:
+    """Remove the empty placeholder files the bind mounts left in the snapshot's upper directory."""
+    if len(upper) != 1 or upper[0].type != "overlay":
+        return
+    opts = dict(o.split("=", 1) for o in upper[0].options if "=" in o)
+    updir, lowers = opts.get("upperdir"), [d for d in opts.get("lowerdir", "").split(":") if d]
+    if not updir:
+        return
+    for rel in MOUNT_POINTS:
+        path = os.path.join(updir, rel)
+        if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) == 0 \
+                and not any(os.path.lexists(os.path.join(lower, rel)) for lower in lowers):
+            os.unlink(path)
+    etc = os.path.join(updir, "etc")
+    if os.path.isdir(etc) and not os.listdir(etc) and any(os.path.isdir(os.path.join(l, "etc")) for l in lowers):
+        os.rmdir(etc)  # only there as the placeholders' parent: the image has /etc already
+
+
 def _diff(daemon: Any, container_id: str, image_id: str) -> Layer:
     images = daemon.images
     top = images.unpack(images.get(image_id))
     upper = images.snapshots.mounts(container_id)
+    _drop_mount_points(upper)
     if not top:
         lower: list = []
         found = images.diff.compare(lower, upper, oci.OCI_LAYER)

@@ -73,10 +73,11 @@ class BuildState:
         return list(self.config.get("Shell") or DEFAULT_SHELL)
 
     def resolve_path(self, path: str) -> str:
-        """A destination made absolute against WORKDIR (a trailing slash kept: it means 'a directory')."""
+        """A destination made absolute against WORKDIR; a trailing "/" (or "/.", or ".") means 'a directory' and is kept."""
         base = self.config.get("WorkingDir") or "/"
-        joined = posixpath.join(base, path)
-        return posixpath.normpath(joined) + ("/" if path.endswith("/") and joined != "/" else "")
+        joined = posixpath.normpath(posixpath.join(base, path))
+        is_dir = path.endswith("/") or path.endswith("/.") or path == "."
+        return joined + ("/" if is_dir and joined != "/" else "")
 
     # -- metadata instructions --
     def apply(self, ins: Instruction) -> str:
