@@ -32,8 +32,9 @@ def search(store: Storage, term: str, page_size: int = 25, page: int = 1) -> dic
     names = [n for n in store.repositories() if term in n.lower()]
     page_size = max(1, min(page_size, 100))
     start = (max(page, 1) - 1) * page_size
-    results = [{"name": n, "description": _description(store, n), "star_count": 0,
-                "is_official": "/" not in n or n.startswith("library/"), "is_automated": False}
+    # Docker Hub names official images without their "library/" namespace: busybox, not library/busybox.
+    results = [{"name": n[len("library/"):] if n.startswith("library/") else n, "description": _description(store, n),
+                "star_count": 0, "is_official": "/" not in n or n.startswith("library/"), "is_automated": False}
                for n in names[start:start + page_size]]
     return {"num_results": len(names), "num_pages": max(1, math.ceil(len(names) / page_size)),
             "page": page, "page_size": page_size, "query": term, "results": results}

@@ -156,3 +156,9 @@ def test_bearer_token_flow(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_search_names_official_images_as_docker_hub_does(registry):
+    image(registry, "library/busybox", "latest")
+    found = json.loads(call(registry, "GET", "/v1/search?q=busybox")[2])["results"]
+    assert [(r["name"], r["is_official"]) for r in found] == [("busybox", True)]

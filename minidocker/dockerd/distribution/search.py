@@ -39,8 +39,8 @@ def search(term: str, limit: int = 25, filters: dict[str, list[str]] | None = No
         results = [r for r in results if bool(r.get("is_automated")) == (value.lower() in ("true", "1"))]
     for value in filters.get("stars", []):
         results = [r for r in results if int(r.get("star_count") or 0) >= int(value)]
-    if domain is not None:
-        results = [{**r, "name": f"{domain}/{r['name']}"} for r in results]
+    if domain is not None:  # a name to pull from that registry: official ones live under library/ there
+        results = [{**r, "name": f"{domain}/{r['name'] if '/' in r['name'] else 'library/' + r['name']}"} for r in results]
     return results[:limit]
 
 
