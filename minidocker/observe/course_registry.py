@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,15 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from minidocker.observe.reuse import state_dir
+from minidocker.registry.process import free_port  # noqa: F401 - chapters call course_registry.free_port
 
 MODULE = "minidocker.observe.course_registry"
 
 
-def free_port() -> int:
-    """A loopback TCP port nobody listens on now (the kernel's pick)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _ours(pid: int, storage: Path) -> bool:
