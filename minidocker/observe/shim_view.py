@@ -101,11 +101,17 @@ def bundle_of(root: str | Path, container_id: str) -> Path:
     return Path(root) / "run" / "containerd" / "tasks" / container_id
 
 
-def ask_shim(root: str | Path, container_id: str) -> dict:
-    """Ask the container's shim, on its own socket, for the state of the init process (no daemon involved)."""
+def ask_shim(root: str | Path, container_id: str, wait: bool = True, timeout: float = 30.0) -> dict:
+    """Ask the container's shim, on its own socket, for the state of the init process (no daemon involved).
+
+    wait: first make the `wait` request, which returns once the shim has recorded the exit; the process
+    being gone from /proc is not enough, the shim may still be draining its output."""
     from minidocker.containerd.shims import ShimRef
 
-    return ShimRef.read(str(bundle_of(root, container_id))).call("state", timeout=10)
+    ref = ShimRef.read(str(bundle_of(root, container_id)))
+    if wait:
+        ref.call("wait", timeout=timeout)
+    return ref.call("state", timeout=10)
 
 
 def exit_record(root: str | Path, container_id: str) -> dict:
@@ -168,12 +174,16 @@ def json_log(root: str | Path, container_id: str) -> Path:
     return Path(root) / "lib" / "containers" / container_id / f"{container_id}-json.log"
 
 
-def log_grows(path: Path, seconds: float = 1.0) -> bool:
-    """Count the log's lines, wait, count again: True if lines were added meanwhile."""
+def log_grows(path: Path, seconds: float = 5.0) -> bool:
+    """Count the log's lines, then poll for up to `seconds`: True as soon as lines were added."""
     def lines() -> int:
         with open(path, "rb") as f:
             return sum(1 for _ in f)
 
     first = lines()
-    time.sleep(seconds)
-    return lines() > first
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if lines() > first:
+            return True
+    return False
