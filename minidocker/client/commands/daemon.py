@@ -37,6 +37,9 @@ class Daemon:
         try:
             pid = int(self.pidfile.read_text().split()[0])
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            # A daemon killed but not yet reaped is a zombie: dead, whatever /proc still shows of it.
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return None
         except (OSError, ValueError, IndexError):
             return None
         comm = Path(f"/proc/{pid}/comm").read_text().strip() if Path(f"/proc/{pid}/comm").exists() else ""
