@@ -92,8 +92,14 @@ def _inherit_cpuset(directory: str) -> None:
         with open(f"{directory}/{name}") as f:
             if f.read().strip():
                 continue
-        with open(f"{os.path.dirname(directory)}/{name}") as f:
-            _write(directory, name, f.read().strip())
+        parent = os.path.dirname(directory)
+        with open(f"{parent}/{name}") as f:
+            value = f.read().strip()
+        if not value:  # a parent another runtime made a moment ago and has not filled in yet
+            _inherit_cpuset(parent)
+            with open(f"{parent}/{name}") as f:
+                value = f.read().strip()
+        _write(directory, name, value)
 
 
 def _write(directory: str, name: str, value: object) -> None:

@@ -159,6 +159,9 @@ class Engine:
 
     def teardown(self) -> None:
         self.stop_daemons(kill=True)
+        keep = os.environ.get("MD_KEEP_LOGS")  # a directory to copy the daemons' logs into, for debugging
+        if keep:
+            shutil.copytree(self.logdir, Path(keep) / f"{self.root.parent.name}-{os.getpid()}", dirs_exist_ok=True)
         for _ in range(3):
             pids = self._root_pids()
             for pid in pids:

@@ -27,8 +27,10 @@ def runc_engine(tmp_path_factory):
 
 
 def test_run_and_exec_under_real_runc(runc_engine):
-    res = runc_engine.docker("run", "--rm", "busybox", "sh", "-c", "echo via runc; exit 5")
-    assert (res.returncode, res.stdout) == (5, "via runc\n")
+    res = runc_engine.docker("run", "--name", "viarunc", "busybox", "sh", "-c", "echo via runc; exit 5")
+    logs = runc_engine.docker("logs", "viarunc").stdout
+    assert (res.returncode, res.stdout) == (5, "via runc\n"), (logs, runc_engine.logs())
+    runc_engine.docker("rm", "viarunc", check=True)
     cid = runc_engine.docker("run", "-d", "busybox", "sleep", "1000", check=True).stdout.strip()
     try:
         assert runc_engine.docker("inspect", "-f", "{{.HostConfig.Runtime}}", cid, check=True).stdout.strip() == "runc"

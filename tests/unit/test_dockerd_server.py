@@ -155,3 +155,14 @@ def test_frames_roundtrip():
     assert streams.parse(data) == [(2, b"err\n"), (1, b"hi\n")]
     with pytest.raises(ValueError):
         streams.parse(data[:-1])
+
+
+def test_peer_gone_tells_a_hang_up_from_a_half_close():
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn = server.Connection(a)
+    assert conn.peer_gone() is False
+    b.shutdown(socket.SHUT_WR)  # the docker CLI does this on an attach without stdin
+    assert conn.peer_gone() is False
+    b.close()
+    assert conn.peer_gone() is True
+    a.close()

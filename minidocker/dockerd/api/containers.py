@@ -6,6 +6,7 @@ Handlers translate HTTP to calls on the Daemon (req.backend) and back; they hold
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from queue import Empty
 from typing import Iterator
@@ -16,6 +17,8 @@ from ..containers import logs as logreader
 from ..containers import views
 from ..lifecycle import parse_signal
 from .router import Request, Response, route
+
+log = logging.getLogger("minidockerd.api")
 
 LIST_FILTERS = {"status", "name", "id", "label", "ancestor", "exited", "before", "since", "volume", "network",
                 "health", "isolation", "publish", "expose", "is-task"}
@@ -237,6 +240,8 @@ def attach(req: Request) -> Response:
             if task is not None:
                 task.close_stdin()  # the shim reads to the end, then closes the process's stdin
 
+    sent = [0]
+
     def serve(conn) -> None:
         try:
             if replay:
@@ -263,7 +268,9 @@ def attach(req: Request) -> Response:
                 n, data = item
                 if n in want or c.tty:
                     conn.sendall(encode(n, data))
+                    sent[0] += len(data)
         finally:
+            log.debug("attach %s: %d bytes sent", c.id[:12], sent[0])
             if queue is not None:
                 hub.unsubscribe(queue)
 

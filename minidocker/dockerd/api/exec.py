@@ -59,6 +59,9 @@ def exec_start(req: Request) -> Response:
             n, data = item
             if n in want or tty:
                 conn.sendall(encode(n, data))
+        # The output can end (end of file) a moment before the exit is recorded; `docker exec` reads
+        # the exit code as soon as the stream closes, so close it only once the code is known.
+        ex.done.wait()
 
     return Response(200, hijack=serve)
 

@@ -78,16 +78,30 @@ class Connection:
             self.sock.sendall(data)
 
     def peer_gone(self) -> bool:
-        """True once the client has hung up (readable with nothing to read): lets pending waits and follows end."""
+        """True once the client has closed the connection: lets pending waits, follows and attaches end.
+
+        A half-close is not a hang-up: the docker CLI shuts its writing side of an attach down when it
+        has no stdin to send, and keeps reading. On a unix socket only a full close raises POLLHUP; a
+        TCP peer's FIN looks like a half-close, so there an end of file counts as gone (TCP clients
+        that half-close keep their streams only while output flows).
+        """
         if self.buf:
             return False
         try:
-            ready, _, _ = select.select([self.sock], [], [], 0)
-            if not ready:
-                return False
-            return self.sock.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+            events = poller.poll(0)
+        except (OSError, ValueError):
             return True
+        mask = events[0][1] if events else 0
+        if mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+            return True
+        if self.sock.family != socket.AF_UNIX and mask & select.POLLIN:
+            try:
+                return self.sock.recv(1, socket.MSG_PEEK) == b""
+            except OSError:
+                return True
+        return False
 
     def wait_drained(self, timeout: float = 0.2) -> None:
         """Wait until the client has read everything sent so far (the socket's send queue is empty).

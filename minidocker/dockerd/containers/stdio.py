@@ -1,10 +1,11 @@
 """A task's stdio as dockerd holds it: FIFOs, a reader per output stream, and fan-out to attached clients (cf. containerd cio/io_unix.go, moby container/stream).
 
 dockerd makes the FIFOs (paths.run_dir()/containerd/fifo/<id>/<exec>-stdin|stdout|stderr), the shim
-opens the other ends. dockerd opens its ends O_RDWR|O_NONBLOCK: an open never blocks on a missing
-peer, reads never see a false EOF while the shim is between opens, and the output FIFOs are always
-drained so the shim never blocks on a full pipe. The end of output is therefore not an EOF but the
-task's exit: `finish()` drains what is left and ends every subscriber.
+opens the other ends. dockerd reads stdout/stderr through read-only, non-blocking ends, so that
+its reads see end of file exactly when the shim has closed its copy (all output delivered), and
+the FIFOs are drained all the time so the shim never blocks on a full pipe. Until the task has
+started (the shim holds the write ends from its create on), an end of file means nothing yet and
+the FIFOs are not watched. The stdin FIFO is opened write-only once the shim reads it (started()).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import queue
 import select
 import shutil
 import stat
+import logging
 import threading
 from pathlib import Path
 
 from ... import paths
 
 _END = None
+log = logging.getLogger("minidockerd.stdio")
 
 
 def fifo_dir(container_id: str) -> Path:
@@ -103,13 +106,14 @@ class TaskIO:
         self._done = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
         self._thread: threading.Thread | None = None
+        self.copied = 0
 
     def open(self) -> "TaskIO":
         """Make the FIFOs and open dockerd's ends; call before the task is created."""
         for number, path in ((1, self.stdout_path), (2, self.stderr_path)):
             if path is not None:
                 _mkfifo(path)
-                self._fds[number] = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+                self._fds[number] = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         if self.stdin_path is not None:
             _mkfifo(self.stdin_path)  # opened for writing in started(), once the shim reads it
         self._thread = threading.Thread(target=self._pump, name=f"io-{self.process[:12]}", daemon=True)
@@ -125,6 +129,8 @@ class TaskIO:
         """
         if self.stdin_path is not None and self._stdin_fd is None:
             self._stdin_fd = self._open_stdin(wait)
+        if self._wake_w >= 0:
+            os.write(self._wake_w, b"s")  # the shim holds the write ends: an end of file now means "done"
         self.hub.set_task(self)
 
     def _open_stdin(self, wait: float) -> int | None:
@@ -155,6 +161,7 @@ class TaskIO:
         self.hub.publish(number, data)
 
     def _read_ready(self, fds: list[int]) -> bool:
+        """Read what is there; a stream whose writers are all gone (end of file) is closed and dropped."""
         got = False
         for number, fd in list(self._fds.items()):
             if fd not in fds:
@@ -165,32 +172,43 @@ class TaskIO:
                 except BlockingIOError:
                     break
                 except OSError:
-                    break
+                    data = b""
                 if not data:
+                    os.close(fd)
+                    del self._fds[number]
                     break
                 got = True
+                self.copied += len(data)
                 self._publish(number, data)
         return got
 
     def _pump(self) -> None:
-        watch = list(self._fds.values()) + [self._wake_r]
-        while True:
+        live = False
+        while self._fds:
+            watch = ([*self._fds.values()] if live else []) + [self._wake_r]
             ready, _, _ = select.select(watch, [], [])
             if self._wake_r in ready:
-                break
+                word = os.read(self._wake_r, 64)
+                if b"f" in word:
+                    break  # forced: the shim is gone or never came
+                live = True
             self._read_ready(ready)
-        # The process exited and the shim flushed its output before reporting the exit: drain and end.
-        while self._read_ready(list(self._fds.values())):
+        # Whatever is buffered still belongs to this run.
+        while self._fds and self._read_ready(list(self._fds.values())):
             pass
+        log.debug("%s: output ended (%d bytes, %s)", self.process[:12], self.copied,
+                  "forced" if self._fds else "end of file")
         self._done.set()
         self.hub.end()
 
-    def finish(self) -> None:
-        """The process exited: end the output (after draining) and close dockerd's ends."""
-        if self._thread is None or self._done.is_set():
-            return
-        os.write(self._wake_w, b"x")
-        self._thread.join(timeout=5)
+    def finish(self, grace: float = 5.0) -> None:
+        """The process exited: let the output reach its end of file (the shim closes its copies once
+        everything is written), forcing the end after `grace` seconds; then close dockerd's ends."""
+        if self._thread is not None:
+            self._thread.join(timeout=grace)
+            if self._thread.is_alive() and self._wake_w >= 0:
+                os.write(self._wake_w, b"f")
+                self._thread.join(timeout=5)
         self.close()
 
     # ---- stdin ----
@@ -207,13 +225,16 @@ class TaskIO:
             os.close(fd)
 
     def close(self) -> None:
+        """Close every fd once (a number closed twice could by then name someone else's file)."""
         self.close_stdin()
-        for fd in list(self._fds.values()) + [self._wake_r, self._wake_w]:
+        fds = list(self._fds.values()) + [fd for fd in (self._wake_r, self._wake_w) if fd >= 0]
+        self._fds.clear()
+        self._wake_r = self._wake_w = -1
+        for fd in fds:
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self._fds.clear()
 
     def remove_files(self) -> None:
         for path in (self.stdin_path, self.stdout_path, self.stderr_path):
@@ -230,8 +251,9 @@ def remove_fifo_dir(container_id: str) -> None:
 
 def abort(io: "TaskIO") -> None:
     """The task never started: stop the pump, close everything, end any attached client's stream."""
-    if io._thread is not None:
-        io.finish()  # the pump ends the hub's run as it exits
+    if io._thread is not None and io._wake_w >= 0:
+        os.write(io._wake_w, b"f")
+        io.finish(grace=5.0)  # the pump ends the hub's run as it exits
     else:
         io.close()
         io.hub.end()
