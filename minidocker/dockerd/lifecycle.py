@@ -243,43 +243,18 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
 
     # ---- remove ----
     def remove_container(self, c: Container, force: bool = False, volumes: bool = False) -> None:
-        if c.state.running:
-            if not force:
-                raise Conflict(f"You cannot remove a running container {c.id}. "
-                               "Stop the container before attempting removal or force remove")
-            seen = c.state.exits
-            try:
-                self.tasks.kill(c.id, _signal.SIGKILL, all=True)
-            except NotFound:
-                pass
-            if not self._wait_exit(c, seen, 30):
-                raise RuntimeFailure(f"Could not kill running container {c.id}, cannot remove")
-        with c.lock:
-            if c.state.removed:
-                return
-            if c.state.status is Status.REMOVING:
-                raise Conflict(f"removal of container {c.id} is already in progress")
-            with c.state.cond:
-                c.state.set_status(Status.REMOVING)
-            try:
-                self.tasks.forget(c.id)
-                self._disconnect_network(c)  # in case a crash came between an exit and its clean-up
-                self.images.release_rootfs(c.rootfs_key)
-            except Exception as err:
-                with c.state.cond:
-                    c.state.set_status(Status.DEAD)
-                    c.state.error = str(err)
-                c.save()
-                raise
-            for execid in list(c.exec_ids):
-                self.execs.pop(execid, None)
-            shutil.rmtree(c.dir, ignore_errors=True)
-            remove_fifo_dir(c.id)
-            self.containers.delete(c)
-            with c.state.cond:
-                c.state.removed = True
-                c.state.cond.notify_all()
-            self.emit(c, "destroy")
+        for _ in range(5):  # a start may slip in between the kill and the lock: kill again then
+            if c.state.running:
+                self._kill_for_removal(c, force)
+            with c.lock:
+                if c.state.running:
+                    continue
+                if c.state.removed:
+                    return
+                self._remove_locked(c)
+                break
+        else:
+            raise Conflict(f"container {c.id} keeps being started; cannot remove it")
         if volumes:
             for m in c.mount_points:
                 if m.get("Type") == "volume" and self.volumes.is_anonymous(m.get("Name", "")):
@@ -287,6 +262,43 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                         self.volumes.remove(m["Name"])
                     except (Conflict, NotFound):
                         pass
+
+    def _kill_for_removal(self, c: Container, force: bool) -> None:
+        if not force:
+            raise Conflict(f"You cannot remove a running container {c.id}. "
+                           "Stop the container before attempting removal or force remove")
+        seen = c.state.exits
+        try:
+            self.tasks.kill(c.id, _signal.SIGKILL, all=True)
+        except NotFound:
+            pass
+        if not self._wait_exit(c, seen, 30):
+            raise RuntimeFailure(f"Could not kill running container {c.id}, cannot remove")
+
+    def _remove_locked(self, c: Container) -> None:
+        if c.state.status is Status.REMOVING:
+            raise Conflict(f"removal of container {c.id} is already in progress")
+        with c.state.cond:
+            c.state.set_status(Status.REMOVING)
+        try:
+            self.tasks.forget(c.id)
+            self._disconnect_network(c)  # in case a crash came between an exit and its clean-up
+            self.images.release_rootfs(c.rootfs_key)
+        except Exception as err:
+            with c.state.cond:
+                c.state.set_status(Status.DEAD)
+                c.state.error = str(err)
+            c.save()
+            raise
+        for execid in list(c.exec_ids):
+            self.execs.pop(execid, None)
+        shutil.rmtree(c.dir, ignore_errors=True)
+        remove_fifo_dir(c.id)
+        self.containers.delete(c)
+        with c.state.cond:
+            c.state.removed = True
+            c.state.cond.notify_all()
+        self.emit(c, "destroy")
 
     # ---- wait ----
     def wait_container(self, c: Container, condition: str, gone) -> dict[str, Any]:

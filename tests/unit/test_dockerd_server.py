@@ -166,3 +166,10 @@ def test_peer_gone_tells_a_hang_up_from_a_half_close():
     b.close()
     assert conn.peer_gone() is True
     a.close()
+
+
+def test_expect_100_continue(api):
+    out = _exchange(api, b"POST /unit-test/echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+                         b"Connection: close\r\n\r\nhi")
+    assert out.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")
+    assert json.loads(out.split(b"\r\n\r\n", 2)[2])["body"] == "hi"

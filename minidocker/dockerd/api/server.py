@@ -180,6 +180,8 @@ class APIHandler(socketserver.BaseRequestHandler):
                 break
             key, _, value = hl.decode("latin-1").partition(":")
             headers[key.strip().lower()] = value.strip()
+        if headers.get("expect", "").lower() == "100-continue":  # curl, for bodies over 1 KiB
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         body = _read_body(conn, headers)
         keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
         if version == "HTTP/1.0" and headers.get("connection", "").lower() == "keep-alive":
