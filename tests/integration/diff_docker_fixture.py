@@ -75,9 +75,12 @@ class RealDockerd:
 
     def teardown(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            ids = self.docker("ps", "-aq", timeout=30).stdout.split()
-            if ids:
-                self.docker("rm", "-f", *ids, timeout=60)
+            try:  # containers first, so dockerd stops their shims itself
+                ids = self.docker("ps", "-aq", timeout=30).stdout.split()
+                if ids:
+                    self.docker("rm", "-f", *ids, timeout=60)
+            except subprocess.TimeoutExpired:
+                pass  # the kill loop below still finds them
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
                 self.proc.wait(30)

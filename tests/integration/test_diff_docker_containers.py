@@ -97,22 +97,26 @@ def test_run_i_large_stdin(pair):
 
 @pytest.fixture(scope="module")
 def detached(pair):
-    """On both daemons: a running `web`, a `logger` with output, and exited `done0` / `done3`."""
+    """On both daemons: a running `web`, `logger`/`errlogger` with output, and exited `done0` / `done3`."""
     for args in (("run", "-d", "--name", "web", *NONET, "--memory", "64m", "-e", "FOO=bar", "busybox", "sleep", "300"),
+                 # stdout and stderr are separate pipes: their relative order is a race in both daemons
                  ("run", "-d", "--name", "logger", *NONET, "busybox", "sh", "-c",
-                  "for i in 1 2 3 4 5; do echo line$i; done; echo err >&2; sleep 300"),
+                  "for i in 1 2 3 4 5; do echo line$i; done; sleep 300"),
+                 ("run", "-d", "--name", "errlogger", *NONET, "busybox", "sh", "-c", "echo err >&2; sleep 300"),
                  ("run", "--name", "done0", *NONET, "busybox", "true"),
                  ("run", "--name", "done3", *NONET, "busybox", "sh", "-c", "exit 3")):
         real, mini = pair.both(*args)
         assert mini.returncode == real.returncode, (args, real, mini)
     for side in (pair.real, pair.mini):
         poll(lambda: "line5" in side("logs", "logger").stdout, what="logger output")
+        poll(lambda: "err" in side("logs", "errlogger").stderr, what="errlogger output")
     return pair
 
 
 def test_run_d_prints_the_full_id(detached):
     real, mini = detached.both("run", "-d", "--name", "idcheck", *NONET, "busybox", "true")
     assert norm(mini.stdout) == norm(real.stdout) == "<ID>"
+    same(detached, "wait", "idcheck")  # exited on both before the listings below
 
 
 @pytest.mark.parametrize("args", [
@@ -133,7 +137,7 @@ def test_ps_q(detached):
 
 
 @pytest.mark.parametrize("args", [("logs", "logger"), ("logs", "--tail", "2", "logger"), ("logs", "--tail", "0", "logger"),
-                                  ("logs", "-n", "1", "-t", "logger"), ("logs", "nosuch")])
+                                  ("logs", "-n", "1", "-t", "logger"), ("logs", "errlogger"), ("logs", "nosuch")])
 def test_logs(detached, args):
     same(detached, *args)
 

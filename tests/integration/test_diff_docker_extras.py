@@ -67,7 +67,7 @@ def test_rename_and_ps_filters(pair):
 def test_logs_follow_and_attach_exit_codes(pair):
     same(pair, "run", "-d", "--name", "lf", *NONET, "busybox", "sh", "-c", "echo a; sleep 1; echo b; exit 3")
     same(pair, "logs", "-f", "lf")
-    same(pair, "run", "-d", "--name", "at", *NONET, "busybox", "sh", "-c", "sleep 1; echo attached; exit 5")
+    same(pair, "run", "-d", "--name", "at", *NONET, "busybox", "sh", "-c", "sleep 3; echo attached; exit 5")
     same(pair, "attach", "at")
     same(pair, "rm", "lf", "at")
 
