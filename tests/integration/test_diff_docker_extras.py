@@ -142,3 +142,17 @@ def test_docker_py_against_both(pair):
     real = session(f"unix://{pair.reald.sock}")
     mini = session(f"unix://{pair.engine.socket}")
     assert mini == real
+
+
+def test_tty_streams_are_raw(pair):
+    """With -t there is one raw stream: stderr goes to it too, and the pty turns \\n into \\r\\n."""
+    same(pair, "run", "-d", "-t", "--name", "tt", *NONET, "busybox", "sh", "-c",
+         "echo tty-out; echo tty-err >&2; sleep 300")
+    for fn in (pair.real, pair.mini):
+        poll(lambda: "tty-err" in fn("logs", "tt").stdout, what="tty output")
+    real, mini = pair.both("logs", "tt")
+    assert (mini.returncode, mini.stdout, mini.stderr) == (real.returncode, real.stdout, real.stderr) \
+        == (0, "tty-out\r\ntty-err\r\n", "")
+    real, mini = pair.both("exec", "-t", "tt", "sh", "-c", "echo e1; exit 2")
+    assert (mini.returncode, mini.stdout) == (real.returncode, real.stdout) == (2, "e1\r\n")
+    same(pair, "rm", "-f", "tt")
