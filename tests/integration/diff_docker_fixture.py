@@ -41,12 +41,14 @@ class RealDockerd:
         for key in ("DOCKER_HOST", "DOCKER_CONTEXT", "MINIDOCKER_ROOT"):
             self.env.pop(key, None)
         self.proc: subprocess.Popen | None = None
+        # Its own cgroup parent (not the shared /docker), so teardown can remove exactly what it made.
+        self.cgroup_parent = "/" + self.base.name
 
     def start(self) -> "RealDockerd":
         self.proc = subprocess.Popen(
             ["dockerd", "--data-root", str(self.base / "data"), "--exec-root", str(self.base / "exec"),
              "-H", f"unix://{self.sock}", "--pidfile", str(self.base / "d.pid"), "--bridge=none",
-             "--iptables=false", "--ip-masq=false"],
+             "--iptables=false", "--ip-masq=false", "--cgroup-parent", self.cgroup_parent],
             stdout=subprocess.DEVNULL, stderr=open(self.base / "log", "wb"), start_new_session=True)
         deadline = time.monotonic() + 90
         while self.docker("version").returncode != 0:
@@ -110,7 +112,23 @@ class RealDockerd:
                 break
             for target in mine:
                 subprocess.run(["umount", "-l", target], capture_output=True)
+        self._remove_cgroups()
         shutil.rmtree(self.base, ignore_errors=True)
+
+    def _remove_cgroups(self) -> None:
+        for top in Path("/sys/fs/cgroup").iterdir():
+            mine = top / self.cgroup_parent.lstrip("/")
+            if not mine.is_dir():
+                continue
+            for sub in sorted((p for p in mine.rglob("*") if p.is_dir()), key=lambda p: len(str(p)), reverse=True):
+                try:
+                    sub.rmdir()
+                except OSError:
+                    pass
+            try:
+                mine.rmdir()
+            except OSError:
+                pass
 
 
 def _run(argv, env, input, timeout, cwd=None) -> subprocess.CompletedProcess:
