@@ -84,7 +84,13 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 raise Conflict(f"cannot start container {c.id}: it is being removed")
             try:
                 self._start_locked(c)
-            except (NotModified, Conflict, NotFound):
+            except NotModified:
+                raise
+            except (Conflict, NotFound):
+                # `run --rm` whose start fails (e.g. --network container:<stopped>): removed all the same,
+                # as dockerd does, so the client's wait for "removed" ends.
+                if c.host_config.get("AutoRemove") and c.state.status not in (Status.REMOVING, Status.DEAD):
+                    threading.Thread(target=self._auto_remove, args=(c,), daemon=True).start()
                 raise
             except Exception as err:
                 with c.state.cond:
@@ -301,12 +307,16 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         self.emit(c, "destroy")
 
     # ---- wait ----
-    def wait_container(self, c: Container, condition: str, gone) -> dict[str, Any]:
-        """Block until the condition holds (or the client hangs up: then None); Docker's wait response."""
+    def wait_container(self, c: Container, condition: str, gone, seen: int | None = None) -> dict[str, Any]:
+        """Block until the condition holds (or the client hangs up: then None); Docker's wait response.
+
+        seen: the exit count when the request arrived; "next-exit" means an exit after that moment, even
+        one that happens before this call (the CLI starts the container without waiting for our headers).
+        """
         if condition not in ("", "not-running", "next-exit", "removed"):
             raise InvalidArgument(f"invalid condition: {condition!r}")
         st = c.state
-        seen = st.exits
+        seen = st.exits if seen is None else seen
         if condition in ("", "not-running"):
             def done() -> bool:
                 return not st.running or st.removed

@@ -10,6 +10,8 @@ import logging
 import os
 from typing import Any
 
+from ..errors import Conflict
+
 from .containers.record import Container, write_atomic
 
 log = logging.getLogger("minidockerd.sandbox")
@@ -22,6 +24,11 @@ class SandboxMixin:
         if mode == "host":
             c.network_settings = {"Networks": {"host": {}}}
             return ""
+        if mode.startswith("container:"):  # the networking service knows ids: resolve a name as Docker does
+            other = self.containers.get(mode.split(":", 1)[1])
+            if not other.state.running:
+                raise Conflict(f"cannot join network of a non running container: {other.id}")
+            mode = f"container:{other.id}"
         try:
             settings = self.networks.connect(
                 c.id, mode=mode, port_bindings=c.host_config.get("PortBindings") or None,

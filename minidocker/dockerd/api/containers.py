@@ -176,8 +176,10 @@ def wait(req: Request) -> Response:
     if condition not in ("", "not-running", "next-exit", "removed"):
         raise InvalidArgument(f"invalid condition: {condition!r}")
 
+    seen = c.state.exits  # now, before the headers go out: an exit from here on counts for next-exit
+
     def body() -> Iterator[bytes]:
-        result = d.wait_container(c, condition, req.conn.peer_gone)
+        result = d.wait_container(c, condition, req.conn.peer_gone, seen)
         if result is not None:
             yield json.dumps(result).encode() + b"\n"
 
