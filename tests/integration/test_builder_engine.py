@@ -80,11 +80,18 @@ def test_rebuilding_a_tag_leaves_the_old_image_dangling(engine, context):
     assert engine.cli("images", "-q", "dangle:1").stdout.strip() != old
 
 
-def test_a_failing_run_step_gives_its_exit_code(engine, tmp_path):
+def test_a_failing_run_step_gives_its_exit_code_and_leaves_its_container_unless_force_rm(engine, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo before; exit 3\n")
+    before = set(engine.cli("ps", "-aq").stdout.split())
     out = engine.cli("build", str(tmp_path))
     assert out.returncode == 3
     assert "returned a non-zero code: 3" in out.stderr + out.stdout
+    left = set(engine.cli("ps", "-aq").stdout.split()) - before
+    assert len(left) == 1  # kept for inspection, as the classic builder keeps it
+    assert "before" in engine.cli("logs", left.pop()).stdout
+    engine.cli("rm", "-f", *(set(engine.cli("ps", "-aq").stdout.split()) - before))
+    forced = engine.cli("build", "--force-rm", str(tmp_path))
+    assert forced.returncode == 3 and set(engine.cli("ps", "-aq").stdout.split()) == before
 
 
 @pytest.mark.parametrize("dockerfile, message", [

@@ -48,7 +48,7 @@ class MemoryBackend:
         self.layers[digest] = data
         return Layer(digest, digest, len(data))
 
-    def run(self, image, argv, env, user, workdir, output, on_start):
+    def run(self, image, argv, env, user, workdir, output, on_start, keep_on_failure=False):
         self.runs.append((argv, env, user, workdir))
         on_start("c" * 64)
         output(b"ran " + argv[-1].encode() + b"\n")

@@ -87,7 +87,10 @@ def test_metadata_instructions_change_the_config_as_docker_documents():
     assert c["Cmd"] == ["/bin/sh", "-c", "echo hi"] and c["Entrypoint"] == ["sh"]
     assert c["User"] == "nobody" and c["Labels"] == {"k": "v"} and c["Volumes"] == {"/data": {}}
     assert state.used_args == {"V"}
-    assert all(line.startswith("/bin/sh -c #(nop)  ") for line in lines)
+    # history lines as moby writes them: two spaces after #(nop) but for WORKDIR, Go's %q for CMD/ENTRYPOINT
+    assert "/bin/sh -c #(nop) WORKDIR /app" in lines and "/bin/sh -c #(nop)  ENV A=9 B=x y" in lines
+    assert '/bin/sh -c #(nop)  CMD ["/bin/sh" "-c" "echo hi"]' in lines
+    assert "/bin/sh -c #(nop)  VOLUME [/data]" in lines and "/bin/sh -c #(nop)  EXPOSE 80 53/udp" in lines
 
 
 def test_entrypoint_resets_an_inherited_cmd_only():

@@ -47,7 +47,7 @@ def options_from(req: Request):
         refs.parse(tag)  # InvalidArgument("invalid reference format") before any work
     return Options(tags=tags, build_args=_json_map(req, "buildargs"), labels=_json_map(req, "labels"),
                    no_cache=req.flag("nocache"), quiet=req.flag("q"), target=req.query.get("target") or None,
-                   pull=req.flag("pull"))
+                   pull=req.flag("pull"), force_rm=req.flag("forcerm"))
 
 
 def unpack_context(body: bytes, into: Path) -> None:

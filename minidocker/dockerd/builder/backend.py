@@ -44,8 +44,13 @@ class BuilderBackend(Protocol):
         """Write a layer tar produced by `write(fileobj)` into the content store."""
 
     def run(self, image: BuildImage, argv: list[str], env: list[str], user: str, workdir: str,
-            output: Callable[[bytes], None], on_start: Callable[[str], None]) -> tuple[int, Layer | None]:
-        """Run argv in a container of image; stream its output; return (exit code, its changes or None)."""
+            output: Callable[[bytes], None], on_start: Callable[[str], None],
+            keep_on_failure: bool = False) -> tuple[int, Layer | None]:
+        """Run argv in a container of image; stream its output; return (exit code, its changes or None).
+
+        The container is removed afterwards, unless it failed and keep_on_failure is set: the classic
+        builder leaves a failed step's container for the user to inspect.
+        """
 
     def rootfs(self, image: BuildImage) -> ContextManager[Path]:
         """The image's filesystem mounted read-only for the block's duration (COPY --from, --chown names,

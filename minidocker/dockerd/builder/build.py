@@ -44,6 +44,7 @@ class Options:
     quiet: bool = False
     target: str | None = None
     pull: bool = False
+    force_rm: bool = False  # remove a failed RUN step's container too (docker build --force-rm)
 
 
 def short(image_id: str) -> str:
@@ -225,7 +226,8 @@ class Builder:
         code, layer = self.backend.run(
             image, argv, state.run_env(), state.config.get("User") or "", state.config.get("WorkingDir") or "/",
             output=lambda data: self.say(data.decode(errors="replace")),
-            on_start=lambda cid: (containers.append(cid), self.say(f" ---> Running in {cid[:12]}\n")))
+            on_start=lambda cid: (containers.append(cid), self.say(f" ---> Running in {cid[:12]}\n")),
+            keep_on_failure=not self.options.force_rm)
         if code != 0:
             raise BuildFailed(f"The command '{' '.join(argv)}' returned a non-zero code: {code}", code)
         if containers:
@@ -261,8 +263,8 @@ class Builder:
         sources = [s for p in patterns for s in context.match(p)]
         kind = "multi" if len(sources) > 1 else ("dir" if sources[0].is_dir else "file")
         flags = " ".join(f"--{k}={v}" for k, v in sorted(ins.flags.items()) if k != "from")
-        created_by = nop(f"{label} {flags + ' ' if flags else ''}{kind}:{context.checksum(sources)}{extra and ' ' + extra} in {dest} ")
-        created_by = created_by.replace("#(nop)  ", "#(nop) ", 1)
+        created_by = nop(f"{label} {flags + ' ' if flags else ''}{kind}:{context.checksum(sources)}{extra and ' ' + extra} in {dest} ", spaces=1)
+
         key = self._key(image, created_by, state)
         hit = self._cached(image, key)
         if hit is not None:

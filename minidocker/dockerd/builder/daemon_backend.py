@@ -115,7 +115,8 @@ class DaemonBuilderBackend:
 
     # -- RUN --
     def run(self, image: BuildImage, argv: list[str], env: list[str], user: str, workdir: str,
-            output: Callable[[bytes], None], on_start: Callable[[str], None]) -> tuple[int, Layer | None]:
+            output: Callable[[bytes], None], on_start: Callable[[str], None],
+            keep_on_failure: bool = False) -> tuple[int, Layer | None]:
         from .run_step import run_step
 
-        return run_step(self.daemon, image.id, argv, env, user, workdir, output, on_start)
+        return run_step(self.daemon, image.id, argv, env, user, workdir, output, on_start, keep_on_failure)

@@ -57,12 +57,14 @@ def _diff(daemon: Any, container_id: str, image_id: str) -> Layer:
 
 
 def run_step(daemon: Any, image_id: str, argv: list[str], env: list[str], user: str, workdir: str,
-             output: Callable[[bytes], None], on_start: Callable[[str], None]) -> tuple[int, Layer | None]:
+             output: Callable[[bytes], None], on_start: Callable[[str], None],
+             keep_on_failure: bool = False) -> tuple[int, Layer | None]:
     body = {"Image": image_id, "Entrypoint": [], "Cmd": argv, "Env": env, "User": user, "WorkingDir": workdir,
             "AttachStdout": True, "AttachStderr": True, "Labels": {"minidocker.build": "step"},
             "HostConfig": {"NetworkMode": "bridge"}}
     created = daemon.create_container("", body)
     container = daemon.containers.get(created["Id"])
+    code = -1
     try:
         on_start(container.id)
         stream = daemon.hub(container).subscribe()
@@ -77,4 +79,5 @@ def run_step(daemon: Any, image_id: str, argv: list[str], env: list[str], user: 
         layer = _diff(daemon, container.id, image_id) if code == 0 else None
         return code, layer
     finally:
-        daemon.remove_container(container, force=True)
+        if code == 0 or not keep_on_failure:
+            daemon.remove_container(container, force=True)

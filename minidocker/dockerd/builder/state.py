@@ -118,7 +118,7 @@ class BuildState:
     def _workdir(self, ins: Instruction) -> str:
         path = expand_word(" ".join(ins.args), self.env())
         self.config["WorkingDir"] = self.resolve_path(path).rstrip("/") or "/"
-        return nop("WORKDIR " + self.config["WorkingDir"])
+        return nop("WORKDIR " + self.config["WorkingDir"], spaces=1)  # withCmdCommentString
 
     def _user(self, ins: Instruction) -> str:
         self.config["User"] = expand_word(" ".join(ins.args), self.env())
@@ -133,9 +133,9 @@ class BuildState:
                 raise InvalidArgument(f"invalid containerPort: {word}")
             key = f"{port}/{(proto or 'tcp').lower()}"
             ports[key] = {}
-            added.append(key)
+            added.append(word)
         self.config["ExposedPorts"] = ports
-        return nop("EXPOSE " + " ".join(sorted(ports)))
+        return nop("EXPOSE " + " ".join(added))  # the ports as written, in order
 
     def _volume(self, ins: Instruction) -> str:
         paths = list(ins.args) if ins.json else self._words(ins)
@@ -144,7 +144,7 @@ class BuildState:
         volumes = self.config.get("Volumes") or {}
         volumes.update({p: {} for p in paths})
         self.config["Volumes"] = volumes
-        return nop("VOLUME " + json.dumps(paths, separators=(",", ":")).replace('","', '" "'))
+        return nop("VOLUME " + go_list(paths))
 
     def _command(self, ins: Instruction) -> list[str]:
         if ins.json:
@@ -154,19 +154,19 @@ class BuildState:
     def _cmd(self, ins: Instruction) -> str:
         self.config["Cmd"] = self._command(ins)
         self.cmd_set = True
-        return nop("CMD " + json.dumps(self.config["Cmd"]))
+        return nop("CMD " + go_quoted_list(self.config["Cmd"]))
 
     def _entrypoint(self, ins: Instruction) -> str:
         self.config["Entrypoint"] = self._command(ins) if ins.args and ins.args != ("",) else None
         if not self.cmd_set:
             self.config["Cmd"] = None  # ENTRYPOINT resets an inherited CMD, as Docker does
-        return nop("ENTRYPOINT " + json.dumps(self.config["Entrypoint"]))
+        return nop("ENTRYPOINT " + go_quoted_list(self.config["Entrypoint"] or []))
 
     def _shell(self, ins: Instruction) -> str:
         if not ins.json:
             raise InvalidArgument("SHELL requires the arguments to be in JSON form")
         self.config["Shell"] = list(ins.args)
-        return nop("SHELL " + json.dumps(self.config["Shell"]))
+        return nop("SHELL " + go_list(self.config["Shell"]))
 
     def _stopsignal(self, ins: Instruction) -> str:
         self.config["StopSignal"] = expand_word(" ".join(ins.args), self.env())
@@ -200,6 +200,20 @@ class BuildState:
         return nop("HEALTHCHECK " + " ".join(words))
 
 
-def nop(text: str) -> str:
-    """The history line of a metadata instruction, as the classic builder writes it."""
-    return f"/bin/sh -c #(nop)  {text}"
+def nop(text: str, spaces: int = 2) -> str:
+    """The history line of a metadata instruction, as the classic builder writes it.
+
+    moby appends "#(nop) " and the comment as two words of the step's Cmd (withCmdComment), so most
+    lines show two spaces; WORKDIR, COPY and ADD join them first (withCmdCommentString): one space.
+    """
+    return "/bin/sh -c #(nop)" + " " * spaces + text
+
+
+def go_quoted_list(items: list[str]) -> str:
+    """A []string printed with Go's %q, as moby formats CMD and ENTRYPOINT: ["sh" "-c" "echo hi"]."""
+    return "[" + " ".join(json.dumps(i, ensure_ascii=False) for i in items) + "]"
+
+
+def go_list(items: list[str]) -> str:
+    """A []string printed with Go's %v, as moby formats VOLUME and SHELL: [/bin/sh -c]."""
+    return "[" + " ".join(items) + "]"
