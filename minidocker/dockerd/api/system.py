@@ -183,3 +183,6 @@ def events(req: Request) -> Response:
             d.events.unsubscribe(q)
 
     return Response(200, stream=body())
+
+
+from . import buildcache  # noqa: E402,F401 - registers POST /build/prune (dockerd/main.py imports only this module)
