@@ -76,8 +76,6 @@ def validate_host_config(hc: dict[str, Any]) -> None:
         raise InvalidArgument(f"Range of CPUs is from 0.01 to {ncpu:.2f}, as there are only {ncpu} CPUs available")
     if nano and (hc.get("CpuQuota") or hc.get("CpuPeriod")):
         raise InvalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both be set")
-    if hc.get("PidsLimit") is not None and int(hc.get("PidsLimit") or 0) < -1:
-        raise InvalidArgument("invalid PidsLimit")
     policy = (hc.get("RestartPolicy") or {}).get("Name") or "no"
     if policy != "no":
         if hc.get("AutoRemove"):
@@ -104,6 +102,24 @@ def validate_host_config(hc: dict[str, Any]) -> None:
             raise InvalidArgument(f"invalid ulimit type: {u.get('Name')}")
         if int(u.get("Soft", 0)) > int(u.get("Hard", 0)):
             raise InvalidArgument(f"ulimit soft limit must be less than or equal to hard limit: {u.get('Soft')} > {u.get('Hard')}")
+
+
+def normalize_capabilities(field: str, caps: list[str]) -> list[str]:
+    """--cap-add / --cap-drop names as dockerd stores them: upper case, CAP_ prefixed, "ALL" kept; unknown names
+    refused here, at create, so no container is left behind (cf. moby oci/caps NormalizeLegacyCapabilities)."""
+    from ..linux.capabilities import NAMES
+
+    if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
+        raise InvalidArgument(f"invalid {field}: expected a list of capability names")
+    out = []
+    for cap in caps:
+        cap = cap.upper()
+        if cap != "ALL":
+            cap = cap if cap.startswith("CAP_") else "CAP_" + cap
+            if cap not in NAMES:
+                raise InvalidArgument(f'invalid {field}: unknown capability: "{cap}"')
+        out.append(cap)
+    return out
 
 
 class CreateMixin:
@@ -151,8 +167,11 @@ class CreateMixin:
             hc["ShmSize"] = 67108864
         if hc.get("Memory") and not hc.get("MemorySwap"):
             hc["MemorySwap"] = 2 * int(hc["Memory"])  # what dockerd reports for MemorySwap 0
-        if hc.get("PidsLimit") == 0:
-            hc["PidsLimit"] = None
+        if hc.get("PidsLimit") is not None and int(hc["PidsLimit"]) <= 0:
+            hc["PidsLimit"] = None  # 0 and any negative value mean unlimited, as dockerd reads them
+        for key in ("CapAdd", "CapDrop"):
+            if hc.get(key):
+                hc[key] = normalize_capabilities(key, hc[key])
         if hc.get("MemorySwappiness") == -1:
             hc["MemorySwappiness"] = None
         if not hc.get("IpcMode"):
