@@ -3,7 +3,8 @@
 Starts from Docker's defaults (minidocker.oci.defaults: 14 capabilities, masked and read-only /proc paths,
 the default mounts and device rules) and applies what the user asked for: command, environment, working
 directory, user, hostname, mounts, memory / CPU / pids limits, a read-only root, cap-add / cap-drop,
-privileged mode and the network namespace the networking service prepared.
+privileged mode, the network namespace the networking service prepared and Docker's default seccomp
+profile (minidocker.oci.seccomp_default) resolved against the container's capabilities.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidArgument
-from ...oci import defaults
+from ...oci import defaults, seccomp_default
 from .record import Container
 
 CPU_PERIOD = 100_000
@@ -229,4 +230,6 @@ def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], 
     sysctls = hc.get("Sysctls") or {}
     if sysctls:
         linux["sysctl"] = dict(sysctls)
+    if seccomp_default.wanted(hc.get("SecurityOpt"), privileged):
+        linux["seccomp"] = seccomp_default.profile(caps)
     return spec
