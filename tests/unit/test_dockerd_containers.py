@@ -151,7 +151,7 @@ def test_spec_from_a_container(tmp_path):
     assert p["args"] == ["sh", "-c", "echo hi; sleep 1"] and p["terminal"] is True
     assert p["env"][0] == "PATH=/bin" and "FOO=bar" in p["env"] and "FOO=image" not in p["env"]
     assert "HOSTNAME=" + c.id[:12] in p["env"] and "TERM=xterm" in p["env"]
-    assert p["cwd"] == "/tmp" and p["user"] == {"uid": 65534, "gid": 65534}
+    assert p["cwd"] == "/tmp" and p["user"] == {"uid": 65534, "gid": 65534, "additionalGids": [65534]}
     assert "CAP_SYS_TIME" in p["capabilities"]["bounding"]
     assert s["root"]["readonly"] is True and s["hostname"] == c.id[:12]
     res = s["linux"]["resources"]

@@ -54,48 +54,66 @@ def capabilities(cap_add: list[str] | None, cap_drop: list[str] | None, privileg
     return caps
 
 
+def _read_db(rootfs_dirs: list[Path], rel: str) -> list[list[str]]:
+    """The colon-separated entries of an image file (etc/passwd, etc/group), from the topmost layer holding it."""
+    for d in rootfs_dirs:  # topmost layer first
+        p = d / rel
+        if p.exists() or p.is_symlink():
+            try:
+                return [line.split(":") for line in p.read_text(errors="replace").splitlines()
+                        if line and not line.startswith("#")]
+            except OSError:
+                return []
+    return []
+
+
+def _members(field: str) -> list[str]:
+    return [m for m in field.split(",") if m]
+
+
 def _passwd_lookup(rootfs_dirs: list[Path], user: str) -> tuple[int, int, list[int]]:
-    """uid, gid and extra groups of `user` ("name", "uid", "name:group", "uid:gid") from the image's /etc/passwd and /etc/group."""
+    """uid, gid and supplementary groups of `user` ("name", "uid", "name:group", "uid:gid", "" = root) from the
+    image's /etc/passwd and /etc/group (cf. runc libcontainer/user GetExecUser): a user given by name or by a
+    uid that /etc/passwd knows gets the groups listing it as a member, unless a group is given explicitly."""
     name, _, group = user.partition(":")
-
-    def read(rel: str) -> list[list[str]]:
-        for d in rootfs_dirs:  # topmost layer first
-            p = d / rel
-            if p.exists() or p.is_symlink():
-                try:
-                    return [line.split(":") for line in p.read_text(errors="replace").splitlines() if line and not line.startswith("#")]
-                except OSError:
-                    return []
-        return []
-
-    uid = gid = None
-    if name.isdigit():
-        uid = int(name)
-        for f in read("etc/passwd"):
-            if len(f) > 3 and f[2] == name:
-                gid = int(f[3])
-                break
-        gid = 0 if gid is None else gid
+    name = name or "0"
+    entry = next((f for f in _read_db(rootfs_dirs, "etc/passwd")
+                  if len(f) > 3 and (f[0] == name or (name.isdigit() and f[2] == name))), None)
+    if entry is not None:
+        uid, gid, username = int(entry[2]), int(entry[3]), entry[0]
+    elif name.isdigit():
+        uid, gid, username = int(name), 0, None
     else:
-        for f in read("etc/passwd"):
-            if len(f) > 3 and f[0] == name:
-                uid, gid = int(f[2]), int(f[3])
-                break
-        if uid is None:
-            raise InvalidArgument(f"unable to find user {name}: no matching entries in passwd file")
+        raise InvalidArgument(f"unable to find user {name}: no matching entries in passwd file")
+    groups = [f for f in _read_db(rootfs_dirs, "etc/group") if len(f) > 2 and f[2].isdigit()]
     if group:
-        if group.isdigit():
+        match = [f for f in groups if (f[2] == group if group.isdigit() else f[0] == group)]
+        if match:
+            gid = int(match[0][2])
+        elif group.isdigit():
             gid = int(group)
         else:
-            match = [f for f in read("etc/group") if len(f) > 2 and f[0] == group]
-            if not match:
-                raise InvalidArgument(f"unable to find group {group}: no matching entries in group file")
-            gid = int(match[0][2])
-    extra = []
-    if not group and not name.isdigit():
-        extra = [int(f[2]) for f in read("etc/group")
-                 if len(f) > 3 and name in f[3].split(",") and f[2].isdigit() and int(f[2]) != gid]
+            raise InvalidArgument(f"unable to find group {group}: no matching entries in group file")
+        return uid, gid, []
+    extra = [int(f[2]) for f in groups if username and len(f) > 3 and username in _members(f[3])]
     return uid, gid, extra
+
+
+def _group_add(rootfs_dirs: list[Path], wanted: list[str]) -> list[int]:
+    """HostConfig.GroupAdd: group names or ids; an id /etc/group does not know is used as is
+    (cf. runc libcontainer/user GetAdditionalGroups)."""
+    groups = [f for f in _read_db(rootfs_dirs, "etc/group") if len(f) > 2 and f[2].isdigit()]
+    out: list[int] = []
+    for ag in wanted:
+        ag = str(ag)
+        match = [int(f[2]) for f in groups if f[0] == ag or f[2] == ag]
+        if match:
+            out += match
+        elif ag.isdigit():
+            out.append(int(ag))
+        else:
+            raise InvalidArgument(f"unable to find group {ag}: no matching entries in group file")
+    return out
 
 
 def rootfs_dirs(mounts: list[Any]) -> list[Path]:
@@ -116,14 +134,16 @@ def rootfs_dirs(mounts: list[Any]) -> list[Path]:
     return out
 
 
-def resolve_user(user: str, mounts: list[Any]) -> dict[str, Any]:
-    if not user:
-        return {"uid": 0, "gid": 0}
-    uid, gid, extra = _passwd_lookup(rootfs_dirs(mounts), user)
-    out: dict[str, Any] = {"uid": uid, "gid": gid}
-    if extra:
-        out["additionalGids"] = extra
-    return out
+def resolve_user(user: str, mounts: list[Any], group_add: list[str] | None = None) -> dict[str, Any]:
+    """process.user: uid, gid and additionalGids = the primary group, the groups /etc/group lists the user in
+    and --group-add (Docker >= 20.10.24 puts the primary gid first: the GHSA-rc4r-wh2q-q6c4 fix)."""
+    dirs = rootfs_dirs(mounts)
+    uid, gid, extra = _passwd_lookup(dirs, user)
+    gids: list[int] = []
+    for g in [gid] + extra + _group_add(dirs, group_add or []):
+        if g not in gids:
+            gids.append(g)
+    return {"uid": uid, "gid": gid, "additionalGids": gids}
 
 
 def resources(hc: dict[str, Any]) -> dict[str, Any]:
@@ -174,7 +194,7 @@ def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], 
         env.append("TERM=xterm")
     proc["env"] = env
     proc["cwd"] = cfg.get("WorkingDir") or "/"
-    proc["user"] = resolve_user(cfg.get("User") or "", rootfs_mounts)
+    proc["user"] = resolve_user(cfg.get("User") or "", rootfs_mounts, hc.get("GroupAdd"))
     privileged = bool(hc.get("Privileged"))
     caps = capabilities(hc.get("CapAdd"), hc.get("CapDrop"), privileged)
     proc["capabilities"] = {"bounding": caps, "effective": list(caps), "permitted": list(caps)}
