@@ -145,7 +145,8 @@ def _limits(proc: Process) -> None:
         if kind is None:
             raise ValueError(f"unknown rlimit {rl.type}")
         try:
-            resource.setrlimit(kind, (rl.soft, rl.hard))
+            # the spec's uint64 2**64-1 is RLIM_INFINITY, which Python spells -1
+            resource.setrlimit(kind, tuple(resource.RLIM_INFINITY if v >= 2**63 else v for v in (rl.soft, rl.hard)))
         except (ValueError, OSError) as e:
             raise OSError(f"setrlimit {rl.type} {rl.soft}/{rl.hard}: {e}") from None
     if proc.oom_score_adj is not None:

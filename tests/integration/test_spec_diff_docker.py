@@ -48,3 +48,12 @@ def test_exec_id_groups(pair):
         for side, cid in ids.items():
             getattr(pair, side)("rm", "-f", cid)
 
+
+@pytest.mark.parametrize("opts", [
+    ("--ulimit", "nofile=100:200"), ("--ulimit", "nofile=512"), ("--ulimit", "core=0:0", "--ulimit", "nproc=50:60"),
+    ("--ulimit", "stack=-1:-1"),
+])
+def test_run_ulimits(pair, opts):
+    real, _ = same(pair, "run", "--rm", *NONET, *opts, "busybox", "sh", "-c",
+                   "ulimit -n; ulimit -Hn; ulimit -c; ulimit -Hc; ulimit -u; ulimit -Hu; ulimit -s; ulimit -Hs")
+    assert real.returncode == 0

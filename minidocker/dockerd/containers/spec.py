@@ -14,6 +14,7 @@ from typing import Any
 
 from ...errors import InvalidArgument
 from ...oci import defaults, seccomp_default
+from . import ulimits
 from .record import Container
 
 CPU_PERIOD = 100_000
@@ -199,9 +200,9 @@ def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], 
     caps = capabilities(hc.get("CapAdd"), hc.get("CapDrop"), privileged)
     proc["capabilities"] = {"bounding": caps, "effective": list(caps), "permitted": list(caps)}
     if hc.get("Ulimits"):
-        wanted = {f"RLIMIT_{u['Name'].upper()}": (int(u["Soft"]), int(u["Hard"])) for u in hc["Ulimits"]}
-        kept = [r for r in proc.get("rlimits", []) if r["type"] not in wanted]
-        proc["rlimits"] = kept + [{"type": t, "soft": s, "hard": h} for t, (s, h) in wanted.items()]
+        wanted = ulimits.rlimits(hc["Ulimits"])
+        types = {r["type"] for r in wanted}
+        proc["rlimits"] = [r for r in proc.get("rlimits", []) if r["type"] not in types] + wanted
     if hc.get("OomScoreAdj"):
         proc["oomScoreAdj"] = int(hc["OomScoreAdj"])
     if cfg.get("ConsoleSize") or hc.get("ConsoleSize"):
