@@ -34,6 +34,7 @@ class Exec:
     io: TaskIO | None = None
     process: dict[str, Any] | None = None
     error: str = ""
+    refused: str = ""  # why dockerd itself could not build the process (no such user...)
     done: threading.Event = field(default_factory=threading.Event)
 
     def inspect(self) -> dict[str, Any]:
@@ -107,7 +108,12 @@ class ExecMixin:
             raise Conflict(f"Container {c.id} is not running")
         if tty is not None:
             ex.config["Tty"] = tty or bool(ex.config.get("Tty"))
-        ex.process = self._exec_process(ex)
+        try:
+            ex.process = self._exec_process(ex)
+        except (InvalidArgument, NotFound) as err:
+            # e.g. `exec -u nouser`: dockerd reports it like a process that could not start (126, the
+            # message on the stream) once the connection is upgraded, never as an HTTP error before it.
+            ex.process, ex.refused = None, str(err)
         ex.io = TaskIO(c.id, ex.id, stdin=bool(ex.config.get("AttachStdin")) and not detach,
                        tty=bool(ex.config.get("Tty"))).open()
         return None if detach else ex.io.subscribe()
@@ -117,21 +123,27 @@ class ExecMixin:
         so a client never finds output glued to the 101 response; a failure here ends the exec with
         126 and the runtime's message, as `docker exec` reports it."""
         c, io = ex.container, ex.io
+        if ex.refused:
+            self._exec_failed(ex, ex.refused)
+            return
         try:
             self.tasks.exec(c.id, ex.id, json.dumps(ex.process).encode(), io.io_spec())
             ex.pid = self.tasks.start(c.id, ex.id)
             io.started()
         except BaseException as err:
             self.tasks.forget_exec(c.id, ex.id)
-            text = str(err)
-            ex.exit_code = 126  # dockerd 20.10's code for an exec that could not start
-            ex.error = f"OCI runtime exec failed: {text}: unknown"
-            abort(io)
-            ex.done.set()
+            self._exec_failed(ex, f"OCI runtime exec failed: {err}: unknown")
             return
         ex.running = True
         self.emit(c, "exec_start: " + " ".join(ex.config["Cmd"]), execID=ex.id)
         threading.Thread(target=self._exec_watcher, args=(ex,), name=f"exec-{ex.id[:12]}", daemon=True).start()
+
+    def _exec_failed(self, ex: Exec, message: str) -> None:
+        ex.exit_code = 126  # dockerd 20.10's code for an exec that could not start
+        ex.error = message
+        if ex.io is not None:
+            abort(ex.io)
+        ex.done.set()
 
     def _exec_watcher(self, ex: Exec) -> None:
         status = self.tasks.wait_retrying(ex.container.id, ex.id)

@@ -68,6 +68,20 @@ def start_exit_code(err: Exception) -> int:
     return 128
 
 
+class SpecRefused(Exception):
+    """dockerd could not build the OCI spec (before containerd or the runtime saw anything)."""
+
+    def __init__(self, error: MinidockerError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def api_error(self) -> MinidockerError:
+        # moby's user and group lookups fail with an untyped error: a 500 with the bare message.
+        if str(self.error).startswith("unable to find "):
+            return RuntimeFailure(str(self.error))
+        return self.error
+
+
 class LifecycleMixin(SandboxMixin, RestoreMixin):
     # ---- hubs: attach streams outlive tasks ----
     def hub(self, c: Container) -> Hub:
@@ -92,15 +106,23 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 if c.host_config.get("AutoRemove") and c.state.status not in (Status.REMOVING, Status.DEAD):
                     threading.Thread(target=self._auto_remove, args=(c,), daemon=True).start()
                 raise
+            except SpecRefused as refused:
+                # Refused by dockerd itself (the user is not in the image's passwd file...): Docker's
+                # message as is, no containerd/runtime frame, exit code 128 (cf. daemon/start.go).
+                self._record_start_failure(c, str(refused.error), 128)
+                raise refused.api_error() from None
             except Exception as err:
-                with c.state.cond:
-                    c.state.error = str(err)
-                    c.state.exit_code = start_exit_code(err)
-                    c.state.cond.notify_all()
-                c.save()
-                if c.host_config.get("AutoRemove"):
-                    threading.Thread(target=self._auto_remove, args=(c,), daemon=True).start()
+                self._record_start_failure(c, str(err), start_exit_code(err))
                 raise start_error(err) from None
+
+    def _record_start_failure(self, c: Container, text: str, code: int) -> None:
+        with c.state.cond:
+            c.state.error = text
+            c.state.exit_code = code
+            c.state.cond.notify_all()
+        c.save()
+        if c.host_config.get("AutoRemove"):
+            threading.Thread(target=self._auto_remove, args=(c,), daemon=True).start()
 
     def _start_locked(self, c: Container) -> None:
         t0 = time.perf_counter()
@@ -119,7 +141,10 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         try:
             self._write_etc_files(c)
             extra = self._etc_mounts(c) + mnt.oci_mounts(c.mount_points)
-            spec = specs.build(c, image_cfg, rootfs, extra, netns)
+            try:
+                spec = specs.build(c, image_cfg, rootfs, extra, netns)
+            except MinidockerError as err:
+                raise SpecRefused(err) from None
             mark("spec")
             self.tasks.forget(c.id)  # a task or record left over from a crash
             self.tasks.create_container(c.id, json.dumps(spec).encode(), c.runtime or self.runtime,

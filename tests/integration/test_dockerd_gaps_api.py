@@ -99,3 +99,32 @@ def test_ulimits_reach_the_process(engine):
     assert (res.returncode, res.stdout.split()) == (0, ["100", "200", "50", "60"]), res.stderr
     res = engine.docker("run", "--rm", "--ulimit", "nofile=300:200", "busybox", "true")
     assert res.returncode == 125 and "soft limit must be less than or equal to hard limit" in res.stderr
+
+
+NOUSER = "unable to find user nouser: no matching entries in passwd file"
+
+
+def test_exec_as_unknown_user_fails_in_stream_with_126(engine):
+    engine.docker("run", "-d", "--name", "gaps-exec", "--network", "none", "busybox", "sleep", "300", check=True)
+    try:
+        res = engine.docker("exec", "-u", "nouser", "gaps-exec", "id")
+        assert (res.returncode, res.stdout, res.stderr) == (126, NOUSER + "\r\n", "")
+        res = engine.docker("exec", "-u", "root:nogrp", "gaps-exec", "id")
+        assert (res.returncode, res.stdout) == (126, "unable to find group nogrp: no matching entries in group file\r\n")
+        res = engine.docker("exec", "-d", "-u", "nouser", "gaps-exec", "id")
+        assert (res.returncode, res.stderr.strip()) == (1, "Error response from daemon: " + NOUSER)
+        assert engine.docker("exec", "gaps-exec", "true").returncode == 0  # the container is unharmed
+    finally:
+        engine.docker("rm", "-f", "gaps-exec")
+
+
+def test_run_as_unknown_user_is_refused_by_dockerd(engine):
+    res = engine.docker("run", "--name", "gaps-nouser", "--network", "none", "-u", "nouser", "busybox", "id")
+    try:
+        assert res.returncode == 125
+        assert res.stderr.startswith("docker: Error response from daemon: " + NOUSER + "\n"), res.stderr
+        out = engine.docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}", "gaps-nouser",
+                            check=True).stdout
+        assert out.strip() == "created 128 " + NOUSER
+    finally:
+        engine.docker("rm", "-f", "gaps-nouser")
