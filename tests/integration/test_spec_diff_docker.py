@@ -57,3 +57,11 @@ def test_run_ulimits(pair, opts):
     real, _ = same(pair, "run", "--rm", *NONET, *opts, "busybox", "sh", "-c",
                    "ulimit -n; ulimit -Hn; ulimit -c; ulimit -Hc; ulimit -u; ulimit -Hu; ulimit -s; ulimit -Hs")
     assert real.returncode == 0
+
+
+def test_dockerenv(pair):
+    real, _ = same(pair, "run", "--rm", *NONET, "busybox", "sh", "-c",
+                   "stat -c '%A %u %g %s %F %n' /.dockerenv")
+    assert real.returncode == 0
+    real, _ = same(pair, "run", "--rm", *NONET, "--read-only", "busybox", "test", "-f", "/.dockerenv")
+    assert real.returncode == 0

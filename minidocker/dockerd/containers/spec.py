@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import InvalidArgument
 from ...oci import defaults, seccomp_default
-from . import ulimits
+from . import initlayer, ulimits
 from .record import Container
 
 CPU_PERIOD = 100_000
@@ -210,6 +210,7 @@ def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], 
         if h and w:
             proc["consoleSize"] = {"height": int(h), "width": int(w)}
     spec["root"]["readonly"] = bool(hc.get("ReadonlyRootfs"))
+    initlayer.prepare(rootfs_mounts, rootfs_dirs(rootfs_mounts))
     shm = int(hc.get("ShmSize") or 0)
     mounts = []
     for m in spec["mounts"]:
