@@ -15,9 +15,10 @@ from ...oci import image as oci
 from .backend import Layer
 
 
-# Mount points the runtime made for the files dockerd bind-mounts into every container. Docker keeps
-# them in the container's "-init" layer, below its writable layer, so a commit never holds them.
-MOUNT_POINTS = ("etc/hostname", "etc/hosts", "etc/resolv.conf")
+# Mount points the runtime made for the files dockerd bind-mounts into every container, and the
+# /.dockerenv marker. Docker keeps them in the container's "-init" layer, below its writable layer, so
+# a commit never holds them.
+MOUNT_POINTS = ("etc/hostname", "etc/hosts", "etc/resolv.conf", ".dockerenv")
 
 
 def _drop_mount_points(upper: list) -> None:
