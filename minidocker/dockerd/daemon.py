@@ -151,10 +151,12 @@ class Daemon(CreateMixin, LifecycleMixin, ExecMixin):
 
     def container_sizes(self, c: Any) -> tuple[int, int]:
         """SizeRw (the container's writable layer) and SizeRootFs (plus the image)."""
-        rw = 0
+        from .changes import upper_size
+
         try:
-            rw = int(getattr(self.images.snapshots.usage(c.rootfs_key), "size", 0))
-        except Exception:  # noqa: BLE001 - sizes are informative only
+            # Docker sums the sizes of the files in the writable layer, not the blocks its directories use.
+            rw = upper_size(self.images.snapshots.mounts(c.rootfs_key))
+        except Exception:  # noqa: BLE001 - sizes are informative only (a removed snapshot has none)
             rw = 0
         try:
             image_size = self.images.size(self.images.get(c.image_id))

@@ -128,3 +128,57 @@ def test_run_as_unknown_user_is_refused_by_dockerd(engine):
         assert out.strip() == "created 128 " + NOUSER
     finally:
         engine.docker("rm", "-f", "gaps-nouser")
+
+
+def _changes(engine, name: str) -> set[str]:
+    return set(engine.docker("diff", name, check=True).stdout.splitlines())
+
+
+def test_diff_lists_the_writable_layer(engine):
+    engine.docker("run", "-d", "--name", "gaps-diff", "--network", "none", "busybox", "sh", "-c",
+                  "touch /newfile; echo q > /tmp/q; rm /bin/ls; mkdir -p /a/b; echo > /etc/passwd; touch /ready;"
+                  " sleep 300", check=True)
+    try:
+        deadline = __import__("time").monotonic() + 20
+        while "A /ready" not in _changes(engine, "gaps-diff"):
+            assert __import__("time").monotonic() < deadline, "the container's changes never showed"
+        assert _changes(engine, "gaps-diff") == {"A /a", "A /a/b", "A /newfile", "A /ready", "C /bin", "D /bin/ls",
+                                                 "C /etc", "C /etc/passwd", "C /tmp", "A /tmp/q"}
+        # the runtime's mount points for hostname/hosts/resolv.conf are not the container's changes
+        engine.docker("create", "--name", "gaps-diff0", "busybox", "true", check=True)
+        assert engine.docker("diff", "gaps-diff0", check=True).stdout == ""
+        assert engine.docker("ps", "-a", "-s", "--filter", "name=gaps-diff0", "--format", "{{.Size}}",
+                             check=True).stdout.startswith("0B")
+        res = engine.docker("diff", "nosuch")
+        assert (res.returncode, res.stderr.strip()) == (1, "Error response from daemon: No such container: nosuch")
+    finally:
+        engine.docker("rm", "-f", "gaps-diff", "gaps-diff0")
+
+
+def test_commit_makes_an_image_of_the_changes(engine):
+    engine.docker("run", "-d", "--name", "gaps-commit", "--network", "none", "busybox", "sh", "-c",
+                  "echo q > /tmp/q; rm /bin/ls; touch /ready; sleep 300", check=True)
+    try:
+        deadline = __import__("time").monotonic() + 20
+        while "A /ready" not in _changes(engine, "gaps-commit"):
+            assert __import__("time").monotonic() < deadline, "the container's changes never showed"
+        res = engine.docker("commit", "-a", "me", "-m", "msg", "-c", 'CMD ["cat","/tmp/q"]', "-c", "ENV A=b",
+                            "gaps-commit", "gaps-committed:v1", check=True)
+        assert res.stdout.startswith("sha256:") and len(res.stdout.strip()) == 71
+        assert engine.docker("run", "--rm", "--network", "none", "gaps-committed:v1", check=True).stdout == "q\n"
+        assert engine.docker("run", "--rm", "--network", "none", "gaps-committed:v1", "sh", "-c",
+                             "echo $A; test -e /bin/ls || echo gone", check=True).stdout == "b\ngone\n"
+        fmt = "{{.Author}}|{{.Comment}}|{{len .RootFS.Layers}}|{{.Parent}}|{{.Container}}"
+        out = engine.docker("image", "inspect", "-f", fmt, "gaps-committed:v1", check=True).stdout.strip()
+        base = engine.docker("image", "inspect", "-f", "{{.Id}}|{{len .RootFS.Layers}}", "busybox",
+                             check=True).stdout.strip().split("|")
+        cid = engine.docker("inspect", "-f", "{{.Id}}", "gaps-commit", check=True).stdout.strip()
+        assert out == f"me|msg|{int(base[1]) + 1}|{base[0]}|{cid}"
+        top = engine.docker("history", "--format", "{{.CreatedBy}}|{{.Comment}}", "--no-trunc", "gaps-committed:v1",
+                            check=True).stdout.splitlines()[0]
+        assert top == "sh -c echo q > /tmp/q; rm /bin/ls; touch /ready; sleep 300|msg"
+        res = engine.docker("commit", "-c", "RUN true", "gaps-commit")
+        assert res.returncode == 1 and "run is not a valid change command" in res.stderr
+    finally:
+        engine.docker("rm", "-f", "gaps-commit")
+        engine.docker("rmi", "gaps-committed:v1")

@@ -355,3 +355,6 @@ def stats(req: Request) -> Response:
                      "precpu_stats": {"cpu_usage": {"total_usage": 0}}, "memory_stats": {}}
         return Response(200, first)
     return Response(200, stream=(json.dumps(s).encode() + b"\n" for s in samples))
+
+
+from . import commit  # noqa: E402,F401 - registers /containers/{id}/changes and /commit (main.py imports this module)
