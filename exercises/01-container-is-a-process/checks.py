@@ -8,7 +8,7 @@ from typing import Callable
 from minidocker import teach
 from minidocker.observe import nsdiff, procs
 
-NAME = "ex01-box"
+NAME = f"ex01-box-{os.getpid()}"  # one per notebook kernel: student and solution may run at once
 
 
 def expected(pid: int) -> dict:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
 from minidocker import teach
 
 HELLO = 'echo "$GREETING from $(id -un) in $(pwd)"\n'
-TAG = "ex02-hello:latest"
+TAG = f"ex02-hello-{os.getpid()}:latest"  # one per notebook kernel: student and solution may run at once
 
 
 def _layers(eng, ref: str) -> int:
