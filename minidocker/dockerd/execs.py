@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,11 +57,59 @@ class Exec:
         }
 
 
+def _process_gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in (b"Z", b"X")
+
+
+def _still_running(c: Container) -> bool:
+    """Whether the container runs, once an exit in flight is recorded: its watcher records the exit a
+    moment after init ends, and `start` of a short command followed by `exec` must see it stopped, as
+    with dockerd (no runtime error about a task that is gone)."""
+    if c.state.running and c.state.pid and _process_gone(c.state.pid):
+        deadline = time.monotonic() + 2.0
+        with c.state.cond:
+            while c.state.running and time.monotonic() < deadline:
+                c.state.cond.wait(0.05)
+    return bool(c.state.running)
+
+
+def replace_or_append(env: list[str], overrides: list[str] | None) -> list[str]:
+    """KEY=value pairs replace the same key in place or are appended; a bare KEY unsets it
+    (cf. moby opts.ReplaceOrAppendEnvValues)."""
+    out = list(env)
+    for item in overrides or []:
+        key, eq, _ = item.partition("=")
+        found = [i for i, e in enumerate(out) if e.partition("=")[0] == key]
+        if not eq:
+            out = [e for e in out if e.partition("=")[0] != key]
+        elif found:
+            out[found[0]] = item
+        else:
+            out.append(item)
+    return out
+
+
+def exec_env(container_config: dict[str, Any], exec_config: dict[str, Any]) -> list[str]:
+    """An exec's environment as dockerd builds it: PATH, HOSTNAME and (with -t) TERM, then the container's
+    Env, then the exec's -e (cf. moby daemon/exec.go, container.CreateDaemonEnvironment)."""
+    from ..oci.defaults import DEFAULT_PATH
+
+    base = [DEFAULT_PATH, f"HOSTNAME={container_config.get('Hostname') or ''}"]
+    if exec_config.get("Tty"):
+        base.append("TERM=xterm")
+    return replace_or_append(replace_or_append(base, container_config.get("Env")), exec_config.get("Env"))
+
+
 class ExecMixin:
     def exec_create(self, c: Container, body: dict[str, Any]) -> str:
         if not isinstance(body, dict) or not body.get("Cmd"):
             raise InvalidArgument("No exec command specified")
-        if not c.state.running:
+        if not _still_running(c):
             raise Conflict(f"Container {c.id} is not running")
         eid = secrets.token_hex(32)
         self.execs[eid] = Exec(eid, c, dict(body))
@@ -81,9 +130,7 @@ class ExecMixin:
             image_cfg = self.images.get(c.image_id).config.get("config") or {}
         except NotFound:
             pass
-        env = specs.merge_env(c.config.get("Env"), cfg.get("Env"))
-        if cfg.get("Tty") and not any(e.startswith("TERM=") for e in env):
-            env.append("TERM=xterm")
+        env = exec_env(c.config, cfg)
         user = cfg.get("User") or c.config.get("User") or ""
         rootfs = self.images.snapshots.mounts(c.rootfs_key)
         caps = specs.capabilities(c.host_config.get("CapAdd"), c.host_config.get("CapDrop"),

@@ -182,3 +182,30 @@ def test_commit_makes_an_image_of_the_changes(engine):
     finally:
         engine.docker("rm", "-f", "gaps-commit")
         engine.docker("rmi", "gaps-committed:v1")
+
+
+def test_exec_environment_is_built_as_dockerd_builds_it(engine):
+    engine.docker("run", "-d", "--name", "gaps-env", "-e", "FOO=bar", "-h", "myhost", "--network", "none", "busybox",
+                  "sleep", "300", check=True)
+    try:
+        path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        out = engine.docker("exec", "gaps-env", "env", check=True).stdout.splitlines()
+        assert out == [path, "HOSTNAME=myhost", "FOO=bar", "HOME=/root"]
+        out = engine.docker("exec", "-t", "-e", "X=1", "-e", "FOO=baz", "gaps-env", "env", check=True).stdout
+        assert out.split("\r\n") == [path, "HOSTNAME=myhost", "TERM=xterm", "FOO=baz", "X=1", "HOME=/root", ""]
+    finally:
+        engine.docker("rm", "-f", "gaps-env")
+
+
+def test_exec_right_after_a_short_container_ends_says_not_running(engine):
+    engine.docker("create", "--name", "gaps-short", "--network", "none", "busybox", "true", check=True)
+    try:
+        for _ in range(3):
+            engine.docker("start", "gaps-short", check=True)
+            res = engine.docker("exec", "gaps-short", "true")
+            if res.returncode == 0:
+                continue  # it was still running: nothing to check this round
+            cid = engine.docker("inspect", "-f", "{{.Id}}", "gaps-short", check=True).stdout.strip()
+            assert (res.returncode, res.stderr.strip()) == (1, f"Error response from daemon: Container {cid} is not running")
+    finally:
+        engine.docker("rm", "-f", "gaps-short")
