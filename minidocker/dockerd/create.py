@@ -104,6 +104,15 @@ def validate_host_config(hc: dict[str, Any]) -> None:
             raise InvalidArgument(f"ulimit soft limit must be less than or equal to hard limit: {u.get('Soft')} > {u.get('Hard')}")
 
 
+def merge_image_env(user: list[str] | None, image: list[str] | None) -> list[str] | None:
+    """Config.Env as dockerd stores it: the user's -e first, then the image's variables they do not
+    set (cf. moby daemon/commit.go merge); the process sees the same variables either way."""
+    if not user:
+        return list(image) if image else None
+    keys = {e.partition("=")[0] for e in user}
+    return list(user) + [e for e in image or [] if e.partition("=")[0] not in keys]
+
+
 def normalize_capabilities(field: str, caps: list[str]) -> list[str]:
     """--cap-add / --cap-drop names as dockerd stores them: upper case, CAP_ prefixed, "ALL" kept; unknown names
     refused here, at create, so no container is left behind (cf. moby oci/caps NormalizeLegacyCapabilities)."""
@@ -142,9 +151,7 @@ class CreateMixin:
         if not argv:
             raise InvalidArgument("No command specified")
         config["Entrypoint"], config["Cmd"] = entrypoint, cmd
-        from .containers.spec import merge_env
-
-        config["Env"] = merge_env(image_cfg.get("Env"), config.get("Env")) if (image_cfg.get("Env") or config.get("Env")) else None
+        config["Env"] = merge_image_env(config.get("Env"), image_cfg.get("Env"))
         for key in ("WorkingDir", "User"):
             if not config.get(key) and image_cfg.get(key):
                 config[key] = image_cfg[key]

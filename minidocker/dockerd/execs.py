@@ -185,9 +185,17 @@ class ExecMixin:
         self.emit(c, "exec_start: " + " ".join(ex.config["Cmd"]), execID=ex.id)
         threading.Thread(target=self._exec_watcher, args=(ex,), name=f"exec-{ex.id[:12]}", daemon=True).start()
 
+    def _exec_ended(self, ex: Exec) -> None:
+        # dockerd drops an ended exec from its container's ExecIDs; GET /exec/{id}/json still answers.
+        try:
+            ex.container.exec_ids.remove(ex.id)
+        except ValueError:
+            pass
+
     def _exec_failed(self, ex: Exec, message: str) -> None:
         ex.exit_code = 126  # dockerd 20.10's code for an exec that could not start
         ex.error = message
+        self._exec_ended(ex)
         if ex.io is not None:
             abort(ex.io)
         ex.done.set()
@@ -196,6 +204,7 @@ class ExecMixin:
         status = self.tasks.wait_retrying(ex.container.id, ex.id)
         ex.exit_code = int(status.get("exit_status", 0))
         ex.running = False
+        self._exec_ended(ex)
         self.tasks.forget_exec(ex.container.id, ex.id)
         if ex.io is not None:
             ex.io.finish()

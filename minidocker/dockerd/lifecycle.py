@@ -321,7 +321,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 c.state.error = str(err)
             c.save()
             raise
-        for execid in list(c.exec_ids):
+        for execid in [e for e, x in list(self.execs.items()) if x.container is c]:  # ended ones too
             self.execs.pop(execid, None)
         shutil.rmtree(c.dir, ignore_errors=True)
         remove_fifo_dir(c.id)

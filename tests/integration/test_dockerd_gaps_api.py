@@ -209,3 +209,39 @@ def test_exec_right_after_a_short_container_ends_says_not_running(engine):
             assert (res.returncode, res.stderr.strip()) == (1, f"Error response from daemon: Container {cid} is not running")
     finally:
         engine.docker("rm", "-f", "gaps-short")
+
+
+def test_inspect_env_order_and_exec_ids(engine):
+    engine.docker("run", "-d", "--name", "gaps-insp", "-e", "FOO=bar", "--network", "none", "busybox", "sleep", "300",
+                  check=True)
+    try:
+        env = engine.docker("inspect", "-f", "{{json .Config.Env}}", "gaps-insp", check=True).stdout.strip()
+        assert env == '["FOO=bar","PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]'
+        engine.docker("exec", "gaps-insp", "true", check=True)
+        assert engine.docker("inspect", "-f", "{{json .ExecIDs}}", "gaps-insp", check=True).stdout.strip() == "null"
+    finally:
+        engine.docker("rm", "-f", "gaps-insp")
+
+
+def test_ps_publish_and_expose_filters(engine):
+    # Matched against the live port map, as dockerd does: a created container matches neither filter.
+    engine.docker("create", "--name", "gaps-pub0", "-p", "80", "busybox", "true", check=True)
+    engine.docker("run", "-d", "--name", "gaps-pub", "-p", "80", "--expose", "90/udp", "busybox", "sleep", "300",
+                  check=True)
+    engine.docker("run", "-d", "--name", "gaps-nopub", "--network", "none", "busybox", "sleep", "300", check=True)
+    try:
+        def names(*filters: str) -> list[str]:
+            args = [a for f in filters for a in ("--filter", f)]
+            return engine.docker("ps", "-a", "--format", "{{.Names}}", "--filter", "name=gaps-", *args,
+                                 check=True).stdout.split()
+
+        assert names("publish=80") == ["gaps-pub"]
+        assert names("publish=80/udp") == [] and names("publish=70-85/tcp") == ["gaps-pub"]
+        assert names("publish=90/udp") == [] and names("expose=90/udp") == ["gaps-pub"]
+        assert names("expose=80") == ["gaps-pub"] and names("expose=90") == []
+        assert sorted(names()) == ["gaps-nopub", "gaps-pub", "gaps-pub0"]
+        res = engine.docker("ps", "--filter", "publish=abc")
+        assert res.returncode == 1 and res.stderr.strip() == ('Error response from daemon: error while looking up for '
+                                                  'publish abc: strconv.ParseUint: parsing "abc": invalid syntax')
+    finally:
+        engine.docker("rm", "-f", "gaps-pub", "gaps-nopub", "gaps-pub0")

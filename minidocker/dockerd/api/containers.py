@@ -73,6 +73,29 @@ def _matches(d, c, filters: dict[str, list[str]]) -> bool:
     return True
 
 
+def _port_filter(key: str, value: str) -> list[str]:
+    """`publish=80`, `expose=8000-8080/udp`: the container ports a filter names, as "80/tcp" keys
+    (cf. moby daemon/list.go portOp)."""
+    port, _, proto = value.partition("/")
+    start, _, end = port.partition("-")
+    for part in (start, end) if end else (start,):
+        if not part.isdigit():  # dockerd's words, from Go's strconv
+            raise InvalidArgument(f'error while looking up for {key} {value}: strconv.ParseUint: parsing "{part}": '
+                                  "invalid syntax")
+    return [f"{n}/{proto or 'tcp'}" for n in range(int(start), int(end or start) + 1)]
+
+
+def _ports_match(filters: dict[str, list[str]], ports: list[dict]) -> bool:
+    """publish / expose filters against the container's live port map (its ps Ports entries), as moby
+    matches NetworkSettings.Ports: a container that is not running, or has no network, matches neither."""
+    exposed = {f"{p['PrivatePort']}/{p['Type']}" for p in ports}
+    published = {f"{p['PrivatePort']}/{p['Type']}" for p in ports if p.get("PublicPort")}
+    for key, have in (("publish", published), ("expose", exposed)):
+        if key in filters and not any(p in have for v in filters[key] for p in _port_filter(key, v)):
+            return False
+    return True
+
+
 @route("GET", "/containers/json")
 def list_containers(req: Request) -> Response:
     d = req.backend
@@ -105,6 +128,8 @@ def list_containers(req: Request) -> Response:
         if not _matches(d, c, filters):
             continue
         entry = views.summary(c, d.image_name(c))
+        if not _ports_match(filters, entry.get("Ports") or []):
+            continue
         if req.flag("size"):
             entry["SizeRw"], entry["SizeRootFs"] = d.container_sizes(c)
         out.append(entry)
