@@ -155,6 +155,8 @@ class CreateMixin:
         for key in ("WorkingDir", "User"):
             if not config.get(key) and image_cfg.get(key):
                 config[key] = image_cfg[key]
+        # Config.Volumes: the user's (-v /data) plus the image's VOLUMEs; null when neither has any (cf. daemon/commit.go merge).
+        config["Volumes"] = {**(image_cfg.get("Volumes") or {}), **(config.get("Volumes") or {})} or None
         if image_cfg.get("ExposedPorts"):
             config["ExposedPorts"] = {**image_cfg["ExposedPorts"], **(config.get("ExposedPorts") or {})}
         if image_cfg.get("Labels"):

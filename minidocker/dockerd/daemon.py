@@ -196,7 +196,7 @@ class Daemon(CreateMixin, LifecycleMixin, ExecMixin):
 
         for key in filters:
             if key not in ("until", "label", "label!"):
-                raise InvalidArgument(f"invalid filter '{key}'")
+                raise InvalidArgument(f"Invalid filter '{key}'")
         deleted, reclaimed = [], 0
         until = None
         if filters.get("until"):

@@ -245,3 +245,33 @@ def test_ps_publish_and_expose_filters(engine):
                                                   'publish abc: strconv.ParseUint: parsing "abc": invalid syntax')
     finally:
         engine.docker("rm", "-f", "gaps-pub", "gaps-nopub", "gaps-pub0")
+
+
+def test_list_filter_errors_use_dockerd_words(engine):
+    for flt, msg in (("nosuch=1", "Invalid filter 'nosuch'"), ("status=bogus", "Invalid filter 'status=bogus'"),
+                     ("exited=x", 'strconv.Atoi: parsing "x": invalid syntax')):
+        res = engine.docker("ps", "--filter", flt)
+        assert (res.returncode, res.stderr.strip()) == (1, "Error response from daemon: " + msg)
+
+
+def test_config_volumes_null_without_volumes(engine):
+    engine.docker("create", "--name", "gaps-vol", "busybox", "true", check=True)
+    engine.docker("create", "--name", "gaps-vol1", "-v", "/data", "busybox", "true", check=True)
+    try:
+        out = engine.docker("inspect", "-f", "{{json .Config.Volumes}}", "gaps-vol", "gaps-vol1", check=True).stdout
+        assert out.split() == ["null", '{"/data":{}}']
+    finally:
+        engine.docker("rm", "-f", "-v", "gaps-vol", "gaps-vol1")
+
+
+def test_system_df_counts_top_level_images_only(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n")
+    engine.docker("build", "-q", "-t", "gaps-df:v1", str(tmp_path), check=True)
+    try:
+        top = len(engine.docker("images", "-q", check=True).stdout.split())
+        every = len(engine.docker("images", "-aq", check=True).stdout.split())
+        assert every > top  # the RUN steps left intermediate images
+        out = engine.docker("system", "df", "--format", "{{.Type}} {{.TotalCount}}", check=True).stdout
+        assert f"Images {top}" in out.splitlines()
+    finally:
+        engine.docker("rmi", "gaps-df:v1")

@@ -102,13 +102,13 @@ def list_containers(req: Request) -> Response:
     filters = req.filters()
     for key in filters:
         if key not in LIST_FILTERS:
-            raise InvalidArgument(f"invalid filter '{key}'")
+            raise InvalidArgument(f"Invalid filter '{key}'")  # dockerd's capital I
     for s in filters.get("status", []):
         if s not in STATUSES:
-            raise InvalidArgument(f"invalid filter 'status={s}'")
+            raise InvalidArgument(f"Invalid filter 'status={s}'")
     for s in filters.get("exited", []):
         if not s.lstrip("-").isdigit():
-            raise InvalidArgument(f"invalid filter 'exited={s}'")
+            raise InvalidArgument(f'strconv.Atoi: parsing "{s}": invalid syntax')
     show_all = req.flag("all") or bool(filters.get("status")) or bool(filters.get("exited"))
     if (_int(req, "limit") or 0) > 0:  # the API: "limit: ... most recently created, including non-running ones"
         show_all = True

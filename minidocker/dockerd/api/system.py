@@ -135,6 +135,9 @@ def info(req: Request) -> Response:
 def df(req: Request) -> Response:
     d = req.backend
     images = d.images.df()
+    # Like `docker images` (not -a): intermediate build images are not counted (cf. daemon/disk_usage.go).
+    top = {i.get("Id") for i in d.images.list(all=False)}
+    images["Images"] = [i for i in images.get("Images") or [] if i.get("Id") in top]
     containers = []
     from ..containers import views
 
