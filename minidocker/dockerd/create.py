@@ -76,6 +76,7 @@ def validate_host_config(hc: dict[str, Any]) -> None:
         raise InvalidArgument(f"Range of CPUs is from 0.01 to {ncpu:.2f}, as there are only {ncpu} CPUs available")
     if nano and (hc.get("CpuQuota") or hc.get("CpuPeriod")):
         raise InvalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both be set")
+    validate_resources(hc)
     policy = (hc.get("RestartPolicy") or {}).get("Name") or "no"
     if policy != "no":
         if hc.get("AutoRemove"):
@@ -102,6 +103,68 @@ def validate_host_config(hc: dict[str, Any]) -> None:
             raise InvalidArgument(f"invalid ulimit type: {u.get('Name')}")
         if int(u.get("Soft", 0)) > int(u.get("Hard", 0)):
             raise InvalidArgument(f"ulimit soft limit must be less than or equal to hard limit: {u.get('Soft')} > {u.get('Hard')}")
+
+
+def _cpu_list(value: str) -> set[int] | None:
+    """"0-2,4" as a set of CPUs; None when malformed (cf. moby pkg/parsers ParseUintList)."""
+    out: set[int] = set()
+    for part in value.split(","):
+        lo, dash, hi = part.partition("-")
+        if not lo.isdigit() or (dash and (not hi.isdigit() or int(hi) < int(lo))):
+            return None
+        out.update(range(int(lo), int(hi if dash else lo) + 1))
+    return out
+
+
+def validate_resources(hc: dict[str, Any]) -> None:
+    """The resource ranges dockerd checks at create, with its messages (cf. moby daemon/daemon_unix.go
+    verifyPlatformContainerResources)."""
+    adj = int(hc.get("OomScoreAdj") or 0)
+    if adj < -1000 or adj > 1000:
+        raise InvalidArgument(f"Invalid value {adj}, range for oom score adj is [-1000, 1000]")
+    if hc.get("KernelMemory") and int(hc["KernelMemory"]) < MIN_MEMORY:
+        raise InvalidArgument("Minimum kernel memory limit allowed is 6MB")
+    if hc.get("MemoryReservation") and int(hc["MemoryReservation"]) < MIN_MEMORY:
+        raise InvalidArgument("Minimum memory reservation allowed is 6MB")
+    period = int(hc.get("CpuPeriod") or 0)
+    if period and (period < 1000 or period > 1_000_000):
+        raise InvalidArgument("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
+    quota = int(hc.get("CpuQuota") or 0)
+    if quota > 0 and quota < 1000:
+        raise InvalidArgument("CPU cfs quota can not be less than 1ms (i.e. 1000)")
+    for key, what, online in (("CpusetCpus", "cpus", "/sys/devices/system/cpu/online"),
+                              ("CpusetMems", "mems", "/sys/devices/system/node/online")):
+        value = hc.get(key) or ""
+        if not value:
+            continue
+        wanted = _cpu_list(value)
+        if wanted is None:
+            raise InvalidArgument(f"Invalid value {value} for cpuset {what}: invalid format: {value}")
+        try:
+            available = open(online).read().strip()
+        except OSError:
+            continue
+        if not wanted <= (_cpu_list(available) or set()):
+            label = "CPUs" if what == "cpus" else "memory nodes"
+            raise InvalidArgument(f"Requested {label} are not available - requested {value}, available: {available}")
+
+
+def discard_unsupported(hc: dict[str, Any]) -> list[str]:
+    """What dockerd drops with a warning when the host cannot do it; minidocker never applies block I/O
+    weights, so it says so as dockerd does on a host without them (cf. daemon_unix.go verifyPlatformContainerResources)."""
+    warnings = []
+    if hc.get("BlkioWeight"):
+        warnings.append("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.")
+        hc["BlkioWeight"] = 0
+    if hc.get("BlkioWeightDevice"):
+        warnings.append("Your kernel does not support Block I/O weight_device or the cgroup is not mounted. "
+                        "Weight-device discarded.")
+        hc["BlkioWeightDevice"] = []
+    for key, flag in (("BlkioDeviceReadBps", "--device-read-bps"), ("BlkioDeviceWriteBps", "--device-write-bps"),
+                      ("BlkioDeviceReadIOps", "--device-read-iops"), ("BlkioDeviceWriteIOps", "--device-write-iops")):
+        if hc.get(key):
+            raise Unsupported(f"{flag} (HostConfig.{key}) is not supported by minidocker")
+    return warnings
 
 
 def merge_image_env(user: list[str] | None, image: list[str] | None) -> list[str] | None:
@@ -188,6 +251,7 @@ class CreateMixin:
         if not hc.get("CgroupnsMode"):
             hc["CgroupnsMode"] = "host"
         validate_host_config(hc)
+        warnings = discard_unsupported(hc)
         # `-v /data` arrives as Config.Volumes, like an image's VOLUME: both are anonymous volumes.
         points = mnt.collect(hc, {**(image_cfg.get("Volumes") or {}), **(config.get("Volumes") or {})})
         cid = secrets.token_hex(32)
@@ -213,7 +277,7 @@ class CreateMixin:
             shutil.rmtree(c.dir, ignore_errors=True)
             raise
         self.emit(c, "create")
-        return {"Id": cid, "Warnings": []}
+        return {"Id": cid, "Warnings": warnings}
 
     def _resolve_mounts(self, points: list[dict[str, Any]], rootfs: list[Any]) -> list[dict[str, Any]]:
         """Create named and anonymous volumes, make missing bind sources, seed new volumes from the image."""

@@ -275,3 +275,24 @@ def test_system_df_counts_top_level_images_only(engine, tmp_path):
         assert f"Images {top}" in out.splitlines()
     finally:
         engine.docker("rmi", "gaps-df:v1")
+
+
+def test_resource_ranges_are_checked_at_create(engine):
+    before = _ids(engine)
+    for opts, msg in ((("--oom-score-adj", "2000"), "Invalid value 2000, range for oom score adj is [-1000, 1000]"),
+                      (("--cpu-period", "500"), "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s"
+                                                " (i.e. 1000000)"),
+                      (("--cpu-quota", "500"), "CPU cfs quota can not be less than 1ms (i.e. 1000)"),
+                      (("--memory-reservation", "1k"), "Minimum memory reservation allowed is 6MB"),
+                      (("--cpuset-cpus", "abc"), "Invalid value abc for cpuset cpus: invalid format: abc"),
+                      (("--cpuset-cpus", "4096"), "Requested CPUs are not available - requested 4096, available: ")):
+        res = engine.docker("create", *opts, "busybox", "true")
+        assert res.returncode == 1 and res.stderr.startswith("Error response from daemon: " + msg), (opts, res.stderr)
+    assert _ids(engine) == before
+    res = engine.docker("create", "--name", "gaps-blkio", "--blkio-weight", "300", "busybox", "true")
+    try:
+        assert res.returncode == 0 and res.stderr.startswith("WARNING: Your kernel does not support Block I/O weight")
+        out = engine.docker("inspect", "-f", "{{.HostConfig.BlkioWeight}}", "gaps-blkio", check=True).stdout
+        assert out.strip() == "0"
+    finally:
+        engine.docker("rm", "-f", "gaps-blkio")
