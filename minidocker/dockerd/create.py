@@ -77,6 +77,9 @@ def validate_host_config(hc: dict[str, Any]) -> None:
     if nano and (hc.get("CpuQuota") or hc.get("CpuPeriod")):
         raise InvalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both be set")
     validate_resources(hc)
+    from .etcextra import check_extra_hosts
+
+    check_extra_hosts(hc.get("ExtraHosts"))
     policy = (hc.get("RestartPolicy") or {}).get("Name") or "no"
     if policy != "no":
         if hc.get("AutoRemove"):

@@ -20,6 +20,7 @@ from .containers import mounts as mnt
 from .containers import spec as specs
 from .containers.record import Container
 from .containers.state import Status, now_rfc3339
+from . import etcextra
 from .containers.stdio import Hub, TaskIO, abort, remove_fifo_dir
 from .restore import RestoreMixin
 from .sandbox import SandboxMixin
@@ -140,6 +141,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         io = None
         try:
             self._write_etc_files(c)
+            etcextra.apply(c.dir, c.config, c.host_config)  # --add-host, --dns*
             extra = self._etc_mounts(c) + mnt.oci_mounts(c.mount_points)
             try:
                 spec = specs.build(c, image_cfg, rootfs, extra, netns)

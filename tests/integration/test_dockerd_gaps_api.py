@@ -296,3 +296,16 @@ def test_resource_ranges_are_checked_at_create(engine):
         assert out.strip() == "0"
     finally:
         engine.docker("rm", "-f", "gaps-blkio")
+
+
+def test_add_host_and_dns_options_reach_the_container(engine):
+    out = engine.docker("run", "--rm", "--network", "none", "--add-host", "foo:1.2.3.4", "--dns", "9.9.9.9",
+                        "--dns-search", "example.org", "--dns-option", "ndots:2", "busybox", "sh", "-c",
+                        "grep foo /etc/hosts; cat /etc/resolv.conf", check=True).stdout.splitlines()
+    assert out[0] == "1.2.3.4\tfoo"
+    assert out[1:] == ["search example.org", "nameserver 9.9.9.9", "options ndots:2"]
+    out = engine.docker("run", "--rm", "--add-host", "bar:10.9.8.7", "-h", "gapsh", "busybox", "cat", "/etc/hosts",
+                        check=True).stdout.splitlines()
+    assert out.index("10.9.8.7\tbar") < next(i for i, line in enumerate(out) if "gapsh" in line.split()[1:])
+    res = engine.docker("create", "--add-host", "gw:host-gateway", "busybox", "true")
+    assert res.returncode == 1 and "host-gateway is not supported by minidocker" in res.stderr
