@@ -80,6 +80,9 @@ def validate_host_config(hc: dict[str, Any]) -> None:
     from .etcextra import check_extra_hosts
 
     check_extra_hosts(hc.get("ExtraHosts"))
+    from . import spec_extras
+
+    spec_extras.check(hc)
     policy = (hc.get("RestartPolicy") or {}).get("Name") or "no"
     if policy != "no":
         if hc.get("AutoRemove"):

@@ -20,7 +20,7 @@ from .containers import mounts as mnt
 from .containers import spec as specs
 from .containers.record import Container
 from .containers.state import Status, now_rfc3339
-from . import etcextra
+from . import etcextra, spec_extras
 from .containers.stdio import Hub, TaskIO, abort, remove_fifo_dir
 from .restore import RestoreMixin
 from .sandbox import SandboxMixin
@@ -144,7 +144,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             etcextra.apply(c.dir, c.config, c.host_config)  # --add-host, --dns*
             extra = self._etc_mounts(c) + mnt.oci_mounts(c.mount_points)
             try:
-                spec = specs.build(c, image_cfg, rootfs, extra, netns)
+                spec = spec_extras.apply(specs.build(c, image_cfg, rootfs, extra, netns), c.host_config)
             except MinidockerError as err:
                 raise SpecRefused(err) from None
             mark("spec")

@@ -309,3 +309,19 @@ def test_add_host_and_dns_options_reach_the_container(engine):
     assert out.index("10.9.8.7\tbar") < next(i for i, line in enumerate(out) if "gapsh" in line.split()[1:])
     res = engine.docker("create", "--add-host", "gw:host-gateway", "busybox", "true")
     assert res.returncode == 1 and "host-gateway is not supported by minidocker" in res.stderr
+
+
+def test_swappiness_oom_killer_and_cgroupns_reach_the_container(engine):
+    v2 = engine.docker("info", "--format", "{{.CgroupVersion}}", check=True).stdout.strip() == "2"
+    if not v2:
+        out = engine.docker("run", "--rm", "--memory", "64m", "--memory-swappiness", "10", "--oom-kill-disable",
+                            "busybox", "sh", "-c", "cat /sys/fs/cgroup/memory/memory.swappiness;"
+                            " head -1 /sys/fs/cgroup/memory/memory.oom_control", check=True).stdout
+        assert out.splitlines() == ["10", "oom_kill_disable 1"]
+    host = engine.docker("run", "--rm", "busybox", "cat", "/proc/self/cgroup", check=True).stdout
+    private = engine.docker("run", "--rm", "--cgroupns", "private", "busybox", "cat", "/proc/self/cgroup",
+                            check=True).stdout
+    assert any(not line.endswith(":/") for line in host.splitlines())  # the host's view: the container's path
+    assert all(line.endswith(":/") for line in private.splitlines())  # its own namespace: it is the root
+    res = engine.docker("create", "--cgroup-parent", "/gaps", "busybox", "true")
+    assert res.returncode == 1 and "--cgroup-parent (HostConfig.CgroupParent) is not supported" in res.stderr
