@@ -325,3 +325,12 @@ def test_swappiness_oom_killer_and_cgroupns_reach_the_container(engine):
     assert all(line.endswith(":/") for line in private.splitlines())  # its own namespace: it is the root
     res = engine.docker("create", "--cgroup-parent", "/gaps", "busybox", "true")
     assert res.returncode == 1 and "--cgroup-parent (HostConfig.CgroupParent) is not supported" in res.stderr
+
+
+def test_plugin_list_and_inspect_of_an_engine_without_plugins(engine):
+    res = engine.docker("plugin", "ls")
+    assert (res.returncode, res.stdout.split()) == (0, ["ID", "NAME", "DESCRIPTION", "ENABLED"]), res.stderr
+    res = engine.docker("plugin", "inspect", "nosuch")
+    assert (res.returncode, res.stderr.strip()) == (1, 'Error response from daemon: plugin "nosuch" not found')
+    res = engine.docker("plugin", "ls", "--filter", "nosuch=1")
+    assert (res.returncode, res.stderr.strip()) == (1, "Error response from daemon: Invalid filter 'nosuch'")

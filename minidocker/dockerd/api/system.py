@@ -189,3 +189,4 @@ def events(req: Request) -> Response:
 
 
 from . import buildcache  # noqa: E402,F401 - registers POST /build/prune (dockerd/main.py imports only this module)
+from . import plugins  # noqa: E402,F401 - registers /plugins
