@@ -109,6 +109,9 @@ def list_containers(req: Request) -> Response:
     for s in filters.get("exited", []):
         if not s.lstrip("-").isdigit():
             raise InvalidArgument(f'strconv.Atoi: parsing "{s}": invalid syntax')
+    for key in ("publish", "expose"):
+        for value in filters.get(key, []):
+            _port_filter(key, value)  # checked up front, even when there is no container to match
     show_all = req.flag("all") or bool(filters.get("status")) or bool(filters.get("exited"))
     if (_int(req, "limit") or 0) > 0:  # the API: "limit: ... most recently created, including non-running ones"
         show_all = True
