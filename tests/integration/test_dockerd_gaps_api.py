@@ -334,3 +334,16 @@ def test_plugin_list_and_inspect_of_an_engine_without_plugins(engine):
     assert (res.returncode, res.stderr.strip()) == (1, 'Error response from daemon: plugin "nosuch" not found')
     res = engine.docker("plugin", "ls", "--filter", "nosuch=1")
     assert (res.returncode, res.stderr.strip()) == (1, "Error response from daemon: Invalid filter 'nosuch'")
+
+
+def test_volume_without_labels_or_options_shows_null(engine):
+    engine.docker("volume", "create", "gaps-v1", check=True)
+    engine.docker("volume", "create", "--label", "k=v", "gaps-v2", check=True)
+    try:
+        fmt = "{{json .Labels}} {{json .Options}}"
+        assert engine.docker("volume", "inspect", "-f", fmt, "gaps-v1", check=True).stdout.strip() == "null null"
+        assert engine.docker("volume", "inspect", "-f", fmt, "gaps-v2", check=True).stdout.strip() == '{"k":"v"} null'
+        out = engine.cli("volume", "ls")
+        assert out.returncode == 0 and "gaps-v1" in out.stdout, out.stderr
+    finally:
+        engine.docker("volume", "rm", "gaps-v1", "gaps-v2")

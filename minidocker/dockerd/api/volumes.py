@@ -6,6 +6,15 @@ from ...errors import InvalidArgument
 from .router import Request, Response, route
 
 
+def _view(v: dict) -> dict:
+    """dockerd answers null, not {}, for a volume made without labels or options."""
+    v = dict(v)
+    for key in ("Labels", "Options"):
+        if not v.get(key):
+            v[key] = None
+    return v
+
+
 @route("POST", "/volumes/create")
 def create(req: Request) -> Response:
     body = req.json() or {}
@@ -13,17 +22,17 @@ def create(req: Request) -> Response:
         raise InvalidArgument("invalid JSON body")
     v = req.backend.volumes.create(body.get("Name") or "", body.get("Driver") or "local",
                                    body.get("Labels"), body.get("DriverOpts"))
-    return Response(201, v)
+    return Response(201, _view(v))
 
 
 @route("GET", "/volumes")
 def list_volumes(req: Request) -> Response:
-    return Response(200, {"Volumes": req.backend.volumes.list(req.filters()), "Warnings": None})
+    return Response(200, {"Volumes": [_view(v) for v in req.backend.volumes.list(req.filters())], "Warnings": None})
 
 
 @route("GET", "/volumes/{name}")
 def inspect(req: Request) -> Response:
-    return Response(200, req.backend.volumes.get(req.params["name"]))
+    return Response(200, _view(req.backend.volumes.get(req.params["name"])))
 
 
 @route("DELETE", "/volumes/{name}")
