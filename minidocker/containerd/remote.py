@@ -22,7 +22,7 @@ from ..oci.image import Descriptor
 from ..oci.mount import Mount
 from .api import containerd_pb2 as pb
 from .api import containerd_pb2_grpc as rpc
-from .content.store import Info
+from .content.store import Info, write_through
 from .diff.differ import LayerDiff
 from .grpcerrors import from_rpc_error
 from .snapshots.snapshotter import Info as SnapshotInfo
@@ -239,18 +239,7 @@ class RemoteContentStore:
         return RemoteWriter(self.stub, ref, expected, total)
 
     def write_blob(self, data, expected: str = "", ref: str = "", labels: dict[str, str] | None = None) -> tuple[str, int]:
-        if expected and self.exists(expected):
-            if labels:
-                self.update(expected, labels)
-            return expected, self.info(expected).size
-        with self.writer(ref, expected) as w:
-            if isinstance(data, (bytes, bytearray, memoryview)):
-                w.write(bytes(data))
-            else:
-                while chunk := data.read(CHUNK):
-                    w.write(chunk)
-            size = w.offset()
-            return w.commit(labels=labels), size
+        return write_through(self, data, expected, ref, labels, CHUNK)
 
     def update(self, digest: str, labels: dict[str, str]) -> Info:
         return _info(_call(self.stub.Update, pb.UpdateContentRequest(digest=digest, labels=labels)))

@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterator
 
 from ...errors import NotFound
 from ...oci.image import OCI_INDEX, Index, canonical_json, digest_hex, validate_digest
-from .store import Info
+from .store import Info, write_through
 from .writer import IngestWriter
 
 _CHUNK = 1 << 20
@@ -106,18 +106,7 @@ class LocalStore:
 
     def write_blob(self, data: bytes | BinaryIO, expected: str = "", ref: str = "",
                    labels: dict[str, str] | None = None) -> tuple[str, int]:
-        if expected and self.exists(expected):
-            if labels:
-                self.update(expected, labels)
-            return expected, self.info(expected).size
-        with self.writer(ref, expected) as w:
-            if isinstance(data, (bytes, bytearray, memoryview)):
-                w.write(bytes(data))
-            else:
-                while chunk := data.read(_CHUNK):
-                    w.write(chunk)
-            size = w.offset()
-            return w.commit(labels=labels), size
+        return write_through(self, data, expected, ref, labels, _CHUNK)
 
     def delete(self, digest: str) -> None:
         try:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO, Iterator
 from ...errors import InvalidArgument
 from ...oci import image as oci
 from . import reference as refs
+from .blobs import _Prepended
 from .store import Image
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def _add_layer(svc: "ImageService", tar: tarfile.TarFile, desc: dict, diff_id: s
     digest = hashlib.sha256()
     with svc.blobs.open(desc["digest"]) as raw, open(spool, "wb") as out:
         head = raw.read(2)
-        body = io.BufferedReader(_Chain(head, raw))  # type: ignore[arg-type]
+        body = io.BufferedReader(_Prepended(head, raw))  # type: ignore[arg-type]
         src = gzip.GzipFile(fileobj=body) if head == b"\x1f\x8b" else body
         while chunk := src.read(CHUNK):
             digest.update(chunk)
@@ -95,23 +96,6 @@ def _add_layer(svc: "ImageService", tar: tarfile.TarFile, desc: dict, diff_id: s
         tar.addfile(info, src)
     spool.unlink()
     return info.size
-
-
-class _Chain(io.RawIOBase):
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self.head, self.rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
-        if self.head:
-            n = min(len(buf), len(self.head))
-            buf[:n], self.head = self.head[:n], self.head[n:]
-            return n
-        data = self.rest.read(len(buf))
-        buf[: len(data)] = data
-        return len(data)
 
 
 def write_archive(svc: "ImageService", names: list[str], out: BinaryIO) -> None:
