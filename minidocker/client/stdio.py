@@ -112,3 +112,26 @@ def proxy_signals(kill: Callable[[str], None]) -> Callable[[], None]:
             signal.signal(sig, old)
 
     return restore
+
+
+def relay(cli, cid: str, stream: Hijacked, tty: bool, stdin: bool, sig_proxy: bool) -> None:
+    """Copy an attached container's stdio until its stream ends (docker run / start -a / attach):
+    the local terminal in raw mode with resizes for a tty, signals forwarded with --sig-proxy."""
+    api = cli.api
+    restore = None
+    if sig_proxy:
+        from .api import APIClient
+
+        host, version = cli.host, api.api_version
+        restore = proxy_signals(lambda sig: APIClient(host, version).kill(cid, sig))
+    try:
+        if tty and sys.stdin.isatty():
+            with RawTerminal(lambda h, w: api.resize(cid, h, w)) as term:
+                term.send_size()
+                pump(stream, tty, stdin)
+        else:
+            pump(stream, tty, stdin)
+    finally:
+        if restore:
+            restore()
+

@@ -232,36 +232,21 @@ def run(cli: Any, a: argparse.Namespace) -> int:
 def attach_start_wait(cli: Any, cid: str, tty: bool, stdin: bool, waiter: Any, run_mode: bool,
                       sig_proxy: bool = True, start: bool = True) -> int:
     """Attach (hijacked), start, copy stdio until the stream ends, then read the wait result."""
-    from ..stdio import RawTerminal, proxy_signals, pump
+    from ..stdio import relay
 
     api = cli.api
     stream = api.attach_socket(cid, stdin=stdin)
-    restore = None
-    try:
-        if start:
-            try:
-                api.start(cid)
-            except APIError as err:
-                stream.close()
-                waiter.close()
-                if run_mode:
-                    cli.warn(f"minidocker: {err}\n\nRun 'minidocker run --help' for more information")
-                    return start_error_code(err)
-                raise
-        if sig_proxy:
-            from .. import api as api_module
-
-            host, version = cli.host, api.api_version
-            restore = proxy_signals(lambda sig: api_module.APIClient(host, version).kill(cid, sig))
-        if tty and sys.stdin.isatty():
-            with RawTerminal(lambda h, w: api.resize(cid, h, w)) as term:
-                term.send_size()
-                pump(stream, tty, stdin)
-        else:
-            pump(stream, tty, stdin)
-    finally:
-        if restore:
-            restore()
+    if start:
+        try:
+            api.start(cid)
+        except APIError as err:
+            stream.close()
+            waiter.close()
+            if run_mode:
+                cli.warn(f"minidocker: {err}\n\nRun 'minidocker run --help' for more information")
+                return start_error_code(err)
+            raise
+    relay(cli, cid, stream, tty, stdin, sig_proxy)
     result = waiter.json() or {}
     error = (result.get("Error") or {}).get("Message") if isinstance(result.get("Error"), dict) else None
     if error:

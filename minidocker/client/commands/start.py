@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 
@@ -53,7 +52,7 @@ def attach_args(p: argparse.ArgumentParser) -> None:
 
 def attach(cli: Any, a: argparse.Namespace) -> int:
     """Attach to a running container's stdio; the exit code is the container's once the stream ends."""
-    from ..stdio import RawTerminal, proxy_signals, pump
+    from ..stdio import relay
 
     api = cli.api
     info = api.inspect_container(a.container)
@@ -63,20 +62,5 @@ def attach(cli: Any, a: argparse.Namespace) -> int:
     cid, tty = info["Id"], info["Config"].get("Tty", False)
     stdin = info["Config"].get("OpenStdin", False) and not a.no_stdin
     stream = api.attach_socket(cid, stdin=stdin)
-    restore = None
-    if a.sig_proxy.lower() not in ("false", "0") and not tty:
-        from .. import api as api_module
-
-        host, version = cli.host, api.api_version
-        restore = proxy_signals(lambda sig: api_module.APIClient(host, version).kill(cid, sig))
-    try:
-        if tty and sys.stdin.isatty():
-            with RawTerminal(lambda h, w: api.resize(cid, h, w)) as term:
-                term.send_size()
-                pump(stream, tty, stdin)
-        else:
-            pump(stream, tty, stdin)
-    finally:
-        if restore:
-            restore()
+    relay(cli, cid, stream, tty, stdin, a.sig_proxy.lower() not in ("false", "0") and not tty)
     return int(api.wait(cid).get("StatusCode", 0))
