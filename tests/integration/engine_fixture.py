@@ -128,106 +128,12 @@ class Engine:
         return docker.DockerClient(base_url=f"unix://{self.socket}", version="auto", timeout=60)
 
     # ---- teardown ----
-    def _root_pids(self) -> set[int]:
-        """Every process whose command line or cgroup names this root or its instance."""
-        from minidocker import paths
-
-        old = os.environ.get(paths.ENV_ROOT)
-        os.environ[paths.ENV_ROOT] = str(self.root)
-        try:
-            instance = paths.instance_name()
-        finally:
-            if old is None:
-                os.environ.pop(paths.ENV_ROOT, None)
-            else:
-                os.environ[paths.ENV_ROOT] = old
-        me = os.getpid()
-        found = set()
-        root = str(self.root)
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) == me:
-                continue
-            try:
-                cmd = open(f"/proc/{entry}/cmdline", "rb").read().decode(errors="replace")
-                cg = open(f"/proc/{entry}/cgroup").read()
-                env = open(f"/proc/{entry}/environ", "rb").read().decode(errors="replace")
-            except OSError:
-                continue
-            if root in cmd or f"/{instance}/" in cg or f"MINIDOCKER_ROOT={root}\0" in env + "\0":
-                found.add(int(entry))
-        return found
-
     def teardown(self) -> None:
+        """Kill the daemons, then everything of this root (shims, containers, mounts, cgroups, bridge, chains)."""
+        from minidocker import course
+
         self.stop_daemons(kill=True)
-        keep = os.environ.get("MD_KEEP_LOGS")  # a directory to copy the daemons' logs into, for debugging
-        if keep:
-            shutil.copytree(self.logdir, Path(keep) / f"{self.root.parent.name}-{os.getpid()}", dirs_exist_ok=True)
-        for _ in range(3):
-            pids = self._root_pids()
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if not pids:
-                break
-            time.sleep(0.2)
-        # Mounts under the root, deepest first.
-        root = str(self.root)
-        for _ in range(3):
-            mounts = [line.split()[4] for line in open("/proc/self/mountinfo")]
-            mine = sorted((m for m in mounts if m == root or m.startswith(root + "/")), key=len, reverse=True)
-            if not mine:
-                break
-            for m in mine:
-                subprocess.run(["umount", "-l", m], capture_output=True)
-        self._remove_cgroups()
-        self._remove_network()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def _remove_cgroups(self) -> None:
-        from minidocker import paths
-
-        old = os.environ.get(paths.ENV_ROOT)
-        os.environ[paths.ENV_ROOT] = str(self.root)
-        try:
-            instance = paths.instance_name()
-        finally:
-            if old is None:
-                os.environ.pop(paths.ENV_ROOT, None)
-            else:
-                os.environ[paths.ENV_ROOT] = old
-        base = Path("/sys/fs/cgroup")
-        for top in [base] + [p for p in base.iterdir() if p.is_dir()]:
-            d = top / instance
-            if d.is_dir():
-                for sub in sorted(d.rglob("*"), key=lambda p: len(str(p)), reverse=True):
-                    if sub.is_dir():
-                        try:
-                            sub.rmdir()
-                        except OSError:
-                            pass
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
-
-    def _remove_network(self) -> None:
-        from minidocker import paths
-
-        old = os.environ.get(paths.ENV_ROOT)
-        os.environ[paths.ENV_ROOT] = str(self.root)
-        try:
-            from minidocker.dockerd.networks import NetworkManager
-
-            NetworkManager(self.root / "lib" / "network").cleanup_instance()
-        except Exception:  # noqa: BLE001 - nothing was made, or the module is missing
-            pass
-        finally:
-            if old is None:
-                os.environ.pop(paths.ENV_ROOT, None)
-            else:
-                os.environ[paths.ENV_ROOT] = old
+        course.reset(self.root)
 
 
 @pytest.fixture(scope="module")
