@@ -12,7 +12,6 @@ command does after the notebooks ran.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from . import paths
+from .linux.removeall import remove_all_quietly
 
 ENV_COURSE_ROOT = "MINIDOCKER_COURSE_ROOT"
 
@@ -124,7 +124,7 @@ def reset(root: Path, remove: bool = True) -> None:
     _remove_cgroups(instance)
     _remove_network(root)
     if remove:
-        shutil.rmtree(root, ignore_errors=True)
+        remove_all_quietly(root)
 
 
 def engine_roots(under: Path) -> list[Path]:

@@ -16,13 +16,13 @@ import errno
 import json
 import logging
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
 
 from .. import errors, paths
 from ..errors import Conflict, NotFound, RuntimeFailure
+from ..linux.removeall import remove_all_quietly
 from ..shim import protocol
 from ..shim.rootfs import is_mounted, unmount_all
 from . import runtimes, shims
@@ -155,7 +155,7 @@ class TaskManager:
             unmount_all(str(rootfs))
             if is_mounted(str(rootfs)):
                 raise RuntimeFailure(f"{rootfs} is still mounted; not removing the bundle")
-        shutil.rmtree(bundle, ignore_errors=True)
+        remove_all_quietly(bundle)
 
     def start(self, container_id: str, exec_id: str = "") -> int:
         return int(self._call(container_id, "start", timeout=120, exec_id=exec_id)["pid"])

@@ -278,9 +278,9 @@ class CreateMixin:
                 self.images.release_rootfs(cid)
             except Exception:  # noqa: BLE001 - best effort; the original error matters
                 pass
-            import shutil
+            from ..linux.removeall import remove_all_quietly
 
-            shutil.rmtree(c.dir, ignore_errors=True)
+            remove_all_quietly(c.dir)
             raise
         self.emit(c, "create")
         return {"Id": cid, "Warnings": warnings}

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import signal as _signal
 import threading
 import time
 from typing import Any
 
 from ..errors import Conflict, InvalidArgument, MinidockerError, NotFound, NotModified, RuntimeFailure
+from ..linux.removeall import remove_all_quietly
 from .containers import mounts as mnt
 from .containers import spec as specs
 from .containers.record import Container
@@ -325,7 +325,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             raise
         for execid in [e for e, x in list(self.execs.items()) if x.container is c]:  # ended ones too
             self.execs.pop(execid, None)
-        shutil.rmtree(c.dir, ignore_errors=True)
+        remove_all_quietly(c.dir)
         remove_fifo_dir(c.id)
         self.containers.delete(c)
         with c.state.cond:

@@ -12,13 +12,13 @@ import json
 import os
 import re
 import secrets
-import shutil
 import threading
 from pathlib import Path
 from typing import Any, Callable
 
 from .. import paths
 from ..errors import Conflict, InvalidArgument, NotFound
+from ..linux.removeall import remove_all
 from .containers.record import write_atomic
 from .containers.state import now_rfc3339
 
@@ -119,7 +119,7 @@ class VolumeService:
             users = self._users(name)
             if users:
                 raise Conflict(f"remove {name}: volume is in use - [{', '.join(users)}]")
-            shutil.rmtree(d)
+            remove_all(d)
 
     def size(self, name: str) -> int:
         total = 0

@@ -9,7 +9,6 @@ import errno
 import hashlib
 import lzma
 import os
-import shutil
 import stat
 import tarfile
 import zlib
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable
 
 from ...errors import InvalidArgument, MinidockerError
+from ...linux.removeall import remove_all
 from . import safepath
 from .compression import open_decompressed
 from .whiteout import OVERLAY_OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, WhiteoutMode
@@ -151,7 +151,7 @@ class _Unpacker:
         except FileNotFoundError:
             return
         if stat.S_ISDIR(st.st_mode):
-            shutil.rmtree(base, dir_fd=pfd)  # fd-based, never follows symlinks inside
+            remove_all(base, dir_fd=pfd)  # fd-based, iterative, never follows symlinks inside
         else:
             os.unlink(base, dir_fd=pfd)
 

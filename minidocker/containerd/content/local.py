@@ -12,13 +12,13 @@ import fcntl
 import json
 import os
 import secrets
-import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from ...errors import NotFound
+from ...linux.removeall import remove_all
 from ...oci.image import OCI_INDEX, Index, canonical_json, digest_hex, validate_digest
 from .store import Info, write_through
 from .writer import IngestWriter
@@ -162,6 +162,6 @@ class LocalStore:
         now, removed = time.time(), 0
         for entry in os.scandir(self._ingest):
             if now - entry.stat(follow_symlinks=False).st_mtime > older_than:
-                shutil.rmtree(entry.path) if entry.is_dir() else os.unlink(entry.path)
+                remove_all(entry.path)
                 removed += 1
         return removed

@@ -11,12 +11,12 @@ it names the same directory, so a shared base is on disk once (chapter 02 measur
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 from ...errors import Conflict, InvalidArgument, NotFound
+from ...linux.removeall import remove_all_quietly
 from ...oci.mount import Mount
 from .metadata import MetaStore
 from .snapshotter import TRANSITIONS, Info, Kind, Usage
@@ -117,7 +117,7 @@ class OverlaySnapshotter:
             doc["next_id"] += 1
             # Made under a temporary name and renamed: a crash leaves no half-made numbered dir.
             tmp = self.root / "snapshots" / f"new-{sid}"
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_all_quietly(tmp)
             (tmp / "fs").mkdir(parents=True)
             os.chmod(tmp / "fs", 0o755)
             if kind is Kind.ACTIVE:
@@ -170,7 +170,7 @@ class OverlaySnapshotter:
                 raise Conflict(f"snapshot {name}: already exists")
             own = self._dir(rec["id"])
             usage = disk_usage(own / "fs")
-            shutil.rmtree(own / "work", ignore_errors=True)  # a committed layer is never an upperdir again
+            remove_all_quietly(own / "work")  # a committed layer is never an upperdir again
             now = time.time()
             del doc["snapshots"][key]
             rec.update(kind=to.value, updated=now, size=usage.size, inodes=usage.inodes)
@@ -190,7 +190,7 @@ class OverlaySnapshotter:
                 os.rename(self._dir(rec["id"]), doomed)
             except FileNotFoundError:
                 return
-        shutil.rmtree(doomed, ignore_errors=True)
+        remove_all_quietly(doomed)
 
     def cleanup(self) -> int:
         """Delete directories that no record names (left by a crash); returns how many."""
@@ -199,7 +199,7 @@ class OverlaySnapshotter:
             ids = {r["id"] for r in doc["snapshots"].values()}
             for entry in os.scandir(self.root / "snapshots"):
                 if entry.name not in ids:
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    remove_all_quietly(entry.path)
                     removed += 1
         return removed
 

@@ -12,13 +12,13 @@ import io
 import json
 import posixpath
 import queue
-import shutil
 import tempfile
 import threading
 from pathlib import Path
 from typing import Iterator
 
 from ...errors import InvalidArgument
+from ...linux.removeall import remove_all_quietly
 from .router import Request, Response, json_lines, route
 
 _DONE = object()
@@ -83,14 +83,14 @@ def build(req: Request) -> Response:
         items: queue.Queue = queue.Queue()
         builder = Builder(DaemonBuilderBackend(req.backend), BuildContext(workdir), text, options, items.put)
     except BaseException:
-        shutil.rmtree(workdir, ignore_errors=True)
+        remove_all_quietly(workdir)
         raise
 
     def work() -> None:
         try:
             run_build(builder)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            remove_all_quietly(workdir)
             items.put(_DONE)
 
     def stream() -> Iterator[dict]:

@@ -14,13 +14,13 @@ import errno
 import os
 import queue
 import select
-import shutil
 import stat
 import logging
 import threading
 from pathlib import Path
 
 from ... import paths
+from ...linux.removeall import remove_all_quietly
 
 _END = None
 log = logging.getLogger("minidockerd.stdio")
@@ -246,7 +246,7 @@ class TaskIO:
 
 
 def remove_fifo_dir(container_id: str) -> None:
-    shutil.rmtree(fifo_dir(container_id), ignore_errors=True)
+    remove_all_quietly(fifo_dir(container_id))
 
 
 def abort(io: "TaskIO") -> None:

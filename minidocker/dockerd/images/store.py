@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidArgument, NotFound
+from ...linux.removeall import remove_all_quietly
 from . import reference as refs
 
 
@@ -158,13 +159,11 @@ class ImageStore:
 
     def delete(self, image_id: str) -> None:
         """Forget an image and every reference to it; children lose their parent link (as in Docker)."""
-        import shutil
-
         with self._lock:
             if image_id not in self._images:
                 raise NotFound(f"No such image: {image_id}")
             self._content(image_id).unlink(missing_ok=True)
-            shutil.rmtree(self._meta(image_id), ignore_errors=True)
+            remove_all_quietly(self._meta(image_id))
             del self._images[image_id]
             dropped = [ref for ref, target in self._refs.items() if target == image_id]
             for ref in dropped:
