@@ -121,6 +121,11 @@ class Engine:
         return subprocess.CompletedProcess(out.args, out.returncode, out.stdout.decode(errors="replace"),
                                            out.stderr.decode(errors="replace"))
 
+    def status(self, *args: str, timeout: float = 60) -> tuple[int, str]:
+        """The minidocker CLI as (exit code, stdout + stderr): the shape minidocker.attacks and teach.Engine.status use."""
+        res = self.cli(*args, timeout=timeout)
+        return res.returncode, res.stdout + res.stderr
+
     def client(self):
         """A docker-py client on our socket."""
         import docker

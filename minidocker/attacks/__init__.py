@@ -1,0 +1,22 @@
+"""Container escapes performed for real against the engine, to prove (tests) and to teach (chapter 10) that they fail.
+
+Each module mirrors one published CVE class: it builds the attacker's image or process, runs the
+attack through the ordinary CLI, and reports what the attack managed. Attacks aim only at paths and
+ports the caller created (a marker file, a listener), never at the machine's own files.
+The engine never imports this package.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+# `status(*args) -> (exit code, output)`: the minidocker CLI against some engine (teach.Engine.status).
+Status = Callable[..., "tuple[int, str]"]
+
+
+def must(status: Status, *args: str) -> str:
+    """Run a CLI command that has to succeed for the attack to be meaningful; its output."""
+    code, out = status(*args)
+    if code != 0:
+        raise RuntimeError(f"minidocker {' '.join(args)} exited {code}: {out.strip()}")
+    return out
