@@ -22,7 +22,7 @@ token="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')"
 echo "$token" > "$token_file"
 chmod 600 "$token_file"
 nohup .venv/bin/jupyter lab --allow-root --no-browser --ip "$ip" --port "$port" \
-  --ServerApp.token="$token" --ServerApp.root_dir="$repo" >"$log" 2>&1 &
+  --ServerApp.token="$token" --ServerApp.root_dir="$repo" --ContentsManager.allow_hidden=True >"$log" 2>&1 &
 for _ in $(seq 1 120); do
   if curl -fsS -o /dev/null "http://$ip:$port/api/status?token=$token" 2>/dev/null; then
     echo "The course is open: http://$ip:$port/$url_path?token=$token"
