@@ -99,10 +99,13 @@ def validate_host_config(hc: dict[str, Any]) -> None:
         raise Unsupported("--init is not supported by minidocker (there is no docker-init)")
     if hc.get("Devices") or hc.get("DeviceRequests"):
         raise Unsupported("--device and --gpus are not supported by minidocker")
+    from .containers.spec import no_new_privileges
+
+    no_new_privileges(hc.get("SecurityOpt"))  # a value that is not a boolean is refused as dockerd does
     for opt in hc.get("SecurityOpt") or []:
         if opt.replace("=", ":").split(":")[0] == "no-new-privileges" or opt in ("seccomp=unconfined",
                                                                                  "apparmor=unconfined"):
-            continue  # what minidocker applies anyway (no seccomp or AppArmor profiles exist here)
+            continue  # honoured by the runtime spec (containers/spec.py); no AppArmor profiles exist here
         raise Unsupported(f"security option {opt!r} is not supported by minidocker")
     for u in hc.get("Ulimits") or []:
         if u.get("Name") not in ULIMITS:

@@ -143,7 +143,8 @@ class ExecMixin:
             "env": env,
             "cwd": cfg.get("WorkingDir") or c.config.get("WorkingDir") or "/",
             "capabilities": {"bounding": caps, "effective": list(caps), "permitted": list(caps)},
-            "noNewPrivileges": not cfg.get("Privileged"),
+            # moby starts an exec from the container's own spec.Process: its no_new_privs, privileged or not
+            "noNewPrivileges": specs.no_new_privileges(c.host_config.get("SecurityOpt")),
         }
 
     def exec_prepare(self, ex: Exec, detach: bool, tty: bool | None = None):

@@ -22,6 +22,10 @@ OPS = {"SCMP_CMP_NE": 1, "SCMP_CMP_LT": 2, "SCMP_CMP_LE": 3, "SCMP_CMP_EQ": 4, "
 
 NR_ERROR = -1  # __NR_SCMP_ERROR: the name is not a system call of this architecture
 
+# enum scmp_filter_attr: SCMP_FLTATR_CTL_NNP says whether seccomp_load() sets no_new_privs itself.
+# libseccomp's default is yes; runc turns it off, so that only process.noNewPrivileges decides.
+FLTATR_CTL_NNP = 3
+
 
 class ArgCmp(ctypes.Structure):
     """struct scmp_arg_cmp."""
@@ -41,6 +45,8 @@ def lib() -> ctypes.CDLL:
         so.seccomp_init.argtypes = [ctypes.c_uint32]
         so.seccomp_release.argtypes = [ctypes.c_void_p]
         so.seccomp_load.argtypes = [ctypes.c_void_p]
+        so.seccomp_attr_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
+        so.seccomp_attr_get.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_uint32)]
         so.seccomp_arch_resolve_name.restype = ctypes.c_uint32
         so.seccomp_arch_resolve_name.argtypes = [ctypes.c_char_p]
         so.seccomp_arch_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
@@ -59,6 +65,19 @@ class Filter:
         self.ctx = self.lib.seccomp_init(default_action)
         if not self.ctx:
             raise OSError("seccomp_init failed")
+        # Loading must not set no_new_privs behind the spec's back (setuid binaries and file
+        # capabilities would stop working): the caller sets it when, and only when, it is asked for.
+        rc = self.lib.seccomp_attr_set(self.ctx, FLTATR_CTL_NNP, 0)
+        if rc < 0:
+            raise OSError(-rc, "seccomp_attr_set SCMP_FLTATR_CTL_NNP")
+
+    def sets_no_new_privs(self) -> bool:
+        """Whether seccomp_load() would set no_new_privs itself (libseccomp's filter attribute)."""
+        value = ctypes.c_uint32()
+        rc = self.lib.seccomp_attr_get(self.ctx, FLTATR_CTL_NNP, ctypes.byref(value))
+        if rc < 0:
+            raise OSError(-rc, "seccomp_attr_get SCMP_FLTATR_CTL_NNP")
+        return bool(value.value)
 
     def add_arch(self, name: str) -> None:
         """A libseccomp architecture name ("x86_64", "x86", "x32"); the native one is always present."""

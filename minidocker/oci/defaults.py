@@ -102,7 +102,7 @@ def default_spec(container_id: str, args: list[str] | None = None, *, terminal: 
             "cwd": "/",
             "capabilities": {"bounding": caps, "effective": list(caps), "permitted": list(caps)},
             "rlimits": [{"type": "RLIMIT_NOFILE", "hard": nofile, "soft": nofile}],
-            "noNewPrivileges": True,
+            "noNewPrivileges": False,  # Docker: only with --security-opt no-new-privileges
             "oomScoreAdj": 0,
         },
         "root": {"path": "rootfs", "readonly": False},

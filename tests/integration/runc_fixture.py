@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 MINIRUNC = str(Path(sys.executable).parent / "minirunc")
-RUNTIMES = {"minirunc": MINIRUNC, "runc": "runc"}
+RUNTIMES = {"minirunc": MINIRUNC, "runc": "runc", "crun": "crun"}
+# crun 1.8 refuses this host's hybrid cgroup layout unless /sys/fs/cgroup/unified is absent: each crun
+# command runs in a private mount namespace of its own with that mount detached (the host is untouched),
+# as bench/runc_run.py does.
+CRUN = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+        'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec crun "$@"', "crun"]
+
+
+def command(runtime: str) -> list[str]:
+    """The argv prefix that starts `runtime` (crun through its private mount namespace)."""
+    return CRUN if runtime == "crun" else [RUNTIMES[runtime]]
 
 
 def make_bundle(where: Path, rootfs: Path, generator: str = "runc") -> Path:
@@ -62,7 +72,7 @@ class Runtimes:
         them open, so reading a pipe to its end would wait for the container."""
         import tempfile
 
-        argv = [RUNTIMES[runtime], "--root", str(self.roots[runtime]), *args]
+        argv = [*command(runtime), "--root", str(self.roots[runtime]), *args]
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             code = subprocess.run(argv, stdin=stdin, stdout=out, stderr=err, timeout=timeout, pass_fds=pass_fds).returncode
             out.seek(0)

@@ -67,6 +67,12 @@ def test_run_non_executable_fails_with_docker_frame(pair):
     (("--memory", "64m"), ("cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")),
     (("-e", "FOO=bar"), ("env",)),
     ((), ("ip", "-o", "link")),
+    # no_new_privs only when asked, whatever the seccomp profile loaded (libseccomp's NNP attribute is off)
+    ((), ("grep", "-E", "^(NoNewPrivs|Seccomp):", "/proc/self/status")),
+    (("--security-opt", "no-new-privileges"), ("grep", "-E", "^(NoNewPrivs|Seccomp):", "/proc/self/status")),
+    (("--security-opt", "no-new-privileges=false"), ("grep", "^NoNewPrivs:", "/proc/self/status")),
+    (("--security-opt", "no-new-privileges:true"), ("grep", "^NoNewPrivs:", "/proc/self/status")),
+    (("--security-opt", "no-new-privileges=maybe"), ("true",)),
 ])
 def test_run_options(pair, opts, cmd):
     same(pair, "run", "--rm", *NONET, *opts, "busybox", *cmd)
@@ -148,6 +154,7 @@ def test_logs(detached, args):
     ("exec", "-w", "/etc", "web", "pwd"),
     ("exec", "-u", "nobody", "web", "sh", "-c", "id -u; id -g"),
     ("exec", "-u", "1000:1000", "web", "sh", "-c", "id -u; id -g"),
+    ("exec", "web", "grep", "-E", "^(NoNewPrivs|Seccomp):", "/proc/self/status"),
     ("exec", "done0", "true"),
     ("exec", "nosuch", "true"),
 ])

@@ -224,3 +224,19 @@ def test_ulimits_become_rlimits():
     c.host_config["Ulimits"] = [{"Name": "nproc", "Soft": 100, "Hard": 200}]
     rl = {r["type"]: (r["soft"], r["hard"]) for r in spec.build(c, {}, [], [], None)["process"]["rlimits"]}
     assert rl["RLIMIT_NPROC"] == (100, 200) and "RLIMIT_NOFILE" in rl
+
+
+def test_no_new_privileges_only_with_the_security_option():
+    """Docker leaves no_new_privs off unless --security-opt no-new-privileges[=true] (the last one wins)."""
+    from minidocker.dockerd.containers.spec import no_new_privileges
+
+    assert no_new_privileges(None) is False and no_new_privileges(["seccomp=unconfined"]) is False
+    assert no_new_privileges(["no-new-privileges"]) is True
+    assert no_new_privileges(["no-new-privileges:true", "no-new-privileges=false"]) is False
+    assert no_new_privileges(["no-new-privileges=1"]) is True
+    with pytest.raises(InvalidArgument, match='invalid --security-opt 2: "no-new-privileges=maybe"'):
+        create.validate_host_config({"SecurityOpt": ["no-new-privileges=maybe"]})
+    c = _container()
+    assert spec.build(c, {}, [], [], None)["process"]["noNewPrivileges"] is False
+    c.host_config["SecurityOpt"] = ["no-new-privileges"]
+    assert spec.build(c, {}, [], [], None)["process"]["noNewPrivileges"] is True

@@ -109,3 +109,14 @@ def test_seccomp_profiles_are_validated(example: dict) -> None:
     with pytest.raises(InvalidArgument, match="SCMP_CMP_BOGUS"):
         seccomp.validate({**good, "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
                                                 "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_BOGUS"}]}]})
+
+
+def test_loading_a_filter_never_sets_no_new_privs() -> None:
+    """libseccomp's SCMP_FLTATR_CTL_NNP defaults to on; minirunc turns it off as runc does."""
+    from minidocker.runc import seccomp
+
+    filt = seccomp.compile_filter({"defaultAction": "SCMP_ACT_ALLOW"})
+    try:
+        assert filt.sets_no_new_privs() is False
+    finally:
+        filt.release()

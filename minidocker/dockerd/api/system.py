@@ -127,7 +127,7 @@ def info(req: Request) -> Response:
         "LiveRestoreEnabled": True, "Isolation": "", "InitBinary": "",
         "ContainerdCommit": {"ID": "minicontainerd", "Expected": "minicontainerd"},
         "RuncCommit": {"ID": d.runtime, "Expected": d.runtime}, "InitCommit": {"ID": "", "Expected": ""},
-        "SecurityOptions": ["name=no-new-privileges"], "Warnings": None,
+        "SecurityOptions": ["name=seccomp,profile=default"], "Warnings": None,
     })
 
 

@@ -254,4 +254,26 @@ def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], 
         linux["sysctl"] = dict(sysctls)
     if seccomp_default.wanted(hc.get("SecurityOpt"), privileged):
         linux["seccomp"] = seccomp_default.profile(caps)
+    proc["noNewPrivileges"] = no_new_privileges(hc.get("SecurityOpt"))
     return spec
+
+
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+
+def no_new_privileges(security_opt: list[str] | None) -> bool:
+    """--security-opt no-new-privileges, =true/:true or =false (Go's ParseBool words; the last one wins),
+    privileged or not: Docker sets no_new_privs only when asked (cf. moby daemon/create.go parseSecurityOpt)."""
+    wanted = False
+    for opt in security_opt or []:
+        if opt == "no-new-privileges":
+            wanted = True
+            continue
+        key, sep, value = opt.partition("=") if "=" in opt else opt.partition(":")
+        if key != "no-new-privileges":
+            continue
+        if not sep or value not in _TRUE + _FALSE:
+            raise InvalidArgument(f'invalid --security-opt 2: "{opt}"')
+        wanted = value in _TRUE
+    return wanted
