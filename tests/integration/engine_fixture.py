@@ -7,8 +7,8 @@
         out = engine.cli("ps", "-a")                                  # the minidocker CLI
         engine.restart_daemons(kill=True)                             # SIGKILL both, start again
 
-Teardown kills every process of the root (daemons, shims, containers: found by cgroup and by the
-root's path on their command line), unmounts every mount under the root, removes its cgroups, the
+Teardown kills every process of the root (daemons, shims, containers: found exactly by course_owners,
+by pid files, cgroup, executable, working directory and mount namespace), unmounts every mount under the root, removes its cgroups, the
 networking service's bridge and chains, and the root itself, even when the test failed.
 """
 

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from minidocker import course
+from minidocker import course, course_owners
 
 pytestmark = pytest.mark.root
+
+
+def _links() -> str:
+    return subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
 
 
 def test_reset_stops_and_removes_a_running_engine(tmp_path):
@@ -24,12 +28,19 @@ def test_reset_stops_and_removes_a_running_engine(tmp_path):
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr
         instance = course._instance(root.resolve())
-        assert course._pids_of(root.resolve(), instance)  # daemons, shim and container are there
+        found = course_owners.owned(root.resolve(), instance)
+        pid = subprocess.run(cli + ["inspect", "-f", "{{.State.Pid}}", "left-running"], env=env, capture_output=True,
+                             text=True, timeout=60).stdout.strip()
+        daemons = [int((root / "run" / f"{d}.pid").read_text()) for d in ("minidockerd", "minicontainerd")]
+        assert {int(pid), *daemons} <= set(found), found
+        tag = instance.split("-", 1)[1]
+        assert tag in _links()  # the engine's bridge
         assert course.engine_roots(under) == [root]
     finally:
         out = subprocess.run([sys.executable, "-m", "minidocker.course", "reset", str(under)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and f"reset {root.resolve()}" in out.stdout
-    assert not course._pids_of(root.resolve(), instance)
+    assert not course_owners.owned(root.resolve(), instance)
+    assert tag not in _links()
     assert not root.exists()
     assert not any(line.split()[4].startswith(str(root)) for line in Path("/proc/self/mountinfo").read_text().splitlines())
     assert not any((Path("/sys/fs/cgroup") / c / instance).exists() for c in ("memory", "pids", "cpu", "unified"))
