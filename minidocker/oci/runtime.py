@@ -1,8 +1,10 @@
 """Runtime-spec data types and the typed loading of config.json (cf. opencontainers/runtime-spec specs-go/config.go).
 
-Loading is strict: a field this runtime does not know, or knows but does not implement, is refused
-with a message naming it ("unsupported field linux.intelRdt"), never silently ignored. A few fields
-that Docker and containerd always write are accepted with a documented stance (see ACCEPTED_UNENFORCED).
+Unknown properties are ignored, as the spec's Extensibility section requires (config.md: runtimes
+"MUST ignore unknown properties"); Spec.ignored names them for a debug log. A field this runtime knows
+but does not implement, and an unknown VALUE of a known field, are refused with a message naming it
+("unsupported field linux.intelRdt"), never silently ignored. A few fields that Docker and containerd
+always write are accepted with a documented stance (see ACCEPTED_UNENFORCED).
 Plain classes with __slots__ rather than dataclasses: this module is imported on every `minirunc run`,
 and dataclasses costs ~10 ms of imports.
 """
@@ -23,6 +25,13 @@ ACCEPTED_UNENFORCED = {
 }
 
 
+# setrlimit(2)'s resources, as runc's rlimit map names them.
+RLIMITS = {f"RLIMIT_{n}" for n in ("AS", "CORE", "CPU", "DATA", "FSIZE", "LOCKS", "MEMLOCK", "MSGQUEUE", "NICE",
+                                     "NOFILE", "NPROC", "RSS", "RTPRIO", "RTTIME", "SIGPENDING", "STACK")}
+# linux.rootfsPropagation and the propagation options of mounts (cf. runc specconv mountPropagationMapping).
+PROPAGATIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable")
+
+
 class _Obj:
     """Shared by every spec type: a readable repr and a plain-dict view for `state` and tests."""
 
@@ -33,15 +42,18 @@ class _Obj:
         return f"{type(self).__name__}({body})"
 
 
+_IGNORED: list[str] = []  # the unknown properties met by the Spec being loaded (see Spec.ignored)
+
+
 def _check(raw: object, where: str, known: tuple[str, ...]) -> dict:
-    """`raw` must be an object whose keys are all in `known`; the first unknown key is refused by name."""
+    """`raw` must be an object; keys outside `known` are noted in _IGNORED and otherwise left alone."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise InvalidArgument(f"config.json: {where or 'the document'} must be an object")
     for key in raw:
         if key not in known:
-            raise Unsupported(f"config.json: unsupported field {where + '.' if where else ''}{key}")
+            _IGNORED.append(f"{where + '.' if where else ''}{key}")
     return raw
 
 
@@ -109,7 +121,7 @@ class Rlimit(_Obj):
     def __init__(self, raw: object, where: str) -> None:
         d = _check(raw, where, self.__slots__)
         self.type: str = _typed(d.get("type"), str, where + ".type", "")
-        if not self.type.startswith("RLIMIT_"):
+        if self.type not in RLIMITS:
             raise InvalidArgument(f"config.json: {where}.type: unknown rlimit {self.type!r}")
         self.hard: int = _typed(d.get("hard"), int, where + ".hard", 0)
         self.soft: int = _typed(d.get("soft"), int, where + ".soft", 0)
@@ -196,6 +208,8 @@ class DeviceRule(_Obj):
         self.major: int | None = _typed(d.get("major"), int, where + ".major")
         self.minor: int | None = _typed(d.get("minor"), int, where + ".minor")
         self.access: str = _typed(d.get("access"), str, where + ".access", "rwm")
+        if self.type not in ("a", "b", "c") or not self.access or set(self.access) - set("rwm"):
+            raise InvalidArgument(f"config.json: {where}: type must be a, b or c and access a combination of r, w, m")
 
 
 class Device(_Obj):
@@ -280,6 +294,8 @@ class Linux(_Obj):
         self.devices = [Device(x, f"linux.devices[{i}]") for i, x in enumerate(devices)]
         self.seccomp: dict | None = _typed(d.get("seccomp"), dict, "linux.seccomp")
         self.rootfs_propagation: str = _typed(d.get("rootfsPropagation"), str, "linux.rootfsPropagation", "")
+        if self.rootfs_propagation and self.rootfs_propagation not in PROPAGATIONS:
+            raise InvalidArgument(f"config.json: linux.rootfsPropagation: unknown propagation {self.rootfs_propagation!r}")
         self.mount_label: str = _typed(d.get("mountLabel"), str, "linux.mountLabel", "")
 
     def namespace(self, kind: str) -> Namespace | None:
@@ -322,10 +338,11 @@ class Spec(_Obj):
     """config.json: the whole runtime configuration of one container (runtime-spec config.md)."""
 
     __slots__ = ("oci_version", "process", "root", "hostname", "domainname", "mounts", "linux", "hooks",
-                 "annotations")
+                 "annotations", "ignored")
     FIELDS = ("ociVersion", "process", "root", "hostname", "domainname", "mounts", "linux", "hooks", "annotations")
 
     def __init__(self, raw: object) -> None:
+        _IGNORED.clear()
         d = _check(raw, "", self.FIELDS)
         self.oci_version: str = _typed(d.get("ociVersion"), str, "ociVersion", "")
         if not self.oci_version.startswith("1."):
@@ -342,6 +359,7 @@ class Spec(_Obj):
         if not all(isinstance(v, str) for v in annotations.values()):
             raise InvalidArgument("config.json: annotation values must be strings")
         self.annotations: dict[str, str] = dict(annotations)
+        self.ignored: list[str] = list(_IGNORED)  # unknown properties, by path ("linux.org.example.x")
         if self.linux.namespace("mount") is None:
             raise Unsupported("config.json: linux.namespaces must include a mount namespace")
         if self.hostname and self.linux.namespace("uts") is None:

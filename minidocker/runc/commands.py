@@ -26,7 +26,8 @@ def parse_signal(text: str) -> int:
 
 def cmd_create(root: str, args, log: Log) -> int:
     state = container.create(root, args.id, args.bundle, args.pid_file, args.console_socket, args.no_pivot,
-                             warn=log.warn, new_keyring=not args.no_new_keyring, preserve_fds=args.preserve_fds)
+                             warn=log.warn, new_keyring=not args.no_new_keyring, preserve_fds=args.preserve_fds,
+                             debug=log.debug)
     log.debug(f"created {args.id}: init pid {state.pid} waits on {state.directory}/exec.fifo")
     return 0
 
@@ -97,7 +98,7 @@ def cmd_run(root: str, args, log: Log) -> int:
             console_fd = theirs.detach()
     state = container.create(root, args.id, bundle, args.pid_file, args.console_socket, args.no_pivot,
                              console_fd=console_fd, warn=log.warn, new_keyring=not args.no_new_keyring,
-                             preserve_fds=args.preserve_fds)
+                             preserve_fds=args.preserve_fds, debug=log.debug)
     try:
         container.start(root, args.id)
     except BaseException:

@@ -70,11 +70,13 @@ def _check_bundle(bundle: str, spec: runtime.Spec) -> tuple[runtime.Spec, str]:
 
 def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = None, console_socket: str | None = None,
            no_pivot: bool = False, console_fd: int | None = None, warn=None, new_keyring: bool = True,
-           preserve_fds: int = 0) -> State:
+           preserve_fds: int = 0, debug=None) -> State:
     """Create the container and return once its init waits on the exec fifo (runc create)."""
     check_id(cid)
     b = bundle if isinstance(bundle, Bundle) else Bundle(bundle)
     bundle, spec, rootfs = b.path, b.spec, b.rootfs
+    for path in spec.ignored if debug else ():
+        debug(f"config.json: unknown property {path} ignored")
     if spec.process.terminal and console_socket is None and console_fd is None:
         raise InvalidArgument("cannot allocate tty if runc will detach without setting console socket")
     if console_socket and not spec.process.terminal:

@@ -35,11 +35,8 @@ def test_docker_default_spec_is_accepted() -> None:
 
 @pytest.mark.parametrize("path, value, field", [
     (("linux", "intelRdt"), {"closID": "x"}, "linux.intelRdt"),
-    (("process", "selinuxFoo"), "x", "process.selinuxFoo"),
-    (("linux", "resources", "hugepageLimits"), [{"pageSize": "2MB", "limit": 1}], "linux.resources.hugepageLimits"),
-    (("hooks",), {"createContainer": [{"path": "/bin/true"}]}, "hooks.createContainer"),
-    (("linux", "uidMappings"), [{"containerID": 0, "hostID": 1000, "size": 1}], "linux.uidMappings"),
-    (("vm",), {}, "vm"),
+    (("linux", "resources", "rdma"), {"mlx4_0": {"hcaHandles": 1}}, "linux.resources.rdma"),
+    (("linux", "timeOffsets"), {"monotonic": {"secs": 1}}, "linux.timeOffsets"),
 ])
 def test_unsupported_fields_are_named(example: dict, path: tuple, value: object, field: str) -> None:
     doc = copy.deepcopy(example)
@@ -49,6 +46,30 @@ def test_unsupported_fields_are_named(example: dict, path: tuple, value: object,
     target[path[-1]] = value
     with pytest.raises(Unsupported, match=field.replace(".", r"\.")):
         runtime.Spec(doc)
+
+
+def test_unknown_properties_are_ignored_and_named(example: dict) -> None:
+    """runtime-spec config.md, Extensibility: runtimes MUST ignore unknown properties (at any depth)."""
+    example["org.example.x"] = {"anything": [1]}
+    example["process"]["selinuxFoo"] = "x"
+    example["linux"]["resources"]["org.example.limit"] = 5
+    example["mounts"][0]["org.example.flag"] = True
+    s = runtime.Spec(example)
+    assert s.ignored == ["org.example.x", "process.selinuxFoo", "mounts[0].org.example.flag",
+                         "linux.resources.org.example.limit"]
+    assert runtime.Spec(runc_spec.example()).ignored == []  # one document's findings do not leak into the next
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d["linux"].update(rootfsPropagation="sideways"), "linux.rootfsPropagation"),
+    (lambda d: d["process"]["rlimits"][0].update(type="RLIMIT_BOGUS"), "process.rlimits[0].type"),
+    (lambda d: d["linux"]["resources"]["devices"][0].update(access="rwx"), "linux.resources.devices[0]"),
+    (lambda d: d["linux"]["namespaces"][0].update(type="bogus"), "linux.namespaces[0].type"),
+])
+def test_unknown_values_of_known_fields_are_refused(example: dict, mutate, field: str) -> None:
+    mutate(example)
+    with pytest.raises(InvalidArgument, match=field.replace(".", r"\.").replace("[", r"\[")):
+        runtime.Spec(example)
 
 
 def test_empty_values_docker_writes_are_accepted(example: dict) -> None:
