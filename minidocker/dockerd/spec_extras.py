@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InvalidArgument, Unsupported
+from ..errors import InvalidArgument, MinidockerError, Unsupported
 
 
 def check(hc: dict[str, Any]) -> None:
@@ -22,6 +22,10 @@ def check(hc: dict[str, Any]) -> None:
     mode = hc.get("CgroupnsMode") or "host"
     if mode not in ("host", "private"):
         raise InvalidArgument(f"invalid cgroup namespace mode: {mode}")
+    if hc.get("StorageOpt"):
+        # overlay2 takes a size only on xfs with project quotas; minidocker's snapshotter has none, so
+        # every storage option is refused with overlay2's words (a 500, as moby's graphdriver error is).
+        raise MinidockerError("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
 
 
 def apply(spec: dict[str, Any], hc: dict[str, Any]) -> dict[str, Any]:

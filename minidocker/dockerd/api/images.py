@@ -37,14 +37,20 @@ def save_many(req: Request) -> Response:
 
 @route("POST", "/images/load")
 def load(req: Request) -> Response:
-    quiet = req.flag("quiet")
-    messages = _images(req).load(io.BytesIO(req.body))  # errors before any output become a 4xx/5xx
+    """Always 200 with a JSON stream, as dockerd (postImagesLoad): a bad archive is an errorDetail in the
+    stream, which the CLI prints bare, not an HTTP error. Docker prints progress bars only when not quiet;
+    the result lines are the same."""
+    images = _images(req)
 
     def stream() -> Iterator[dict]:
+        try:
+            messages = images.load(io.BytesIO(req.body))
+        except (MinidockerError, OSError) as err:
+            yield {"errorDetail": {"message": str(err)}, "error": str(err)}
+            return
         for line in messages:
             yield {"stream": line + "\n"}
 
-    del quiet  # Docker prints progress bars only when not quiet; the result lines are the same
     return Response(stream=json_lines(stream()))
 
 

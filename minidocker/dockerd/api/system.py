@@ -94,7 +94,7 @@ def info(req: Request) -> Response:
     running = sum(1 for c in containers if c.state.running and c.state.status.value != "paused")
     paused = sum(1 for c in containers if c.state.status.value == "paused")
     try:
-        images = len(d.images.list(all=False))
+        images = len(d.images.list(all=True))  # every image, intermediate ones too (moby CountImages)
     except Exception:  # noqa: BLE001 - info must answer even when containerd is down
         images = 0
     os_name, os_version = _os_release()
