@@ -4,22 +4,32 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from ..errors import InvalidArgument
 from ..linux import capabilities as caps
 from ..oci.runtime import Process
 
+PASSWD_LIMIT = 4 << 20  # bytes of /etc/passwd read for HOME
+
 
 def home_of(uid: int) -> str:
-    """HOME from the container's /etc/passwd, or / (runc sets HOME when the spec's env lacks it)."""
+    """HOME from the container's /etc/passwd, or / (runc sets HOME when the spec's env lacks it).
+
+    The image owns that file: a FIFO or a device there must not block the start (opened O_NONBLOCK,
+    read only if it is a regular file), and a huge one is read only so far."""
     try:
-        with open("/etc/passwd") as f:
-            for line in f:
-                fields = line.rstrip("\n").split(":")
-                if len(fields) >= 6 and fields[2] == str(uid):
-                    return fields[5] or "/"
+        fd = os.open("/etc/passwd", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        pass
+        return "/"
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "/"
+        text = f.read(PASSWD_LIMIT).decode(errors="replace")
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) >= 6 and fields[2] == str(uid):
+            return fields[5] or "/"
     return "/"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import InvalidArgument
 from ...oci import defaults, seccomp_default
-from . import initlayer, ulimits
+from . import image_files, initlayer, ulimits
 from .record import Container
 
 CPU_PERIOD = 100_000
@@ -56,16 +56,13 @@ def capabilities(cap_add: list[str] | None, cap_drop: list[str] | None, privileg
 
 
 def _read_db(rootfs_dirs: list[Path], rel: str) -> list[list[str]]:
-    """The colon-separated entries of an image file (etc/passwd, etc/group), from the topmost layer holding it."""
-    for d in rootfs_dirs:  # topmost layer first
-        p = d / rel
-        if p.exists() or p.is_symlink():
-            try:
-                return [line.split(":") for line in p.read_text(errors="replace").splitlines()
-                        if line and not line.startswith("#")]
-            except OSError:
-                return []
-    return []
+    """The colon-separated entries of an image file (etc/passwd, etc/group) as the container sees it:
+    resolved inside the image, a regular file only (image_files: a symlink to the host or a FIFO
+    reads as no entries)."""
+    data = image_files.read(rootfs_dirs, rel)
+    if data is None:
+        return []
+    return [line.split(":") for line in data.decode(errors="replace").splitlines() if line and not line.startswith("#")]
 
 
 def _members(field: str) -> list[str]:
