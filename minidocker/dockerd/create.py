@@ -64,6 +64,9 @@ def command(config: dict[str, Any], image_cfg: dict[str, Any]) -> tuple[list[str
 
 
 def validate_host_config(hc: dict[str, Any]) -> None:
+    from .networks.ports import check_specs
+
+    check_specs(hc.get("PortBindings"))
     mem = int(hc.get("Memory") or 0)
     if mem and mem < MIN_MEMORY:
         raise InvalidArgument("Minimum memory limit allowed is 6MB")

@@ -51,3 +51,77 @@ def test_course_reset_removes_a_root_holding_a_deep_tree(tmp_path):
         remove_all(root)  # pytest's clean-up of old temp dirs would trip on it
     assert out.returncode == 0, out.stderr
     assert not root.exists()
+
+
+def request(engine, method: str, path: str, body: object = None) -> tuple[int, str]:
+    """One raw request on the engine's socket: (status, body text); chunked bodies are joined."""
+    import json
+    import socket
+
+    data = b"" if body is None else json.dumps(body).encode()
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(engine.socket))
+    try:
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data)
+        raw = b""
+        while chunk := s.recv(65536):
+            raw += chunk
+    finally:
+        s.close()
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" in head.lower():
+        out = b""
+        while rest:
+            size, _, rest = rest.partition(b"\r\n")
+            n = int(size, 16)
+            if n == 0:
+                break
+            out, rest = out + rest[:n], rest[n + 2:]
+        rest = out
+    return int(head.split()[1]), rest.decode(errors="replace")
+
+
+def test_a_create_body_with_wrong_types_is_refused_and_saves_nothing(engine):
+    before = sorted(os.listdir(engine.root / "lib" / "containers"))
+    status, text = request(engine, "POST", "/v1.41/containers/create?name=badlabels",
+                           {"Image": "busybox", "Labels": [1]})
+    assert status == 400, text
+    assert "cannot unmarshal array into Go struct field ContainerConfigWrapper.Labels of type map[string]string" in text
+    assert sorted(os.listdir(engine.root / "lib" / "containers")) == before
+    ps = engine.docker("ps", "-a")
+    assert ps.returncode == 0, ps.stderr
+    assert "badlabels" not in ps.stdout
+
+
+def test_a_corrupt_record_on_disk_does_not_break_ps_after_a_restart(engine):
+    out = engine.cli("create", "--name", "victim", "busybox", "true")
+    assert out.returncode == 0, out.stderr
+    cid = out.stdout.strip()
+    engine.cli("create", "--name", "healthy", "busybox", "true")
+    record = engine.root / "lib" / "containers" / cid / "config.v2.json"
+    import json
+
+    doc = json.loads(record.read_text())
+    doc["Config"]["Labels"] = [1]  # what the old daemon saved for {"Labels":[1]}
+    record.write_text(json.dumps(doc))
+    engine.restart_daemons()
+    ps = engine.docker("ps", "-a", "--format", "{{.Names}}")
+    assert ps.returncode == 0, ps.stderr + engine.logs()
+    assert "healthy" in ps.stdout.split() and "victim" not in ps.stdout.split()
+    assert engine.cli("rm", "healthy").returncode == 0
+
+
+def test_host_port_out_of_range_is_refused_at_create_in_dockerds_words(engine):
+    status, text = request(engine, "POST", "/v1.41/containers/create", {
+        "Image": "busybox", "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "99999"}]}}})
+    assert (status, text.strip()) == (400, '{"message": "invalid port specification: \\"99999\\""}')
+
+
+@pytest.mark.parametrize("version", ["v0.1", "v1.11"])
+def test_api_versions_below_1_12_are_refused_as_dockerd_does(engine, version):
+    status, text = request(engine, "GET", f"/{version}/version")
+    assert status == 400
+    assert text == (f"client version {version[1:]} is too old. Minimum supported API version is 1.12, "
+                    "please upgrade your client to a newer version\n")
+    assert request(engine, "GET", "/v1.12/_ping") == (200, "OK")

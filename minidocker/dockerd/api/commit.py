@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import apitypes
 from .router import Request, Response, route
 
 
@@ -22,7 +23,7 @@ def commit(req: Request) -> Response:
 
     d = req.backend
     c = d.containers.get(req.query.get("container") or "")
-    config = req.json()
+    config = req.json(apitypes.CONFIG)
     if config is not None and not isinstance(config, dict):
         raise InvalidArgument("invalid JSON body: a container config was expected")
     image_id = cm.commit(d, c, repo=req.query.get("repo", ""), tag=req.query.get("tag", ""),

@@ -16,6 +16,7 @@ from .. import streams
 from ..containers import logs as logreader
 from ..containers import views
 from ..lifecycle import parse_signal
+from .. import apitypes
 from .router import Request, Response, route
 
 log = logging.getLogger("minidockerd.api")
@@ -37,7 +38,7 @@ def _int(req: Request, name: str) -> int | None:
 
 @route("POST", "/containers/create")
 def create(req: Request) -> Response:
-    return Response(201, req.backend.create_container(req.query.get("name", ""), req.json()))
+    return Response(201, req.backend.create_container(req.query.get("name", ""), req.json(apitypes.CONTAINER_CREATE)))
 
 
 def _matches(d, c, filters: dict[str, list[str]]) -> bool:
@@ -128,9 +129,14 @@ def list_containers(req: Request) -> Response:
     for c in items:
         if not show_all and not c.state.running:
             continue
-        if not _matches(d, c, filters):
+        try:
+            if not _matches(d, c, filters):
+                continue
+            entry = views.summary(c, d.image_name(c))
+        except (TypeError, AttributeError, KeyError, ValueError):
+            # one damaged record must not hide every other container from every client
+            log.exception("ps: skipping container %s, its record is damaged", c.id)
             continue
-        entry = views.summary(c, d.image_name(c))
         if not _ports_match(filters, entry.get("Ports") or []):
             continue
         if req.flag("size"):

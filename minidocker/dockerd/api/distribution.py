@@ -11,6 +11,7 @@ import itertools
 from typing import Iterable, Iterator
 
 from ...errors import InvalidArgument, MinidockerError
+from .. import apitypes
 from .router import Request, Response, json_lines, route
 
 
@@ -66,6 +67,6 @@ def search(req: Request) -> Response:
 def auth(req: Request) -> Response:
     from ..distribution.search import login
 
-    body = req.json() or {}
+    body = req.json(apitypes.AUTH) or {}
     login(body.get("serveraddress", ""), body.get("username", ""), body.get("password", ""))
     return Response(body={"Status": "Login Succeeded", "IdentityToken": ""})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from .. import streams
+from .. import apitypes
 from .router import Request, Response, route
 
 
@@ -12,14 +13,14 @@ from .router import Request, Response, route
 def exec_create(req: Request) -> Response:
     d = req.backend
     c = d.containers.get(req.params["id"])
-    return Response(201, {"Id": d.exec_create(c, req.json() or {})})
+    return Response(201, {"Id": d.exec_create(c, req.json(apitypes.EXEC_CREATE) or {})})
 
 
 @route("POST", "/exec/{id}/start")
 def exec_start(req: Request) -> Response:
     d = req.backend
     ex = d.exec_get(req.params["id"])
-    body = req.json() or {}
+    body = req.json(apitypes.EXEC_START) or {}
     detach = bool(body.get("Detach"))
     queue = d.exec_prepare(ex, detach, body.get("Tty"))
     if detach:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ...errors import InvalidArgument
+from .. import apitypes
 from .router import Request, Response, route
 
 LIST_FILTERS = {"name", "id", "driver", "type", "label", "dangling", "scope"}
@@ -51,7 +52,7 @@ def inspect_network(req: Request) -> Response:
 
 @route("POST", "/networks/create")
 def create_network(req: Request) -> Response:
-    body = req.json()
+    body = req.json(apitypes.NETWORK_CREATE)
     if not isinstance(body, dict):
         raise InvalidArgument("network create needs a JSON object body")
     return Response(201, req.backend.networks.create_network(body))

@@ -52,16 +52,21 @@ class Request:
 
         raise InvalidArgument(f"invalid boolean value for {name}: {value!r}")
 
-    def json(self) -> Any:
-        """The body as JSON (None when empty)."""
+    def json(self, go_type: Any = None) -> Any:
+        """The body as JSON (None when empty), checked against the Go type dockerd decodes it into (see dockerd/apitypes.py)."""
         if not self.body:
             return None
         from ...errors import InvalidArgument
 
         try:
-            return json.loads(self.body)
+            body = json.loads(self.body)
         except ValueError as err:
             raise InvalidArgument(f"invalid JSON body: {err}") from None
+        if go_type is not None:
+            from ..apitypes import check
+
+            check(body, go_type)
+        return body
 
     def filters(self) -> dict[str, list[str]]:
         """The `filters` query: {"key": ["v"]} or the map-of-bools form {"key": {"v": true}}, as a dict of lists."""

@@ -195,8 +195,16 @@ class APIHandler(socketserver.BaseRequestHandler):
         m = VERSION_PREFIX.match(path)
         if m:
             path = m.group(2)
-            if tuple(int(x) for x in m.group(1).split(".")) > tuple(int(x) for x in API_VERSION.split(".")):
+            asked = tuple(int(x) for x in m.group(1).split("."))
+            if asked > tuple(int(x) for x in API_VERSION.split(".")):
                 self._send(conn, 400, {"message": f"client version {m.group(1)} is too new. Maximum supported API version is {API_VERSION}"}, keep=keep)
+                return keep
+            if asked < tuple(int(x) for x in MIN_API_VERSION.split(".")):
+                # dockerd's words; below API 1.24 it writes errors as plain text, not JSON (cf. moby
+                # api/server/middleware/version.go and httputils.MakeErrorHandler)
+                self._send(conn, 400, f"client version {m.group(1)} is too old. Minimum supported API version is "
+                           f"{MIN_API_VERSION}, please upgrade your client to a newer version\n", keep=keep,
+                           content_type="text/plain; charset=utf-8")
                 return keep
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         found = router.match(method, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...errors import InvalidArgument
+from .. import apitypes
 from .router import Request, Response, route
 
 
@@ -17,7 +18,7 @@ def _view(v: dict) -> dict:
 
 @route("POST", "/volumes/create")
 def create(req: Request) -> Response:
-    body = req.json() or {}
+    body = req.json(apitypes.VOLUME_CREATE) or {}
     if not isinstance(body, dict):
         raise InvalidArgument("invalid JSON body")
     v = req.backend.volumes.create(body.get("Name") or "", body.get("Driver") or "local",

@@ -31,6 +31,26 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _check_types(record: Any, host_config: Any) -> None:
+    """A record edited by hand or saved by an older, laxer daemon must not reach ps/inspect with wrong
+    types: raise ValueError and the store skips it (as dockerd logs and skips a container it cannot load)."""
+    from .. import apitypes
+    from ...errors import InvalidArgument
+
+    try:
+        if not isinstance(record, dict) or not isinstance(record.get("ID"), str) or not isinstance(record.get("Name"), str):
+            raise InvalidArgument("ID and Name must be strings")
+        if not isinstance(record.get("Config"), dict) or not isinstance(host_config, dict):
+            raise InvalidArgument("Config and HostConfig must be objects")
+        apitypes.check(record["Config"], apitypes.CONFIG)
+        apitypes.check(host_config, apitypes.HOST_CONFIG)
+        for key, want in (("State", dict), ("NetworkSettings", dict), ("MountPoints", list), ("Args", list)):
+            if record.get(key) is not None and not isinstance(record[key], want):
+                raise InvalidArgument(f"{key} must be a JSON {want.__name__}")
+    except InvalidArgument as err:
+        raise ValueError(f"corrupt container record: {err}") from None
+
+
 class Container:
     """A container record. `lock` serialises lifecycle operations (start/stop/remove) on this container."""
 
@@ -84,6 +104,7 @@ class Container:
     def load(cls, cdir: Path) -> "Container":
         record = json.loads((cdir / "config.v2.json").read_text())
         host_config = json.loads((cdir / "hostconfig.json").read_text())
+        _check_types(record, host_config)
         c = cls(record["ID"], record["Name"], record["Config"], host_config, record["Image"],
                 record.get("Path", ""), record.get("Args") or [])
         c.created = record.get("Created", c.created)

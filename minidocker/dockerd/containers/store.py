@@ -33,7 +33,7 @@ class ContainerStore:
                 continue
             try:
                 c = Container.load(cdir)
-            except (OSError, ValueError, KeyError) as err:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
                 log.error("skipping unreadable container record %s: %s", cdir, err)
                 continue
             self._by_id[c.id] = c

@@ -66,6 +66,29 @@ def _check_ip(text: str) -> None:
         raise InvalidArgument(f"invalid IP address: {text}") from None
 
 
+def _port_spec_ok(text: str) -> bool:
+    """go-connections nat.ParsePortRange: "", a port or a range "a-b", each a uint16 (0 allowed), start <= end."""
+    if not text:
+        return True
+    start, dash, end = text.partition("-")
+    if not start.isdigit() or (dash and not end.isdigit()):
+        return False
+    return int(start) <= 65535 and (not dash or int(start) <= int(end) <= 65535)
+
+
+def check_specs(port_bindings: dict | None) -> None:
+    """Every key and HostPort of HostConfig.PortBindings parses, as dockerd checks at create
+    (cf. moby daemon/container.go verifyContainerSettings): HostPort 99999 is refused there, not at start."""
+    for key, bindings in (port_bindings or {}).items():
+        port = key.partition("/")[0]
+        if not _port_spec_ok(port):
+            raise InvalidArgument(f'invalid port specification: "{port}"')
+        for binding in bindings or []:
+            host_port = ((binding or {}).get("HostPort") or "").partition("/")[0]
+            if not _port_spec_ok(host_port):
+                raise InvalidArgument(f'invalid port specification: "{host_port}"')
+
+
 def normalize(port_bindings: dict | None, exposed_ports: dict | None, publish_all: bool) -> list[dict]:
     """HostConfig.PortBindings (+ -P over Config.ExposedPorts) -> a flat, validated list of wanted ports."""
     wanted: list[dict] = []
