@@ -316,19 +316,19 @@ class Hook(_Obj):
         self.args: list[str] = _strings(d.get("args"), where + ".args") or [self.path]
         self.env: list[str] = _strings(d.get("env"), where + ".env")
         self.timeout: int | None = _typed(d.get("timeout"), int, where + ".timeout")
+        if self.timeout is not None and self.timeout <= 0:
+            raise InvalidArgument(f"config.json: {where}.timeout must be greater than zero")
 
 
 class Hooks(_Obj):
-    """Hooks run in the runtime's namespaces; createContainer/startContainer (inside the container) are refused."""
+    """The six kinds of runtime-spec config.md "POSIX-platform Hooks", in lifecycle order."""
 
-    __slots__ = ("prestart", "create_runtime", "poststart", "poststop")
-    FIELDS = {"prestart": "prestart", "createRuntime": "create_runtime", "poststart": "poststart", "poststop": "poststop"}
+    __slots__ = ("prestart", "create_runtime", "create_container", "start_container", "poststart", "poststop")
+    FIELDS = {"prestart": "prestart", "createRuntime": "create_runtime", "createContainer": "create_container",
+              "startContainer": "start_container", "poststart": "poststart", "poststop": "poststop"}
 
     def __init__(self, raw: object) -> None:
-        d = _check(raw, "hooks", (*self.FIELDS, "createContainer", "startContainer"))
-        for name in ("createContainer", "startContainer"):
-            if d.get(name):
-                raise Unsupported(f"config.json: unsupported field hooks.{name}")
+        d = _check(raw, "hooks", tuple(self.FIELDS))
         for key, attr in self.FIELDS.items():
             hooks = _typed(d.get(key), list, "hooks." + key, [])
             setattr(self, attr, [Hook(h, f"hooks.{key}[{i}]") for i, h in enumerate(hooks)])

@@ -33,7 +33,7 @@ def cmd_create(root: str, args, log: Log) -> int:
 
 
 def cmd_start(root: str, args, log: Log) -> int:
-    state = container.start(root, args.id)
+    state = container.start(root, args.id, warn=log.warn)
     log.debug(f"started {args.id}: init pid {state.pid} released")
     return 0
 
@@ -79,7 +79,7 @@ def cmd_update(root: str, args, log: Log) -> int:
 
 
 def cmd_delete(root: str, args, log: Log) -> int:
-    container.delete(root, args.id, args.force)
+    container.delete(root, args.id, args.force, warn=log.warn)
     log.debug(f"deleted {args.id}")
     return 0
 
@@ -100,9 +100,9 @@ def cmd_run(root: str, args, log: Log) -> int:
                              console_fd=console_fd, warn=log.warn, new_keyring=not args.no_new_keyring,
                              preserve_fds=args.preserve_fds, debug=log.debug)
     try:
-        container.start(root, args.id)
+        container.start(root, args.id, warn=log.warn)
     except BaseException:
-        container.delete(root, args.id, force=True)
+        container.delete(root, args.id, force=True, warn=log.warn)
         raise
     if args.detach:
         return 0
@@ -113,7 +113,7 @@ def cmd_run(root: str, args, log: Log) -> int:
         proxy(receive_master(mine.detach()))
     code = container.wait_exit(state.pid)
     if not args.keep:
-        container.delete(root, args.id, force=True)
+        container.delete(root, args.id, force=True, warn=log.warn)
     return code
 
 

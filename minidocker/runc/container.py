@@ -8,6 +8,7 @@ orphans (the shim, as PR_SET_CHILD_SUBREAPER, or the host's init). No runtime pr
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -121,8 +122,8 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         state = State(directory, {
             "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
             "created": _now(), "annotations": spec.annotations, "cgroup_paths": paths, "cgroup_made": made,
-            "process": b.raw.get("process") or {}, "seccomp": spec.linux.seccomp, "hooks": {"poststart": _raw_hooks(spec.hooks.poststart),
-                                                        "poststop": _raw_hooks(spec.hooks.poststop)},
+            "process": b.raw.get("process") or {}, "seccomp": spec.linux.seccomp,
+            "hooks": {"poststart": hooks.as_raw(spec.hooks.poststart), "poststop": hooks.as_raw(spec.hooks.poststop)},
         })
         _await_ready(state, spec, channel)
         state.save()
@@ -135,10 +136,6 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         cgroups.remove(made, paths)
         _remove_dir(directory)
         raise
-
-
-def _raw_hooks(items: list) -> list[dict]:
-    return [{"path": h.path, "args": h.args, "env": h.env, "timeout": h.timeout} for h in items]
 
 
 def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds) -> tuple[int, Channel]:
@@ -182,9 +179,12 @@ def _await_ready(state: State, spec: runtime.Spec, channel: Channel) -> None:
     try:
         message = channel.recv()
         if message == "hooks":
-            hook_state = {**state.oci(), "status": Status.CREATING.value, "pid": state.pid}
-            hooks.run(spec.hooks.prestart + spec.hooks.create_runtime, hook_state)
-            channel.send("go")
+            # After step 2 of the lifecycle, before the user's program: "created" (state.md), with the
+            # init's pid as the host sees it; the init gets the same document for the hooks it runs.
+            hook_state = {**state.oci(), "status": Status.CREATED.value, "pid": state.pid}
+            hooks.run(spec.hooks.prestart, hook_state, "prestart")
+            hooks.run(spec.hooks.create_runtime, hook_state, "createRuntime")
+            channel.send("go " + json.dumps(hook_state))
             message = channel.recv()
     finally:
         channel.close()
@@ -200,7 +200,7 @@ def _kill_and_reap(pid: int) -> None:
         pass
 
 
-def start(root: str, cid: str) -> State:
+def start(root: str, cid: str, warn=None) -> State:
     """Release the waiting init: opening the exec fifo for reading completes its blocked open for writing."""
     state = State.load(root, cid)
     state.require("start")
@@ -230,8 +230,14 @@ def start(root: str, cid: str) -> State:
         os.close(fd)
     os.unlink(fifo)
     if state.data["hooks"]["poststart"]:
-        hooks.run(hooks.from_raw(state.data["hooks"]["poststart"]), state.oci())
+        # runtime-spec 1.0.2 step 9: a failing poststart hook is a warning; the container keeps running.
+        hook_state = {**state.oci(), "status": Status.RUNNING.value, "pid": state.pid}
+        hooks.run(hooks.from_raw(state.data["hooks"]["poststart"]), hook_state, "poststart", warn=warn or _ignore)
     return state
+
+
+def _ignore(message: str) -> None:
+    pass
 
 
 def pause(root: str, cid: str) -> None:
@@ -270,7 +276,7 @@ def kill(root: str, cid: str, sig: int, all_processes: bool = False) -> None:
             pass
 
 
-def delete(root: str, cid: str, force: bool = False) -> None:
+def delete(root: str, cid: str, force: bool = False, warn=None) -> None:
     """Remove a stopped (or, with force, any) container: its processes, cgroups and state directory."""
     try:
         state = State.load(root, cid)
@@ -302,10 +308,9 @@ def delete(root: str, cid: str, force: bool = False) -> None:
     cgroups.remove(state.data["cgroup_made"], paths)
     _remove_dir(state.directory)
     if state.data["hooks"]["poststop"]:
-        try:
-            hooks.run(hooks.from_raw(state.data["hooks"]["poststop"]), state.oci())
-        except Exception:  # noqa: BLE001 - the spec: a failing poststop hook is logged, deletion goes on
-            pass
+        # Step 13: each failing poststop hook is a warning, the later ones still run.
+        hook_state = {**state.oci(), "status": Status.STOPPED.value}
+        hooks.run(hooks.from_raw(state.data["hooks"]["poststop"]), hook_state, "poststop", warn=warn or _ignore)
 
 
 def wait_exit(pid: int) -> int:

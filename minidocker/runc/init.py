@@ -31,6 +31,7 @@ class InitConfig:
         self.no_pivot = no_pivot
         self.keyring = keyring  # the session keyring's name (the container id), None for --no-new-keyring
         self.preserve_fds = preserve_fds  # --preserve-fds: fds 3 .. 3+N-1 stay open in the container
+        self.hook_state: dict = {}  # the state document for createContainer/startContainer hooks
 
 
 def main(cfg: InitConfig) -> None:
@@ -51,6 +52,14 @@ def main(cfg: InitConfig) -> None:
     except BaseException as e:  # noqa: BLE001 - every failure must reach the parent as one line
         cfg.channel.fail(e)
         os._exit(1)
+    if cfg.spec.hooks.start_container:
+        from . import hooks
+
+        try:  # inside the container, as its user, before the program: `start` has returned already
+            hooks.run(cfg.spec.hooks.start_container, cfg.hook_state, "startContainer")
+        except BaseException as e:  # noqa: BLE001 - the container stops; its stderr says why
+            os.write(2, f"minirunc: {e}\n".encode())
+            os._exit(1)
     try:
         os.execve(path, argv, env)
     except OSError as e:
@@ -88,9 +97,21 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     os.makedirs(rootfs.in_root(cfg.rootfs, proc.cwd), 0o755, exist_ok=True)  # Docker's WORKDIR relies on this
     if not joined:
         cfg.channel.expect("joined")  # in every cgroup before hooks see the container and before exec
-    if spec.hooks.prestart or spec.hooks.create_runtime:
-        cfg.channel.send("hooks")  # the parent runs them in the runtime's namespaces, then answers
-        cfg.channel.expect("go")
+    h = spec.hooks
+    if h.prestart or h.create_runtime or h.create_container or h.start_container:
+        import json
+        import subprocess  # noqa: F401 - hooks run from here after pivot_root too, when the host's stdlib is gone
+
+        from . import hooks
+
+        # The parent runs prestart and createRuntime in the runtime's namespaces, then answers with
+        # the state document; createContainer hooks run here, in the container's namespaces.
+        cfg.channel.send("hooks")
+        word, _, state = cfg.channel.recv().partition(" ")
+        if word != "go":
+            raise RuntimeError(f"init: expected 'go' from the runtime, got {word!r}")
+        cfg.hook_state = json.loads(state)
+        hooks.run(h.create_container, cfg.hook_state, "createContainer")
     # After the switch the host's files are gone, Python's standard library with them: import now.
     import resource  # noqa: F401
 

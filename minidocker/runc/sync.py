@@ -1,7 +1,7 @@
 """The parent <-> init handshake over a pair of pipes, one line per message (cf. runc libcontainer/sync.go).
 
 init -> parent: "ready" (waiting on the exec fifo), "hooks" (run prestart/createRuntime now), "error <text>".
-parent -> init: "go" (hooks done).
+parent -> init: "joined" (in the cgroups), "go <state JSON>" (hooks done; the state for the init's own hooks).
 """
 
 from __future__ import annotations
