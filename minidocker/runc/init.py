@@ -126,6 +126,7 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
 
         from .console import setup_slave
     (rootfs.move_root if cfg.no_pivot else rootfs.pivot)(cfg.rootfs)
+    rootfs.apply_root_propagation(spec)
     if proc.terminal:
         setup_slave(cfg.console_fd, proc.console_size)
     if spec.hostname:

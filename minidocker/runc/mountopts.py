@@ -44,9 +44,9 @@ def parse(options: list[str]) -> tuple[int, list[int], str]:
 
 
 def root_propagation(name: str) -> int:
-    """linux.rootfsPropagation; the default makes / private and recursive so nothing leaks to the host."""
+    """linux.rootfsPropagation; the default, rslave as runc's, lets host mounts in and none out."""
     if not name:
-        return m.MS_PRIVATE | m.MS_REC
+        return m.MS_SLAVE | m.MS_REC
     if name not in PROPAGATION:
         from ..errors import InvalidArgument
 

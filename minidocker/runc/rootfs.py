@@ -44,9 +44,40 @@ def in_root(root: str, path: str) -> str:
 
 
 def prepare(spec: Spec, rootfs: str) -> None:
-    """Make / private (nothing we mount propagates to the host) and the rootfs a mount point (pivot_root needs one)."""
-    m.mount(None, "/", None, mountopts.root_propagation(spec.linux.rootfs_propagation))
+    """Set the propagation of / in the new mount namespace and make the rootfs a mount point (pivot_root
+    needs one). Without linux.rootfsPropagation, as runc: / becomes rslave, so host mounts still reach
+    the container's copies (what a volume's rslave/rshared option relies on) and nothing flows back.
+    With it, as crun: / gets that propagation, the rootfs's parent mount is made private and the
+    rootfs a private mount of its own (pivot_root refuses shared ones), and after the switch the new /
+    gets the propagation asked for (apply_root_propagation)."""
+    propagation = spec.linux.rootfs_propagation
+    m.mount(None, "/", None, mountopts.root_propagation(propagation))
+    if propagation:
+        _parent_private(rootfs)
     m.mount(rootfs, rootfs, None, m.MS_BIND | m.MS_REC)
+    if propagation:
+        m.mount(None, rootfs, None, m.MS_PRIVATE | m.MS_REC)
+
+
+def _parent_private(path: str) -> None:
+    """Make the mount that holds `path` private (not recursive): EINVAL means `path` is no mount point,
+    so try its parent directory, up to / (cf. crun make_parent_mount_private, runc rootfsParentMountPrivate)."""
+    while True:
+        try:
+            m.mount(None, path, None, m.MS_PRIVATE)
+            return
+        except OSError as e:
+            if e.errno != 22 or path == "/":
+                raise
+        path = os.path.dirname(path)
+
+
+def apply_root_propagation(spec: Spec) -> None:
+    """After the switch: linux.rootfsPropagation on the new / (as crun does; runc 1.1 applies it only to
+    the host's / copy, so its containers never see a shared or slave root). Without the field the mounts
+    keep the propagation their own options gave them."""
+    if spec.linux.rootfs_propagation:
+        m.mount(None, "/", None, mountopts.root_propagation(spec.linux.rootfs_propagation))
 
 
 def mount_all(spec: Spec, rootfs: str, cgroup_paths: dict[str, str], cgroupns: bool) -> None:
