@@ -15,6 +15,8 @@ import json
 import os
 import time
 
+from .errcodes import Unauthorized
+
 SERVICE = "minidocker-registry"
 TOKEN_SECONDS = 300
 
@@ -39,9 +41,7 @@ class Auth:
         return user if expected is not None and hmac.compare_digest(expected, password) else None
 
     def _challenge(self, handler, name: str | None):
-        from .server import RegistryError
-
-        err = RegistryError(401, "UNAUTHORIZED", "authentication required", None)
+        err = Unauthorized("authentication required")
         if self.mode == "basic":
             err.headers = {"WWW-Authenticate": f'Basic realm="{SERVICE}"'}
         else:
@@ -64,10 +64,8 @@ class Auth:
 
     def issue(self, handler) -> dict:
         """GET /token?service=...&scope=repository:NAME:pull,push -> {"token", "access_token", "expires_in"}."""
-        from .server import RegistryError
-
         if self.users and self._basic_user(handler) is None:
-            err = RegistryError(401, "UNAUTHORIZED", "authentication required", None)
+            err = Unauthorized("authentication required")
             err.headers = {"WWW-Authenticate": f'Basic realm="{SERVICE}"'}
             raise err
         scopes = handler.query.get("scope", "")

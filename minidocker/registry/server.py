@@ -1,24 +1,30 @@
 """The course's registry: the OCI Distribution API v1.1 over HTTP, plus Docker Hub's v1 search (cf. distribution registry/handlers/).
 
 Started by `minidocker registry serve [--listen 127.0.0.1:5000] [--root DIR]`, in the foreground.
-Blobs (GET/HEAD with Range, DELETE), uploads (POST, monolithic PUT, chunked PATCH, cross-repository
-mount), manifests by tag or digest (OCI and Docker schema2, manifests and indexes, stored byte for
-byte), tags/list and _catalog with pagination, /v1/search. Optional basic auth and the bearer-token
-challenge flow. A TLS ClientHello on this plain-HTTP port gets a plain 400 and a close, never a hang.
+Blobs (GET/HEAD with Range, DELETE), uploads (POST, monolithic PUT, chunked PATCH with Content-Range,
+cross-repository mount), manifests by tag or digest (OCI and Docker schema2, manifests and indexes,
+validated whole, stored byte for byte), sha256 and sha512 content addresses, the referrers API and
+`OCI-Subject`, tags/list and _catalog with pagination, /v1/search. Optional basic auth and the
+bearer-token flow. The HTTP framing (limits, bodies never left unread) is http11.py's. A TLS
+ClientHello on this plain-HTTP port gets a plain 400 and a close, never a hang.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from ..errors import DigestMismatch, InvalidArgument, NotFound
+from . import digests
 from .auth import Auth
-from .storage import Storage
+from .errcodes import BlobUploadInvalid, DigestInvalid, ManifestInvalid, RangeInvalid, RegistryError, Unsupported
+from .http11 import BodyError, BodyTooLarge, Limits, SafeHandler
+from .storage import Storage, lock_root
 
 NAME = r"(?P<name>[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)"
 ROUTES = [
@@ -26,28 +32,17 @@ ROUTES = [
     ("catalog", re.compile(r"^/v2/_catalog$")),
     ("tags", re.compile(rf"^/v2/{NAME}/tags/list$")),
     ("manifest", re.compile(rf"^/v2/{NAME}/manifests/(?P<ref>[^/]+)$")),
+    ("referrers", re.compile(rf"^/v2/{NAME}/referrers/(?P<digest>[^/]+)$")),
     ("upload", re.compile(rf"^/v2/{NAME}/blobs/uploads/(?P<upload>[^/]*)$")),
-    ("blob", re.compile(rf"^/v2/{NAME}/blobs/(?P<digest>sha256:[a-f0-9]{{64}}|[^/]+)$")),
+    ("blob", re.compile(rf"^/v2/{NAME}/blobs/(?P<digest>[^/]+)$")),
     ("search", re.compile(r"^/v1/search$")),
     ("token", re.compile(r"^/token$")),
 ]
-MANIFEST_TYPES = {
-    "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
-}
 TLS_HANDSHAKE = 0x16
+CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?([0-9]{1,19})-([0-9]{1,19})(?:/(?:[0-9]{1,19}|\*))?$")
 
 
-class RegistryError(Exception):
-    """An error in the distribution spec's shape: {"errors": [{"code", "message", "detail"}]}."""
-
-    def __init__(self, status: int, code: str, message: str, detail: object = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.detail = status, code, message, detail
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(SafeHandler):
     server: "RegistryServer"
 
     def log_message(self, fmt: str, *args: object) -> None:  # quiet by default; --verbose turns it on
@@ -64,6 +59,10 @@ class Handler(BaseHTTPRequestHandler):
                                     b"Client sent an HTTPS request to an HTTP server.\n")
             return
         super().handle()
+
+    @property
+    def limits(self) -> Limits:  # type: ignore[override]
+        return self.server.limits
 
     # -- plumbing --
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None, ctype: str | None = None) -> None:
@@ -82,23 +81,10 @@ class Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, obj: object, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(obj).encode(), headers, "application/json")
 
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            return b"".join(self._chunks())
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def _chunks(self):
-        while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                self.rfile.readline()
-                return
-            yield self.rfile.read(size)
-            self.rfile.readline()
-
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
-        self.query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        self.params = parse_qs(url.query, keep_blank_values=True)
+        self.query = {k: v[-1] for k, v in self.params.items()}
         try:
             for kind, pattern in ROUTES:
                 m = pattern.match(url.path)
@@ -108,25 +94,22 @@ class Handler(BaseHTTPRequestHandler):
                         self.server.auth.check(self, args.get("name"))
                     getattr(self, f"{kind}_{self.command.lower()}", self._unsupported)(**args)
                     return
-            raise RegistryError(404, "NOT_FOUND", "page not found")
+            raise RegistryError("page not found", status=404, code="UNSUPPORTED")
         except RegistryError as err:
-            self._json(err.status, {"errors": [{"code": err.code, "message": err.message, "detail": err.detail}]},
-                       getattr(err, "headers", None))
-        except DigestMismatch as err:
-            self._json(400, {"errors": [{"code": "DIGEST_INVALID", "message": "provided digest did not match uploaded content", "detail": str(err)}]})
-        except InvalidArgument as err:
-            code = "NAME_INVALID" if "repository name" in str(err) else "DIGEST_INVALID" if "digest" in str(err) else "TAG_INVALID"
-            self._json(400, {"errors": [{"code": code, "message": str(err), "detail": None}]})
-        except NotFound as err:
-            text = str(err)
-            code = ("BLOB_UPLOAD_UNKNOWN" if "upload" in text else "BLOB_UNKNOWN" if "blob" in text
-                    else "NAME_UNKNOWN" if "repository" in text else "MANIFEST_UNKNOWN")
-            self._json(404, {"errors": [{"code": code, "message": text, "detail": None}]})
+            self._json(err.status, err.document(), err.headers)
+        except BodyTooLarge as err:
+            self._json(413, RegistryError(str(err), {"limit": err.limit}, code="SIZE_INVALID").document())
+        except BodyError as err:  # the body broke off or stalled: answer if the client still listens, then close
+            self.close_connection, self.linger = True, True
+            try:
+                self._json(400, BlobUploadInvalid(f"request body: {err}").document())
+            except OSError:
+                pass
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _dispatch
 
     def _unsupported(self, **_: str) -> None:
-        raise RegistryError(405, "UNSUPPORTED", "The operation is unsupported.")
+        raise Unsupported("The operation is unsupported.")
 
     @property
     def store(self) -> Storage:
@@ -150,92 +133,98 @@ class Handler(BaseHTTPRequestHandler):
         if rng:
             m = re.match(r"bytes=(\d*)-(\d*)$", rng.strip())
             if not m or (not m.group(1) and not m.group(2)):
-                raise RegistryError(416, "RANGE_INVALID", "invalid content range")
+                raise RegistryError("invalid content range", status=416, code="UNSUPPORTED")
             if m.group(1):
                 start = int(m.group(1))
                 end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
             else:
                 start = max(0, size - int(m.group(2)))
             if start > end or start >= size:
-                raise RegistryError(416, "RANGE_INVALID", "requested range not satisfiable")
+                raise RegistryError("requested range not satisfiable", status=416, code="UNSUPPORTED",
+                                    headers={"Content-Range": f"bytes */{size}"})
             status = 206
         headers = {"Docker-Content-Digest": digest, "Content-Length": str(end - start + 1), "Accept-Ranges": "bytes",
                    "Etag": f'"{digest}"'}
         if status == 206:
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         self._send(status, b"", headers, "application/octet-stream")
-        if self.command == "GET":
+        if self.command == "GET" and end >= start:
             with open(path, "rb") as f:
-                f.seek(start)
-                left = end - start + 1
-                while left > 0:
-                    data = f.read(min(1 << 20, left))
-                    if not data:
-                        break
-                    self.wfile.write(data)
-                    left -= len(data)
+                self.wfile.flush()
+                self.connection.sendfile(f, start, end - start + 1)  # zero-copy where the kernel can
 
     def blob_delete(self, name: str, digest: str) -> None:
         self.store.delete_blob(name, digest)
         self._send(202, headers={"Docker-Content-Digest": digest})
 
     # -- uploads --
-    def _upload_headers(self, name: str, upload: str) -> dict[str, str]:
-        size = self.store.upload_size(name, upload)
+    def _upload_headers(self, name: str, upload: str, size: int | None = None) -> dict[str, str]:
+        size = self.store.uploads.size(name, upload) if size is None else size
         return {"Location": f"/v2/{name}/blobs/uploads/{upload}", "Docker-Upload-UUID": upload,
                 "Range": f"0-{max(size - 1, 0)}"}
 
     def upload_post(self, name: str, upload: str) -> None:
         if upload:
             self._unsupported()
-        mount, source = self.query.get("mount"), self.query.get("from")
-        if mount and source and self.store.mount_blob(name, mount, source):
+        mount, source, digest = self.query.get("mount"), self.query.get("from"), self.query.get("digest")
+        if mount and self.store.mount_blob(name, mount, source or ""):
             self._send(201, headers={"Location": f"/v2/{name}/blobs/{mount}", "Docker-Content-Digest": mount})
             return
-        new = self.store.start_upload(name)
-        digest = self.query.get("digest")
-        if digest:  # monolithic upload in the POST itself
-            self._finish(name, new, digest)
+        if digest:
+            digests.check(digest)  # before a byte of the body is taken
+        algorithm = digest.split(":", 1)[0] if digest else self.query.get("digest-algorithm") or "sha256"
+        new = self.store.uploads.start(name, algorithm)
+        if digest:  # a monolithic upload in the POST itself
+            self._append_and_finish(name, new, digest)
             return
-        self._send(202, headers=self._upload_headers(name, new))
+        self._send(202, headers=self._upload_headers(name, new, 0))
+
+    def _chunk_start(self) -> int | None:
+        """Where Content-Range says the chunk goes (None without one); its length must be Content-Length's."""
+        crange = self.headers.get("Content-Range")
+        if not crange:
+            return None
+        m = CONTENT_RANGE.match(crange.strip())
+        if not m:
+            raise BlobUploadInvalid(f"invalid Content-Range {crange!r}: want START-END")
+        start, end = int(m.group(1)), int(m.group(2))
+        if end < start or (not self.body.chunked and self.body.length != end - start + 1):
+            raise RangeInvalid(f"Content-Range {crange} does not cover the {self.body.length} bytes sent")
+        return start
+
+    def _append(self, name: str, folder: Path, upload: str) -> int:
+        """The body onto the session where Content-Range says; a 416 tells where the session is (Range, Location)."""
+        length = None if self.body.chunked else self.body.length
+        try:
+            return self.store.uploads.append(folder, self.body, self._chunk_start(), length, self.limits.max_blob_bytes)
+        except RangeInvalid as err:
+            err.headers.update(self._upload_headers(name, upload))
+            raise
 
     def upload_patch(self, name: str, upload: str) -> None:
-        size = self.store.upload_size(name, upload)
-        crange = self.headers.get("Content-Range")
-        if crange:
-            m = re.match(r"(?:bytes )?(\d+)-(\d+)", crange)
-            if not m or int(m.group(1)) != size:
-                raise RegistryError(416, "BLOB_UPLOAD_INVALID", f"chunk out of order: upload is at {size}, chunk starts at {crange}")
-        self._append(name, upload)
-        self._send(202, headers=self._upload_headers(name, upload))
-
-    def _append(self, name: str, upload: str) -> None:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            import io
-
-            self.store.append(name, upload, io.BytesIO(self._body()), None)
-        else:
-            self.store.append(name, upload, self.rfile, int(self.headers.get("Content-Length") or 0))
+        with self.store.uploads.session(name, upload) as folder:
+            size = self._append(name, folder, upload)
+        self._send(202, headers=self._upload_headers(name, upload, size))
 
     def upload_put(self, name: str, upload: str) -> None:
         digest = self.query.get("digest")
         if not digest:
-            raise RegistryError(400, "DIGEST_INVALID", "digest missing from the upload's PUT")
-        self.store.upload_size(name, upload)
-        self._append(name, upload)
-        self._finish(name, upload, digest)
+            raise DigestInvalid("digest missing from the upload's PUT")
+        digests.check(digest)  # an unsupported algorithm: 400 before the body is read
+        self._append_and_finish(name, upload, digest)
 
-    def _finish(self, name: str, upload: str, digest: str) -> None:
-        if self.command == "POST":
-            self._append(name, upload)
-        self.store.finish_upload(name, upload, digest)
+    def _append_and_finish(self, name: str, upload: str, digest: str) -> None:
+        with self.store.uploads.session(name, upload) as folder:
+            if self.body.chunked or self.body.length:
+                self._append(name, folder, upload)
+            self.store.uploads.finish(name, folder, digest)
         self._send(201, headers={"Location": f"/v2/{name}/blobs/{digest}", "Docker-Content-Digest": digest})
 
     def upload_get(self, name: str, upload: str) -> None:
         self._send(204, headers=self._upload_headers(name, upload))
 
     def upload_delete(self, name: str, upload: str) -> None:
-        self.store.cancel_upload(name, upload)
+        self.store.uploads.cancel(name, upload)
         self._send(204)
 
     # -- manifests --
@@ -246,29 +235,41 @@ class Handler(BaseHTTPRequestHandler):
     manifest_head = manifest_get
 
     def manifest_put(self, name: str, ref: str) -> None:
-        from .manifests import check_references
+        from .manifests import validate
 
-        data = self._body()
-        media_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        limit = self.limits.max_manifest_bytes
+        if not self.body.chunked and self.body.length > limit:
+            raise ManifestInvalid(f"manifest too large: {self.body.length} bytes, the limit is {limit}",
+                                  {"limit": limit}, status=413)
         try:
-            doc = json.loads(data)
-        except ValueError:
-            raise RegistryError(400, "MANIFEST_INVALID", "manifest invalid: not JSON") from None
-        media_type = media_type if media_type in MANIFEST_TYPES else doc.get("mediaType", "")
-        if media_type not in MANIFEST_TYPES:
-            raise RegistryError(400, "MANIFEST_INVALID", f"manifest invalid: unsupported media type {media_type!r}")
-        missing = check_references(self.store, name, doc, media_type)
-        if missing:
-            raise RegistryError(400, "MANIFEST_BLOB_UNKNOWN", "blob unknown to registry", {"digest": missing})
-        tag = None if ref.startswith("sha256:") else ref
-        digest = self.store.put_manifest(name, data, media_type, tag)
-        if tag is None and digest != ref:
-            raise RegistryError(400, "DIGEST_INVALID", "manifest digest did not match", {"digest": ref})
-        self._send(201, headers={"Location": f"/v2/{name}/manifests/{digest}", "Docker-Content-Digest": digest})
+            data = self.body.read_all(limit)
+        except BodyTooLarge:
+            raise ManifestInvalid(f"manifest too large: the limit is {limit} bytes", {"limit": limit}, status=413) from None
+        manifest = validate(self.store, name, ref, data, self.headers.get("Content-Type") or "",
+                            self.params.get("tag", []))
+        self.store.put_manifest(name, manifest.data, manifest.media_type, manifest.digest, manifest.tags,
+                                manifest.subject, manifest.descriptor)
+        headers = {"Location": f"/v2/{name}/manifests/{manifest.digest}", "Docker-Content-Digest": manifest.digest}
+        if manifest.subject:
+            headers["OCI-Subject"] = manifest.subject
+        if ":" in ref and manifest.tags:
+            headers["OCI-Tag"] = ", ".join(manifest.tags)
+        self._send(201, headers=headers)
 
     def manifest_delete(self, name: str, ref: str) -> None:
         self.store.delete_manifest(name, ref)
         self._send(202)
+
+    # -- referrers --
+    def referrers_get(self, name: str, digest: str) -> None:
+        from .referrers import listing
+
+        n = self.query.get("n") or ""
+        index, headers = listing(self.store, name, digest, self.query.get("artifactType") or None,
+                                 self.query.get("last") or None, int(n) if n.isdigit() else None)
+        self._send(200, json.dumps(index).encode(), headers)
+
+    referrers_head = referrers_get
 
     # -- listings --
     def _page(self, items: list[str], base: str) -> tuple[list[str], dict[str, str]]:
@@ -278,12 +279,13 @@ class Handler(BaseHTTPRequestHandler):
         n = self.query.get("n")
         headers = {}
         if n not in (None, ""):
+            if not n.isdigit():
+                raise RegistryError(f"invalid n={n!r}", code="UNSUPPORTED")
             count = int(n)
             if len(items) > count:
                 items = items[:count]
-                headers["Link"] = f'<{base}?n={count}&last={items[-1] if items else ""}>; rel="next"'
-            else:
-                items = items[:count]
+                if items:
+                    headers["Link"] = f'<{base}?n={count}&last={items[-1]}>; rel="next"'
         return items, headers
 
     def tags_get(self, name: str) -> None:
@@ -307,11 +309,50 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class RegistryServer(ThreadingHTTPServer):
+    """The registry on one address and storage root; holds the root's serving lock until closed."""
+
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], root: Path, auth: Auth | None = None, verbose: bool = False) -> None:
-        super().__init__(address, Handler)
-        self.storage = Storage(root)
+    def __init__(self, address: tuple[str, int], root: Path, auth: Auth | None = None, verbose: bool = False,
+                 limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._lock_fd = lock_root(root, exclusive=False)
+        if self._lock_fd is None:
+            raise RegistryBusy(f"a garbage collection is running on {root}: serve it once that ends")
+        try:
+            super().__init__(address, Handler)
+        except OSError:
+            os.close(self._lock_fd)
+            raise
+        self.storage = Storage(root, self.limits.max_uploads_per_repository, self.limits.upload_idle_seconds)
         self.auth = auth or Auth()
         self.verbose = verbose
+        self._slots = threading.BoundedSemaphore(self.limits.max_connections)
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:
+        if not self._slots.acquire(blocking=False):  # every thread busy: say so and close, never queue unbounded
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+                                b"Connection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+class RegistryBusy(RuntimeError):
+    """The storage root is held by a garbage collection."""

@@ -2,46 +2,21 @@
 
 import base64
 import gzip
-import hashlib
-import io
 import json
 import socket
-import tarfile
 import threading
-import urllib.request
-from urllib.error import HTTPError
 
 import pytest
 
 from minidocker.registry.auth import Auth
 from minidocker.registry.server import RegistryServer
-
-
-def digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+from registry_fixtures import call, digest, serving
 
 
 @pytest.fixture
 def registry(tmp_path):
-    server = RegistryServer(("127.0.0.1", 0), tmp_path / "registry")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def url(server, path):
-    return f"http://127.0.0.1:{server.server_address[1]}{path}"
-
-
-def call(server, method, path, body=None, headers=None):
-    req = urllib.request.Request(url(server, path), data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except HTTPError as err:
-        return err.code, dict(err.headers), err.read()
+    with serving(tmp_path / "registry") as server:
+        yield server
 
 
 def push_blob(server, name, data, chunked=False):
