@@ -43,7 +43,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "volume inspect": ("volume", "inspect"), "volume rm": ("volume", "rm"), "volume prune": ("volume", "prune"),
     "system df": ("system", "df"), "system info": ("system", "info"), "system prune": ("system", "prune"),
     "daemon start": ("daemon", "start"), "daemon stop": ("daemon", "stop"), "daemon status": ("daemon", "status"),
-    "registry serve": ("serve_registry", "serve"),
+    "registry serve": ("serve_registry", "serve"), "registry gc": ("serve_registry", "gc"),
     "network ls": ("network", "ls"), "network list": ("network", "ls"), "network create": ("network", "create"),
     "network inspect": ("network", "inspect"), "network rm": ("network", "rm"), "network prune": ("network", "prune"),
     "port": ("network", "port"), "container port": ("network", "port"),

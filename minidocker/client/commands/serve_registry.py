@@ -1,4 +1,4 @@
-"""`minidocker registry serve [--listen 127.0.0.1:5000] [--root DIR]`: the course's registry, in the foreground (cf. `registry serve config.yml`)."""
+"""`minidocker registry serve [--listen 127.0.0.1:5000] [--root DIR]`: the course's registry, in the foreground (cf. `registry serve config.yml`); `registry gc` (cf. `registry garbage-collect`)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,21 @@ def serve(cli: Any, args: argparse.Namespace) -> int:
         argv += ["--user", user]
     if args.verbose:
         argv.append("--verbose")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+    return 0  # not reached
+
+
+def gc_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", default=None, help="storage directory (default: <state>/registry)")
+    parser.add_argument("--dry-run", action="store_true", help="only list the blobs that would be deleted")
+
+
+def gc(cli: Any, args: argparse.Namespace) -> int:
+    # The registry's own program does it (the client does not import the registry): replace this process.
+    argv = [sys.executable, "-m", "minidocker.registry", "gc"] + (["--root", args.root] if args.root else [])
+    if args.dry_run:
+        argv.append("--dry-run")
     sys.stdout.flush()
     os.execv(sys.executable, argv)
     return 0  # not reached
