@@ -48,10 +48,10 @@ class MemoryBackend:
         self.layers[digest] = data
         return Layer(digest, digest, len(data))
 
-    def run(self, image, argv, env, user, workdir, output, on_start, keep_on_failure=False):
+    def run(self, image, argv, env, user, workdir, output, on_start, keep_on_failure=False, host=None):
         self.runs.append((argv, env, user, workdir))
         on_start("c" * 64)
-        output(b"ran " + argv[-1].encode() + b"\n")
+        output(1, b"ran " + argv[-1].encode() + b"\n")
         return self.exit_codes.get(argv[-1], 0), self.write_layer(lambda f: tarfile.open(fileobj=f, mode="w").close())
 
     @contextlib.contextmanager
@@ -63,7 +63,7 @@ class MemoryBackend:
                 tar.extractall(root)
         yield root
 
-    def cached_child(self, parent, key):
+    def cached_child(self, parent, key, sources=None):
         return self.cache.get(((parent.id if parent else None), key))
 
     def remember(self, parent, key, image):

@@ -19,7 +19,7 @@ FALSE_WORDS = {"0", "false", "False", "FALSE", "no", ""}
 
 @dataclass
 class Request:
-    """One parsed API request. `params` are path parameters, `query` the raw query (last value wins)."""
+    """One parsed API request. `params` are path parameters, `query` the raw query (first value wins, as Go's FormValue)."""
 
     method: str
     path: str

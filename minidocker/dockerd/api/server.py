@@ -206,7 +206,9 @@ class APIHandler(socketserver.BaseRequestHandler):
                            f"{MIN_API_VERSION}, please upgrade your client to a newer version\n", keep=keep,
                            content_type="text/plain; charset=utf-8")
                 return keep
-        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(raw_query, keep_blank_values=True):
+            query.setdefault(key, value)  # Go's FormValue: a repeated parameter's first value
         found = router.match(method, path)
         if found is None:
             self._send(conn, 404, {"message": "page not found"}, keep=keep)

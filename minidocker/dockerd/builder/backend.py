@@ -44,9 +44,11 @@ class BuilderBackend(Protocol):
         """Write a layer tar produced by `write(fileobj)` into the content store."""
 
     def run(self, image: BuildImage, argv: list[str], env: list[str], user: str, workdir: str,
-            output: Callable[[bytes], None], on_start: Callable[[str], None],
-            keep_on_failure: bool = False) -> tuple[int, Layer | None]:
-        """Run argv in a container of image; stream its output; return (exit code, its changes or None).
+            output: Callable[[int, bytes], None], on_start: Callable[[str], None],
+            keep_on_failure: bool = False, host: dict | None = None) -> tuple[int, Layer | None]:
+        """Run argv in a container of image; stream its output as (1 stdout | 2 stderr, bytes); return
+        (exit code, its changes or None). `host` holds the build's HostConfig fields for the step's
+        container (ExtraHosts, NetworkMode).
 
         The container is removed afterwards, unless it failed and keep_on_failure is set: the classic
         builder leaves a failed step's container for the user to inspect.
@@ -56,8 +58,9 @@ class BuilderBackend(Protocol):
         """The image's filesystem mounted read-only for the block's duration (COPY --from, --chown names,
         whether a destination is an existing directory)."""
 
-    def cached_child(self, parent: BuildImage | None, key: str) -> BuildImage | None:
-        """An image earlier built from this parent by a step with this cache key, if it still exists."""
+    def cached_child(self, parent: BuildImage | None, key: str, sources: list[str] | None = None) -> BuildImage | None:
+        """An image earlier built from this parent by a step with this cache key, if it still exists; with
+        `sources` (--cache-from), only one that is one of those images or an ancestor of one."""
 
     def remember(self, parent: BuildImage | None, key: str, image: BuildImage) -> None:
         """Record the image a step made, for cached_child."""

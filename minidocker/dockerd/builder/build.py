@@ -19,7 +19,7 @@ from ...errors import InvalidArgument, MinidockerError
 from .backend import BuildImage, BuilderBackend, Layer
 from .context import BuildContext
 from .copy import LayerWriter, copy_into_layer
-from .parse import Dockerfile, Instruction, Stage, parse
+from .parse import Dockerfile, Instruction, Stage, parse, parse_trigger
 from .shellwords import expand_word, expand_words
 from .state import DEFAULT_PATH, PREDEFINED_ARGS, BuildState, nop
 from .users import resolve as resolve_user
@@ -45,6 +45,9 @@ class Options:
     target: str | None = None
     pull: bool = False
     force_rm: bool = False  # remove a failed RUN step's container too (docker build --force-rm)
+    cache_from: list[str] = field(default_factory=list)  # when given, only these images' chains are cache
+    extra_hosts: list[str] = field(default_factory=list)  # --add-host, for RUN containers
+    network_mode: str = ""  # --network, for RUN containers ("" or "default": the default bridge)
 
 
 def short(image_id: str) -> str:
@@ -73,7 +76,9 @@ class Builder:
     # -- the build --
     def run(self) -> BuildImage | None:
         stages = self._stages_to_build()
-        self.total = sum(1 + len(s.instructions) for s in stages)
+        # --label: one LABEL step per label, sorted, at the end of the last stage (moby builder.go)
+        self.total = sum(1 + len(s.instructions) for s in stages) + len(self.options.labels)
+        self.last_stage = stages[-1]
         image: BuildImage | None = None
         for stage in stages:
             image = self._stage(stage)
@@ -115,16 +120,32 @@ class Builder:
         base = expand_word(stage.base, self._meta_env())
         self.header(f"FROM {base}" + (f" AS {stage.name}" if stage.name else ""))
         image = self._base(base)
-        self.say(f" ---> {short(image.id) if image else ''}\n")
         state = BuildState.from_image((image.config.get("config") if image else None), self.options.build_args)
+        image = self._triggers(image, state)
+        self.say(f" ---> {short(image.id) if image else ''}\n")
         for ins in stage.instructions:
             self.header(ins.original.replace("\n", " ").strip() if not ins.heredocs else ins.original.split("\n")[0])
             image = self._instruction(ins, image, state)
             self.say(f" ---> {short(image.id)}\n")
         self.used_args |= state.used_args
-        if self.options.labels and image is not None:
-            state.config["Labels"] = {**(state.config.get("Labels") or {}), **self.options.labels}
-            image = self._commit_or_cache(image, state, nop("LABEL " + " ".join(f"{k}={v}" for k, v in self.options.labels.items())), None)
+        if stage is self.last_stage:
+            for key, value in sorted(self.options.labels.items()):
+                self.header(f"LABEL {key}={value}")
+                state.config["Labels"] = {**(state.config.get("Labels") or {}), key: value}
+                image = self._commit_or_cache(image, state, nop(f"LABEL {key}={value}"), None)
+                self.say(f" ---> {short(image.id)}\n")
+        return image
+
+    def _triggers(self, image: BuildImage | None, state: BuildState) -> BuildImage | None:
+        """The base image's ONBUILD triggers run first, as steps of this FROM (moby dispatchTriggeredOnBuild);
+        the new image keeps none of them."""
+        triggers = state.config.get("OnBuild") or []
+        if not triggers:
+            return image
+        state.config["OnBuild"] = None
+        self.say(f"# Executing {len(triggers)} build trigger{'s' if len(triggers) > 1 else ''}\n")
+        for text in triggers:
+            image = self._instruction(parse_trigger(text), image, state)
         return image
 
     def _base(self, base: str) -> BuildImage | None:
@@ -175,7 +196,7 @@ class Builder:
     def _cached(self, parent: BuildImage | None, key: str) -> BuildImage | None:
         if self.options.no_cache:
             return None
-        hit = self.backend.cached_child(parent, key)
+        hit = self.backend.cached_child(parent, key, self.options.cache_from or None)
         if hit is not None:
             self.say(" ---> Using cache\n")
         return hit
@@ -225,14 +246,20 @@ class Builder:
         containers: list[str] = []
         code, layer = self.backend.run(
             image, argv, state.run_env(), state.config.get("User") or "", state.config.get("WorkingDir") or "/",
-            output=lambda data: self.say(data.decode(errors="replace")),
+            output=self._step_output,
             on_start=lambda cid: (containers.append(cid), self.say(f" ---> Running in {cid[:12]}\n")),
-            keep_on_failure=not self.options.force_rm)
+            keep_on_failure=not self.options.force_rm,
+            host={"ExtraHosts": self.options.extra_hosts, "NetworkMode": self.options.network_mode})
         if code != 0:
             raise BuildFailed(f"The command '{' '.join(argv)}' returned a non-zero code: {code}", code)
         if containers:
             self.say(f"Removing intermediate container {containers[0][:12]}\n")
         return self._commit(image, state, created_by, layer, key)
+
+    def _step_output(self, stream: int, data: bytes) -> None:
+        text = data.decode(errors="replace")
+        # dockerd marks a step's stderr in red, chunk by chunk (streamformatter.NewStderrWriter)
+        self.say("\x1b[91m" + text + "\x1b[0m" if stream == 2 else text)
 
     # -- COPY / ADD --
     def _copy(self, ins: Instruction, image: BuildImage | None, state: BuildState) -> BuildImage:

@@ -96,27 +96,52 @@ class DaemonBuilderBackend:
         except (OSError, ValueError):
             return {}
 
-    def cached_child(self, parent: BuildImage | None, key: str) -> BuildImage | None:
-        image_id = self._cache().get(f"{parent.id if parent else 'scratch'} {key}")
-        if not image_id:
-            return None
+    def cached_child(self, parent: BuildImage | None, key: str, sources: list[str] | None = None) -> BuildImage | None:
+        # Several images may come from one (parent, step): a rebuild with --no-cache or another --cache-from.
+        # The newest one still in the store wins; with cache-from, only one inside a source's chain
+        # (moby's ImageCache: a local hit counts only when a source descends from it).
+        found = self._cache().get(f"{parent.id if parent else 'scratch'} {key}") or []
+        allowed = set().union(*(self._chain(ref) for ref in sources)) if sources is not None else None
+        for image_id in reversed([found] if isinstance(found, str) else found):
+            if allowed is not None and image_id not in allowed:
+                continue
+            try:
+                return self._as_build_image(self.images.store.get(image_id))
+            except NotFound:
+                continue
+        return None
+
+    def _chain(self, ref: str) -> set[str]:
+        """An image and its build ancestors ({} when the reference names nothing: moby skips it with a warning)."""
         try:
-            return self._as_build_image(self.images.store.get(image_id))
+            image = self.images.get(ref)
         except NotFound:
-            return None
+            return set()
+        chain = set()
+        while image is not None and image.id not in chain:
+            chain.add(image.id)
+            try:
+                image = self.images.store.get(image.parent) if image.parent else None
+            except NotFound:
+                image = None
+        return chain
 
     def remember(self, parent: BuildImage | None, key: str, image: BuildImage) -> None:
         from ..images.store import write_atomic
 
         with _CACHE_LOCK:
             cache = self._cache()
-            cache[f"{parent.id if parent else 'scratch'} {key}"] = image.id
+            entry = f"{parent.id if parent else 'scratch'} {key}"
+            known = cache.get(entry) or []
+            known = [known] if isinstance(known, str) else known
+            # newest last; ids of deleted images are dropped as they are met, so the list stays short
+            cache[entry] = [i for i in known if i != image.id and self.images.store.has(i)][-7:] + [image.id]
             write_atomic(self.cache_file, json.dumps(cache).encode())
 
     # -- RUN --
     def run(self, image: BuildImage, argv: list[str], env: list[str], user: str, workdir: str,
-            output: Callable[[bytes], None], on_start: Callable[[str], None],
-            keep_on_failure: bool = False) -> tuple[int, Layer | None]:
+            output: Callable[[int, bytes], None], on_start: Callable[[str], None],
+            keep_on_failure: bool = False, host: dict | None = None) -> tuple[int, Layer | None]:
         from .run_step import run_step
 
-        return run_step(self.daemon, image.id, argv, env, user, workdir, output, on_start, keep_on_failure)
+        return run_step(self.daemon, image.id, argv, env, user, workdir, output, on_start, keep_on_failure, host)

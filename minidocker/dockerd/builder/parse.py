@@ -114,6 +114,22 @@ def parse(text: str) -> Dockerfile:
     return Dockerfile(meta, stages)
 
 
+def parse_trigger(text: str) -> Instruction:
+    """One ONBUILD trigger kept in an image's config, parsed again when a later FROM runs it."""
+    try:
+        commands = dockerfile.parse_string(text + "\n")
+    except dockerfile.GoParseError as err:
+        raise InvalidArgument(f"dockerfile parse error: {err}") from None
+    if len(commands) != 1 or commands[0].cmd.upper() not in FLAGS:
+        raise InvalidArgument(f"invalid ONBUILD trigger: {text!r}")
+    cmd = commands[0]
+    name = cmd.cmd.upper()
+    if name in ("ONBUILD", "FROM", "MAINTAINER"):
+        raise InvalidArgument(f"{cmd.cmd} isn't allowed as an ONBUILD trigger")
+    return Instruction(name, tuple(cmd.value), _flags(cmd), cmd.json, cmd.original, cmd.start_line,
+                       tuple(cmd.heredocs), cmd.sub_cmd)
+
+
 def _stage(ins: Instruction, index: int, previous: list[Stage]) -> Stage:
     words = list(ins.args)
     if len(words) == 3 and words[1].upper() == "AS":

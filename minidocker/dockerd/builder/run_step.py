@@ -58,11 +58,14 @@ def _diff(daemon: Any, container_id: str, image_id: str) -> Layer:
 
 
 def run_step(daemon: Any, image_id: str, argv: list[str], env: list[str], user: str, workdir: str,
-             output: Callable[[bytes], None], on_start: Callable[[str], None],
-             keep_on_failure: bool = False) -> tuple[int, Layer | None]:
+             output: Callable[[int, bytes], None], on_start: Callable[[str], None],
+             keep_on_failure: bool = False, host: dict | None = None) -> tuple[int, Layer | None]:
+    host_config = {"NetworkMode": "bridge", **{k: v for k, v in (host or {}).items() if v}}
+    if host_config["NetworkMode"] == "default":
+        host_config["NetworkMode"] = "bridge"
     body = {"Image": image_id, "Entrypoint": [], "Cmd": argv, "Env": env, "User": user, "WorkingDir": workdir,
             "AttachStdout": True, "AttachStderr": True, "Labels": {"minidocker.build": "step"},
-            "HostConfig": {"NetworkMode": "bridge"}}
+            "HostConfig": host_config}
     created = daemon.create_container("", body)
     container = daemon.containers.get(created["Id"])
     code = -1
@@ -74,7 +77,7 @@ def run_step(daemon: Any, image_id: str, argv: list[str], env: list[str], user: 
             item = stream.get()
             if item is None or not isinstance(item, tuple):
                 break
-            output(item[1])
+            output(item[0], item[1])
         status = daemon.wait_container(container, "not-running", lambda: False)
         code = int(status["StatusCode"]) if status else 1
         layer = _diff(daemon, container.id, image_id) if code == 0 else None

@@ -140,6 +140,10 @@ class ImageStore:
             raise NotFound(f"No such image: {image_id}")
         return image
 
+    def has(self, image_id: str) -> bool:
+        with self._lock:
+            return image_id in self._images
+
     def all(self) -> list[Image]:
         with self._lock:
             return list(self._images.values())
