@@ -31,11 +31,9 @@ def load() -> dict[str, Any]:
 def save(config: dict[str, Any]) -> None:
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(config, fh, indent="\t")
-    os.replace(tmp, path)
+    from ..linux.atomicfile import write_atomic
+
+    write_atomic(path, json.dumps(config, indent="\t").encode(), mode=0o600)
 
 
 def registry_of(reference: str) -> str:

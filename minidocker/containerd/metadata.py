@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import threading
 import time
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Conflict, InvalidArgument, NotFound
+from ..linux.atomicfile import write_atomic
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # containerd's identifiers.Validate
 
@@ -73,12 +73,7 @@ class ContainerStore:
                 raise Conflict(f"container {container.id}: already exists")
             if not container.created_at:
                 container.created_at = time.time_ns()
-            tmp = path.with_suffix(".tmp")
-            with open(tmp, "w") as f:
-                json.dump(container.to_json(), f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+            write_atomic(path, json.dumps(container.to_json()).encode(), mode=0o600)  # the spec holds the env
         return container
 
     def get(self, container_id: str) -> Container:

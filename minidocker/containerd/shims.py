@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RuntimeFailure
+from ..linux.atomicfile import write_atomic
 from ..shim import protocol
 
 # Start the shim with the interpreter by absolute path, isolated (-I) and without site (-S): only the
@@ -36,9 +37,7 @@ class ShimRef:
 
     def save(self) -> None:
         path = os.path.join(self.bundle, "shim.json")
-        with open(path + ".tmp", "w") as f:
-            json.dump({"id": self.id, "address": self.address, "pid": self.pid}, f)
-        os.replace(path + ".tmp", path)
+        write_atomic(path, json.dumps({"id": self.id, "address": self.address, "pid": self.pid}).encode())
 
     @classmethod
     def read(cls, bundle: str) -> "ShimRef":

@@ -55,7 +55,7 @@ def resolv_with_options(text: str, dns: list[str], search: list[str], options: l
 
 def apply(container_dir: Path, config: dict[str, Any], host_config: dict[str, Any]) -> None:
     """Rewrite the container's hosts and resolv.conf (already written by the sandbox) with the user's additions."""
-    from .containers.record import write_atomic
+    from ..linux.atomicfile import write_atomic
 
     if (host_config.get("NetworkMode") or "") == "host":
         return  # the host's own files, as with Docker's host networking

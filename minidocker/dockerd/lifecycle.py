@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal as _signal
 import threading
 import time
@@ -121,7 +122,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             c.state.error = text
             c.state.exit_code = code
             c.state.cond.notify_all()
-        c.save()
+        self._save_state(c, "after a failed start")
         if c.host_config.get("AutoRemove"):
             threading.Thread(target=self._auto_remove, args=(c,), daemon=True).start()
 
@@ -191,19 +192,43 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         threading.Thread(target=self._watcher, args=(c,), name=f"wait-{c.id[:12]}", daemon=True).start()
 
     def _watcher(self, c: Container) -> None:
-        status = self.tasks.wait_retrying(c.id)
-        self._on_exit(c, status)
+        """One thread per running container: it must outlive any error, or `run --rm` and `wait` hang."""
+        try:
+            status = self.tasks.wait_retrying(c.id)
+        except Exception as err:  # noqa: BLE001 - reported; the container is then seen as exited
+            log.exception("waiting for the exit of %s failed", c.id[:12])
+            status = {"exit_status": 255, "error": f"waiting for the task failed: {err}"}
+        try:
+            self._on_exit(c, status)
+        except Exception:  # noqa: BLE001 - reported; waiters were already told of the exit
+            log.exception("clean-up after the exit of %s failed", c.id[:12])
+
+    def _save_state(self, c: Container, when: str) -> bool:
+        """Save the record; a full disk or an I/O error (ENOSPC, EIO) is reported, never fatal to the
+        caller: the exit must still reach waiters, `die` its subscribers and --rm its removal (cf. moby
+        daemon/monitor.go, which logs "failed to save container state" and goes on)."""
+        try:
+            c.save()
+            return True
+        except OSError as err:
+            log.error("container %s: cannot save its state %s: %s", c.id[:12], when, err)
+            with c.state.cond:
+                c.state.error = f"cannot save container state: {os.strerror(err.errno or 0).lower()}"
+            return False
 
     def _on_exit(self, c: Container, status: dict[str, Any]) -> None:
         with c.lock:
             if not c.state.running:
                 return
-            if c.io is not None:
-                c.io.finish()
-                c.io.remove_files()
-                c.io = None
-            else:
-                self.hub(c).end()
+            try:
+                if c.io is not None:
+                    c.io.finish()
+                    c.io.remove_files()
+                else:
+                    self.hub(c).end()
+            except OSError as err:  # EIO on a FIFO: the exit is recorded all the same
+                log.error("container %s: closing its stdio failed: %s", c.id[:12], err)
+            c.io = None
             # Waiters (docker run, docker stop) learn of the exit first; the clean-up that follows
             # holds the container's lock, so a start or rm that comes next simply waits for it.
             with c.state.cond:
@@ -217,7 +242,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 c.state.pid = 0
                 c.state.exits += 1
                 c.state.cond.notify_all()
-            c.save()
+            self._save_state(c, "after its exit")
             log.info("container %s exited with %d", c.id[:12], c.state.exit_code)
             self.emit(c, "die", exitCode=str(c.state.exit_code))
             self.tasks.forget(c.id)
@@ -321,7 +346,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             with c.state.cond:
                 c.state.set_status(Status.DEAD)
                 c.state.error = str(err)
-            c.save()
+            self._save_state(c, "after a failed removal")
             raise
         for execid in [e for e, x in list(self.execs.items()) if x.container is c]:  # ended ones too
             self.execs.pop(execid, None)

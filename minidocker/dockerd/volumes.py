@@ -19,7 +19,7 @@ from typing import Any, Callable
 from .. import paths
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..linux.removeall import remove_all
-from .containers.record import write_atomic
+from ..linux.atomicfile import write_atomic
 from .containers.state import now_rfc3339
 
 VALID_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")

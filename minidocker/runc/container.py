@@ -16,6 +16,7 @@ import time
 from ..errors import Conflict, InvalidArgument, NotFound, RuntimeFailure
 from ..linux import namespaces as ns
 from ..linux import process
+from ..linux.atomicfile import write_atomic
 from ..oci import runtime
 from . import cgroups, hooks, resources
 from .state import EXEC_FIFO, State, Status, check_id
@@ -32,10 +33,7 @@ def _now() -> str:
 
 
 def _write_pid_file(path: str, pid: int) -> None:
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.tmp")
-    with open(tmp, "w") as f:
-        f.write(str(pid))
-    os.rename(tmp, path)
+    write_atomic(os.path.abspath(path), str(pid).encode(), durable=False)
 
 
 def _remove_dir(directory: str) -> None:

@@ -14,6 +14,7 @@ from enum import Enum
 
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..linux import process
+from ..linux.atomicfile import write_atomic
 
 OCI_VERSION = "1.0.2-dev"
 STATE_FILE = "state.json"
@@ -77,11 +78,10 @@ class State:
 
     def save(self) -> None:
         """Atomically: a reader sees the old state or the new one, never half of it."""
-        tmp = os.path.join(self.directory, f".{STATE_FILE}.tmp")
         # 0600: it holds the process's environment, which may carry secrets (the directory is 0711).
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600), "w") as f:
-            json.dump(self.data, f)
-        os.rename(tmp, os.path.join(self.directory, STATE_FILE))
+        # No fsync: the state directory lives under /run, which a reboot wipes.
+        write_atomic(os.path.join(self.directory, STATE_FILE), json.dumps(self.data).encode(), mode=0o600,
+                     durable=False)
 
     def alive(self) -> bool:
         """The recorded init process still exists and is not a zombie awaiting its parent's wait()."""

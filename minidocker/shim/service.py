@@ -13,6 +13,7 @@ import os
 import threading
 
 from ..errors import Conflict, InvalidArgument, NotFound
+from ..linux.atomicfile import write_atomic
 from . import cgroup, rootfs
 from .console import ConsoleSocket, resize
 from .jsonlog import JsonLog
@@ -106,10 +107,8 @@ class TaskService:
             rootfs.mount_all(req.get("rootfs") or [], target)
             try:
                 spec.setdefault("root", {})["path"] = "rootfs"
-                tmp = os.path.join(self.bundle, "config.json.tmp")
-                with open(tmp, "w") as f:
-                    json.dump(spec, f)
-                os.replace(tmp, os.path.join(self.bundle, "config.json"))
+                write_atomic(os.path.join(self.bundle, "config.json"), json.dumps(spec).encode(), mode=0o600,
+                             durable=False)  # 0600: the spec holds the environment
                 if req.get("log_path"):
                     self.log = JsonLog(req["log_path"])
                 self.runtime = Runtime(req["runtime"], req["runtime_root"], self.bundle, self.reaper,

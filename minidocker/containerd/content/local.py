@@ -19,17 +19,12 @@ from typing import BinaryIO, Iterator
 
 from ...errors import NotFound
 from ...linux.removeall import remove_all
+from ...linux.atomicfile import write_atomic
 from ...oci.image import OCI_INDEX, Index, canonical_json, digest_hex, validate_digest
 from .store import Info, write_through
 from .writer import IngestWriter
 
 _CHUNK = 1 << 20
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class LocalStore:
@@ -44,7 +39,7 @@ class LocalStore:
             d.mkdir(parents=True, exist_ok=True)
         layout = self.root / "oci-layout"
         if not layout.exists():
-            _atomic_write(layout, b'{"imageLayoutVersion":"1.0.0"}')
+            write_atomic(layout, b'{"imageLayoutVersion":"1.0.0"}')
         if not (self.root / "index.json").exists():
             self.write_index(Index(media_type=OCI_INDEX))
 
@@ -145,7 +140,7 @@ class LocalStore:
                     current.pop(k, None)
             p = self._labels / (digest_hex(digest) + ".json")
             if current:
-                _atomic_write(p, canonical_json(current))
+                write_atomic(p, canonical_json(current))
             elif p.exists():
                 p.unlink()
         return self.info(digest)
@@ -155,7 +150,7 @@ class LocalStore:
         return Index.from_bytes((self.root / "index.json").read_bytes())
 
     def write_index(self, index: Index) -> None:
-        _atomic_write(self.root / "index.json", canonical_json(index))
+        write_atomic(self.root / "index.json", canonical_json(index))
 
     def abort_stale_ingests(self, older_than: float = 24 * 3600) -> int:
         """Remove ingests left by crashed writers (never touches a live one younger than older_than)."""

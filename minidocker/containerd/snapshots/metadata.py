@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-import secrets
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
+from ...linux.atomicfile import write_atomic
 
 
 class MetaStore:
@@ -40,9 +39,5 @@ class MetaStore:
             return {"version": 1, "next_id": 1, "snapshots": {}}
 
     def _save(self, doc: dict[str, Any]) -> None:
-        tmp = self._file.with_name(f".metadata.{secrets.token_hex(4)}.tmp")
-        with open(tmp, "w") as f:
-            json.dump(doc, f, sort_keys=True, indent=1)
-            f.flush()
-            os.fsync(f.fileno())  # a crash must leave the old or the new file, never a torn one
-        os.replace(tmp, self._file)
+        # a crash or a full disk leaves the old or the new file, never a torn one
+        write_atomic(self._file, json.dumps(doc, sort_keys=True, indent=1).encode(), mode=0o600)

@@ -147,6 +147,11 @@ def _read_body(conn: Connection, headers: dict[str, str]) -> bytes:
     return conn.read_exact(length) if length else b""
 
 
+def _os_error_text(err: OSError) -> str:
+    text = os.strerror(err.errno).lower() if err.errno else str(err)
+    return f"{err.filename}: {text}" if err.filename else text
+
+
 class APIHandler(socketserver.BaseRequestHandler):
     """One client connection: requests in a loop while the client keeps the connection alive."""
 
@@ -220,6 +225,10 @@ class APIHandler(socketserver.BaseRequestHandler):
         except MinidockerError as err:
             log.debug("%s %s -> %d %s", method, path, err.status, err)
             self._send(conn, err.status, {"message": str(err)}, keep=keep, head=method == "HEAD")
+            return keep
+        except OSError as err:  # ENOSPC, EIO...: in Go's words ("write /x: no space left on device"), no traceback
+            log.error("%s %s failed: %s", method, path, err)
+            self._send(conn, 500, {"message": _os_error_text(err)}, keep=keep, head=method == "HEAD")
             return keep
         except Exception as err:  # a bug or an unexpected kernel error: still one JSON message
             log.exception("%s %s failed", method, path)

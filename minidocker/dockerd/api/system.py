@@ -81,9 +81,9 @@ def _engine_id() -> str:
         raw = secrets.token_hex(24).upper()
         value = ":".join(raw[i:i + 4] for i in range(0, 48, 4))
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(value + "\n")
-        os.replace(tmp, path)
+        from ...linux.atomicfile import write_atomic
+
+        write_atomic(path, (value + "\n").encode())
         return value
 
 

@@ -9,26 +9,17 @@ fsync, rename), so a crash never leaves half a record and a restarted dockerd re
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from ... import paths
+from ...linux.atomicfile import write_atomic
 from .state import State, now_rfc3339
 
 
 def containers_dir() -> Path:
     return paths.state_dir() / "containers"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _check_types(record: Any, host_config: Any) -> None:
@@ -97,8 +88,9 @@ class Container:
             "MountPoints": self.mount_points, "RootfsKey": self.rootfs_key, "Runtime": self.runtime,
             "HasBeenStartedBefore": self.has_been_started,
         }
-        write_atomic(self.dir / "config.v2.json", json.dumps(record).encode())
-        write_atomic(self.dir / "hostconfig.json", json.dumps(self.host_config).encode())
+        # 0600 as moby's container/container.go: the config holds the environment (secrets)
+        write_atomic(self.dir / "config.v2.json", json.dumps(record).encode(), mode=0o600)
+        write_atomic(self.dir / "hostconfig.json", json.dumps(self.host_config).encode(), mode=0o600)
 
     @classmethod
     def load(cls, cdir: Path) -> "Container":

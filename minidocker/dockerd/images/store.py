@@ -13,26 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidArgument, NotFound
+from ...linux import atomicfile
 from ...linux.removeall import remove_all_quietly
 from . import reference as refs
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write data under a temporary name, fsync, then rename over path (rename is atomic on one filesystem)."""
+    """Make the directory, then write data atomically (0600 as moby's image/fs.go)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.{threading.get_ident()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomicfile.write_atomic(path, data, mode=0o600)
 
 
 @dataclass

@@ -10,10 +10,9 @@ An endpoint file exists exactly while its container holds an address, so the add
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator
+from ...linux.atomicfile import write_atomic
 
 
 def write_json(path: Path, data: Any, durable: bool = True) -> None:
@@ -23,17 +22,7 @@ def write_json(path: Path, data: Any, durable: bool = True) -> None:
     describe namespaces under the run dir, which a reboot wipes anyway, and a rename alone
     survives any process crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
-        os.rename(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode(), mode=0o600, durable=durable)
 
 
 def read_json(path: Path) -> Any:
