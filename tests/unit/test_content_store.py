@@ -185,3 +185,39 @@ def test_stale_ingests_are_cleaned_but_live_ones_kept(store):
     assert not stale.exists()
     live.write(b"...")
     assert live.commit() == sha(b"in progress...")
+
+
+def test_a_pull_killed_mid_download_leaves_nothing_once_the_store_opens_again(tmp_path):
+    """SIGKILL a real writer halfway (as a killed pull is): its partial ingest is removed at the next
+    start of the store, while a writer alive in another process keeps its ingest."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    root = tmp_path / "content"
+    LocalStore(root)
+    child = textwrap.dedent(f"""
+        import sys, time
+        from minidocker.containerd.content import LocalStore
+        w = LocalStore({str(root)!r}).writer("sha256:" + "a" * 64, total=1 << 20)
+        w.write(b"x" * 4096)
+        print("half", flush=True)
+        sys.stdin.read()
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+             for _ in range(2)]
+    try:
+        for p in procs:
+            assert p.stdout.readline() == b"half\n"
+        assert len(os.listdir(root / "ingest")) == 2
+        procs[0].send_signal(signal.SIGKILL)
+        procs[0].wait()
+        LocalStore(root)  # containerd starting again
+        assert len(os.listdir(root / "ingest")) == 1  # the killed one is gone, the live one kept
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+    LocalStore(root)
+    assert os.listdir(root / "ingest") == []

@@ -9,7 +9,7 @@ Public API:
   store.info(d) / store.read(d, offset) / store.path(d) / store.read_bytes(d) / store.exists(d)
   store.update(d, {"containerd.io/gc.ref.content.l.0": other}) / store.delete(d) / store.walk() / store.list()
   store.read_index() / store.write_index(index)       # the layout's index.json (kept for interop)
-  store.abort_stale_ingests(older_than=86400)         # ingests left by crashed writers
+  store.abort_stale_ingests()                         # ingests whose writer died (also done at open)
 See store.py for the lifecycle.
 """
 

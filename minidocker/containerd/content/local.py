@@ -27,6 +27,18 @@ from .writer import IngestWriter
 _CHUNK = 1 << 20
 
 
+def _unlocked(path: str) -> bool:
+    """Nobody holds the ingest's lock (its writer is gone)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
 class LocalStore:
     """A ContentStore (see store.py) over one directory."""
 
@@ -42,6 +54,7 @@ class LocalStore:
             write_atomic(layout, b'{"imageLayoutVersion":"1.0.0"}')
         if not (self.root / "index.json").exists():
             self.write_index(Index(media_type=OCI_INDEX))
+        self.abort_stale_ingests()  # a pull killed with its process (or a crash) leaves partial downloads
 
     # ---- reading ----
     def _blob(self, digest: str) -> Path:
@@ -152,11 +165,21 @@ class LocalStore:
     def write_index(self, index: Index) -> None:
         write_atomic(self.root / "index.json", canonical_json(index))
 
-    def abort_stale_ingests(self, older_than: float = 24 * 3600) -> int:
-        """Remove ingests left by crashed writers (never touches a live one younger than older_than)."""
+    def abort_stale_ingests(self, older_than: float = 0) -> int:
+        """Remove ingests whose writer is gone (killed pulls, crashes); returns how many.
+
+        A live writer holds an flock on its file (writer.py), in this process or another, and is never
+        touched; containerd expires ingests by age instead, which leaves a killed pull's partial
+        download on disk for a day. older_than additionally spares ingests modified recently."""
         now, removed = time.time(), 0
         for entry in os.scandir(self._ingest):
-            if now - entry.stat(follow_symlinks=False).st_mtime > older_than:
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime < older_than:
+                    continue
+                if entry.is_file(follow_symlinks=False) and not _unlocked(entry.path):
+                    continue  # a writer is alive
                 remove_all(entry.path)
                 removed += 1
+            except FileNotFoundError:
+                continue  # committed or aborted meanwhile
         return removed

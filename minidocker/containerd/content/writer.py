@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 from pathlib import Path
@@ -27,6 +28,9 @@ class IngestWriter:
         self._size = 0
         # O_EXCL: the name is unique per writer, so two writers of the same blob never share a file.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        # Held while the writer lives; the kernel drops it when the process dies however it dies, so a
+        # clean-up that can take the lock knows the ingest is an orphan (LocalStore.abort_stale_ingests).
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._file = os.fdopen(fd, "wb")
         self._done = False
 
