@@ -7,8 +7,8 @@ pid files, cgroups, executables, working directories and mount namespaces under 
 substring, never the caller's ancestors), every mount under it, its cgroups, its bridge and NAT chains;
 then removes the directory. `python -m minidocker.course reset [DIR]` resets every
 engine root below DIR (the course root by default): a teacher's "start again", and what the test
-command does after the notebooks ran. Resetting the course root also resets the chapters' fixed-path
-leftovers (CHAPTER_LEFTOVERS); `--images` also removes what chapters and exercises made in the engine
+command does after the notebooks ran. Without DIR it also resets the chapters' fixed-path leftovers
+(CHAPTER_LEFTOVERS); `--images` also removes what chapters and exercises made in the engine
 $MINIDOCKER_ROOT names (the system engine when unset): containers and image names chNN-* and exNN-*.
 """
 
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     roots = engine_roots(under)
     if (under / "lib").is_dir() or (under / "run").is_dir():
         roots.append(under)
-    if under.resolve() == course_root().resolve():
+    if len(args) == 1:  # the teacher's "start again" (an explicit DIR, as run-tests gives, is that DIR only)
         roots += leftovers()
     for root in roots:
         reset(root)

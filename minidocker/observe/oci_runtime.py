@@ -60,6 +60,25 @@ def state(program: str, root: str | Path, container_id: str) -> dict:
     return json.loads(runtime(program, root, "state", container_id))
 
 
+# Prints a container's memory limit from inside it, whichever cgroup version and /sys/fs/cgroup layout it has:
+# v2 with its own cgroup at /sys/fs/cgroup (minirunc, a cgroup namespace), v2 showing the whole tree (runc
+# without one), or v1's memory hierarchy (a hybrid host).
+MEMORY_LIMIT_SH = ("for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)/memory.max "
+                   "/sys/fs/cgroup/memory/memory.limit_in_bytes; do [ -r $f ] && cat $f && break; done")
+
+
+def memory_limit_file(pid: int) -> Path:
+    """The file that holds the memory limit of pid's cgroup, seen from the host, on either cgroup version:
+    memory.max in the v2 (unified) tree, memory.limit_in_bytes in v1's memory hierarchy."""
+    from minidocker.runc import cgroups
+
+    own, points = cgroups.own_cgroups(str(pid)), cgroups.hierarchies()
+    if cgroups.is_unified():
+        return Path(points[cgroups.UNIFIED], own[cgroups.UNIFIED].lstrip("/"), "memory.max")
+    key = next(k for k in own if "memory" in k.split(","))
+    return Path(points[key], own[key].lstrip("/"), "memory.limit_in_bytes")
+
+
 def _comm(pid: int) -> str:
     with open(f"/proc/{pid}/comm") as f:
         return f.read().strip()

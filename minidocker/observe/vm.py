@@ -58,22 +58,29 @@ def _cpio_entry(out: io.BytesIO, ino: int, name: str, mode: int, data: bytes = b
     out.write(b"\0" * (-out.tell() % 4))
 
 
-def initramfs(busybox: str = BUSYBOX) -> bytes:
-    """An uncompressed initramfs: /init, /bin/busybox, /proc and a /dev/console node (no root needed)."""
-    if not Path(busybox).exists():
-        raise VMUnavailable(f"{busybox} missing (install busybox-static)")
+def cpio(entries: list[tuple[str, int, bytes, tuple[int, int]]]) -> bytes:
+    """An uncompressed 'newc' archive of (name, mode, data, (rdev major, minor)) entries, in order."""
     out = io.BytesIO()
-    entries = [
-        ("dev", 0o040755, b"", (0, 0)), ("dev/console", 0o020600, b"", (5, 1)),
-        ("proc", 0o040755, b"", (0, 0)), ("bin", 0o040755, b"", (0, 0)),
-        ("bin/busybox", 0o100755, Path(busybox).read_bytes(), (0, 0)),
-        ("init", 0o100755, INIT.encode(), (0, 0)),
-    ]
     for ino, (name, mode, data, rdev) in enumerate(entries, start=1):
         _cpio_entry(out, ino, name, mode, data, rdev)
     _cpio_entry(out, 0, "TRAILER!!!", 0)
     out.write(b"\0" * (-out.tell() % 512))
     return out.getvalue()
+
+
+def initramfs(busybox: str = BUSYBOX, init: str = INIT,
+              extra: list[tuple[str, int, bytes, tuple[int, int]]] = ()) -> bytes:
+    """An uncompressed initramfs: /init, /bin/busybox, /proc and a /dev/console node (no root needed),
+    and any extra entries (kernel modules, say)."""
+    if not Path(busybox).exists():
+        raise VMUnavailable(f"{busybox} missing (install busybox-static)")
+    entries = [
+        ("dev", 0o040755, b"", (0, 0)), ("dev/console", 0o020600, b"", (5, 1)),
+        ("proc", 0o040755, b"", (0, 0)), ("bin", 0o040755, b"", (0, 0)),
+        ("bin/busybox", 0o100755, Path(busybox).read_bytes(), (0, 0)),
+        ("init", 0o100755, init.encode(), (0, 0)),
+    ]
+    return cpio(entries + list(extra))
 
 
 def available() -> str | None:

@@ -111,15 +111,15 @@ def test_components_are_compared_not_strings():
     assert not course_owners.under("/x", Path("/x/root"))
 
 
-def test_resetting_the_course_root_also_resets_the_chapters_fixed_path_leftovers(tmp_path, monkeypatch):
+def test_a_reset_without_dir_also_resets_the_chapters_fixed_path_leftovers(tmp_path, monkeypatch):
     leftover = tmp_path / "minidocker-chNN"
     (leftover / "state").mkdir(parents=True)
     proc = subprocess.Popen(["sleep", "600"], cwd=leftover / "state")
     try:
         monkeypatch.setattr(course, "CHAPTER_LEFTOVERS", (leftover,))
         monkeypatch.setenv(course.ENV_COURSE_ROOT, str(tmp_path / "course"))
-        assert course.main(["reset", str(tmp_path / "elsewhere")]) == 0
-        assert proc.poll() is None and leftover.exists()  # only with the course root
+        assert course.main(["reset", str(tmp_path / "course")]) == 0  # as run-tests does, beside others' runs
+        assert proc.poll() is None and leftover.exists()  # only the teacher's reset without DIR touches them
         assert course.main(["reset"]) == 0
         proc.wait(20)
         assert not leftover.exists()

@@ -135,11 +135,11 @@ print("shared with host: ", sorted(k for k, same in shared.items() if same))
 
 # %% [markdown]
 # And the cgroup: the memory limit of `config.json`, written by the runtime into the container's cgroup,
-# read here from the host side (cgroups v1 on this machine; `minirunc` detects v1 or v2 at run time):
+# read here from the host side (`memory.limit_in_bytes` in cgroup v1, `memory.max` in v2; `minirunc` detects
+# which one the host runs):
 
 # %%
-paths = __import__("json").loads((MINI / "ch06" / "state.json").read_text())["cgroup_paths"]
-limit = Path(paths["memory"], "memory.limit_in_bytes")
+limit = lab.memory_limit_file(st["pid"])  # the file in the init's cgroup, for this host's cgroup version
 print("memory limit:", int(limit.read_text()) // 2**20, "MiB")
 
 # %% [markdown]
@@ -167,7 +167,7 @@ print("cgroup still there?", limit.parent.exists(), "| state still there?", (MIN
 
 # %%
 probe = ("echo PID=$$ hostname=$(hostname); grep -E '^Cap(Eff|Bnd)' /proc/self/status; "
-         "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; exit 7")
+         + lab.MEMORY_LIMIT_SH + "; exit 7")  # v1's memory.limit_in_bytes or v2's memory.max
 lab.edit_config(bundle, process__args=["sh", "-c", probe])
 seen = {}
 for program, root in (("minirunc", MINI), ("runc", REAL)):
