@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -132,5 +133,12 @@ def test_containerd_pulls_what_minidocker_built_and_pushed_and_runs_it(engine, c
                   ref, "greeting")
         assert run.returncode == 0, run.stderr
         assert run.stdout == "built by minidocker\n"  # the image's own CMD, from the config minidocker wrote
+
+        again = f"{registry.address}/course/greeting-from-containerd:1"  # and containerd's push path back
+        assert ctr("images", "tag", ref, again).returncode == 0
+        push = ctr("images", "push", "--plain-http", again)
+        assert push.returncode == 0, push.stderr
+        with urllib.request.urlopen(f"{registry.url}/v2/course/greeting-from-containerd/manifests/1", timeout=10) as resp:
+            assert resp.headers["Docker-Content-Digest"] == digest  # the same bytes: the same image
     finally:
         registry.stop()

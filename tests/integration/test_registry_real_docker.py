@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -79,5 +80,17 @@ def test_docker_pulls_from_the_course_registry_and_runs_the_image(tmp_path, real
         run = real_dockerd("run", "--rm", "--network", "none", name, "sh", "-c", "echo hello from $(uname -s)")
         assert run.returncode == 0, run.stderr
         assert run.stdout == "hello from Linux\n"
+
+        # dockerd's push path: a new layer goes up by POST, chunked PATCH, PUT; the base layer is mounted
+        made = real_dockerd("run", "--name", "layered", "--network", "none", name, "sh", "-c", "echo new > /new")
+        assert made.returncode == 0, made.stderr
+        again = f"{registry.address}/course/pushed-by-docker:1"
+        assert real_dockerd("commit", "layered", again).returncode == 0
+        push = real_dockerd("push", again)
+        assert push.returncode == 0, push.stderr
+        assert ": Pushed" in push.stdout and ": Mounted from library/busybox" in push.stdout
+        pushed_digest = push.stdout.splitlines()[-1].split("digest: ")[1].split()[0]
+        with urllib.request.urlopen(f"{registry.url}/v2/course/pushed-by-docker/manifests/1", timeout=10) as resp:
+            assert resp.headers["Docker-Content-Digest"] == pushed_digest
     finally:
         registry.stop()
