@@ -191,9 +191,26 @@ class Namespace(_Obj):
         self.type: str = _typed(d.get("type"), str, where + ".type", "")
         if self.type not in BY_TYPE:
             raise InvalidArgument(f"config.json: {where}.type: unknown namespace {self.type!r}")
-        if self.type in ("user", "time"):
-            raise Unsupported(f"config.json: unsupported field {where}.type: {self.type} namespaces are not implemented")
+        if self.type == "time":
+            raise Unsupported(f"config.json: unsupported field {where}.type: time namespaces are not implemented")
         self.path: str = _typed(d.get("path"), str, where + ".path", "")
+
+
+class IDMapping(_Obj):
+    """One line of a user namespace's uid_map or gid_map: containerID hostID size."""
+
+    __slots__ = ("container_id", "host_id", "size")
+
+    def __init__(self, raw: object, where: str) -> None:
+        d = _check(raw, where, ("containerID", "hostID", "size"))
+        for attr, key in (("container_id", "containerID"), ("host_id", "hostID"), ("size", "size")):
+            value = _typed(d.get(key), int, f"{where}.{key}")
+            if value is None or not 0 <= value < 2**32 or (key == "size" and value == 0):
+                raise InvalidArgument(f"config.json: {where}.{key} must be a uint32" + (" above 0" if key == "size" else ""))
+            setattr(self, attr, value)
+
+    def line(self) -> str:
+        return f"{self.container_id} {self.host_id} {self.size}"
 
 
 class DeviceRule(_Obj):
@@ -267,14 +284,14 @@ class Resources(_Obj):
 
 class Linux(_Obj):
     __slots__ = ("namespaces", "resources", "cgroups_path", "masked_paths", "readonly_paths", "sysctl",
-                 "devices", "seccomp", "rootfs_propagation", "mount_label")
+                 "devices", "seccomp", "rootfs_propagation", "mount_label", "uid_mappings", "gid_mappings")
     FIELDS = ("namespaces", "resources", "cgroupsPath", "maskedPaths", "readonlyPaths", "sysctl", "devices",
               "seccomp", "rootfsPropagation", "mountLabel", "uidMappings", "gidMappings", "intelRdt",
               "personality", "timeOffsets")
 
     def __init__(self, raw: object) -> None:
         d = _check(raw, "linux", self.FIELDS)
-        for name in ("uidMappings", "gidMappings", "intelRdt", "personality", "timeOffsets"):
+        for name in ("intelRdt", "personality", "timeOffsets"):
             if not _empty(d.get(name)):
                 raise Unsupported(f"config.json: unsupported field linux.{name}")
         spaces = _typed(d.get("namespaces"), list, "linux.namespaces", [])
@@ -282,6 +299,15 @@ class Linux(_Obj):
         kinds = [n.type for n in self.namespaces]
         if len(set(kinds)) != len(kinds):
             raise InvalidArgument("config.json: linux.namespaces lists a namespace type twice")
+        self.uid_mappings = [IDMapping(x, f"linux.uidMappings[{i}]")
+                             for i, x in enumerate(_typed(d.get("uidMappings"), list, "linux.uidMappings", []))]
+        self.gid_mappings = [IDMapping(x, f"linux.gidMappings[{i}]")
+                             for i, x in enumerate(_typed(d.get("gidMappings"), list, "linux.gidMappings", []))]
+        user = self.namespace("user")
+        if (self.uid_mappings or self.gid_mappings) and user is None:  # runc's words
+            raise InvalidArgument("config.json: user namespace mappings specified, but no user namespace in linux.namespaces")
+        if user is not None and not user.path and not (self.uid_mappings and self.gid_mappings):
+            raise InvalidArgument("config.json: a new user namespace needs linux.uidMappings and linux.gidMappings")
         self.resources = Resources(d.get("resources"))
         self.cgroups_path: str = _typed(d.get("cgroupsPath"), str, "linux.cgroupsPath", "")
         self.masked_paths: list[str] = _strings(d.get("maskedPaths"), "linux.maskedPaths")
@@ -361,7 +387,14 @@ class Spec(_Obj):
         self.annotations: dict[str, str] = dict(annotations)
         self.ignored: list[str] = list(_IGNORED)  # unknown properties, by path ("linux.org.example.x")
         if self.linux.namespace("mount") is None:
-            raise Unsupported("config.json: linux.namespaces must include a mount namespace")
+            # The runtime's mount namespace is inherited: a mount or a remount would change the host's
+            # mount table for good (runc makes them anyway; minirunc refuses them by name).
+            for name, value in (("mounts", self.mounts), ("linux.maskedPaths", self.linux.masked_paths),
+                                ("linux.readonlyPaths", self.linux.readonly_paths),
+                                ("root.readonly", self.root.readonly),
+                                ("linux.rootfsPropagation", self.linux.rootfs_propagation)):
+                if value:
+                    raise InvalidArgument(f"config.json: {name} needs a mount namespace of the container's own")
         if self.hostname and self.linux.namespace("uts") is None:
             raise InvalidArgument("config.json: hostname needs a uts namespace of its own")
 

@@ -140,6 +140,9 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
     from . import init
 
     parent, child = Channel.pair()
+    if spec.linux.namespace("user") is not None:
+        return _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds,
+                                 parent, child)
     pidns = spec.linux.namespace("pid")
     if pidns:
         # Only the children of the caller enter the new pid namespace; the caller itself never moves.
@@ -170,6 +173,45 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
         if said.startswith("error "):  # the init failed first (the join then found no such process)
             raise RuntimeFailure(said[6:]) from None
         raise e
+    return pid, parent
+
+
+def _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds, parent,
+                      child) -> tuple[int, Channel]:
+    """Two steps, as runc's nsexec: a first child enters the user namespace and forks the init (userns.py)."""
+    from . import init, userns
+
+    def start_init() -> None:
+        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot, keyring, preserve_fds))
+        os._exit(1)
+
+    first = os.fork()
+    if first == 0:
+        parent.close()
+        userns.stage_one(spec, child, start_init)
+    child.close()
+    os.close(fifo_fd)
+    if console_fd is not None:
+        os.close(console_fd)
+    pid = 0
+    try:
+        said = parent.recv()
+        if said == "userns":
+            userns.write_maps(first, spec)
+            parent.send("mapped")
+            said = parent.recv()
+        if not said.startswith("pid "):
+            raise RuntimeFailure(said[6:] if said.startswith("error ") else "user namespace: the first child died")
+        pid = int(said[4:])
+        cgroups.join(paths, pid)
+        parent.send("joined")
+    except BaseException:
+        _kill_and_reap(first)
+        if pid:
+            _kill_and_reap(pid)
+        parent.close()
+        raise
+    os.waitpid(first, 0)
     return pid, parent
 
 

@@ -18,8 +18,9 @@ from .container import wait_exit
 from .log import Log
 from .state import State
 
-# Joined in this order; mnt last, because after it the host's paths (cgroup files, /proc/PID) are gone.
-_ORDER = ("ipc", "uts", "net", "cgroup", "mnt")
+# Joined in this order: the user namespace first, since the others belong to it (setns into them needs
+# CAP_SYS_ADMIN there); mnt last, because after it the host's paths (cgroup files, /proc/PID) are gone.
+_ORDER = ("user", "ipc", "uts", "net", "cgroup", "mnt")
 
 
 def build_process(state: State, args) -> runtime.Process:

@@ -32,6 +32,7 @@ class InitConfig:
         self.keyring = keyring  # the session keyring's name (the container id), None for --no-new-keyring
         self.preserve_fds = preserve_fds  # --preserve-fds: fds 3 .. 3+N-1 stay open in the container
         self.hook_state: dict = {}  # the state document for createContainer/startContainer hooks
+        self.proc_fd: int | None = None  # the host's /proc, kept open when the rootfs has none (no mount namespace)
 
 
 def main(cfg: InitConfig) -> None:
@@ -45,10 +46,14 @@ def main(cfg: InitConfig) -> None:
         argv = cfg.spec.process.args
         cfg.channel.send("ready")
         cfg.channel.close()
-        fifo = os.open(f"/proc/self/fd/{cfg.fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)  # blocks until `start`
+        # Reopening the O_PATH fd for writing blocks until `start` opens the other end.
+        fifo = os.open(f"self/fd/{cfg.fifo_fd}", os.O_WRONLY | os.O_CLOEXEC, dir_fd=cfg.proc_fd) \
+            if cfg.proc_fd is not None else os.open(f"/proc/self/fd/{cfg.fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)
         os.write(fifo, b"0")
         os.close(fifo)
         os.close(cfg.fifo_fd)
+        if cfg.proc_fd is not None:
+            os.close(cfg.proc_fd)
     except BaseException as e:  # noqa: BLE001 - every failure must reach the parent as one line
         cfg.channel.fail(e)
         os._exit(1)
@@ -78,8 +83,8 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     flags = 0
     for space in spec.linux.namespaces:
         flag = ns.BY_TYPE[space.type][0]
-        if space.type == "pid":
-            continue  # done by the parent: a process never changes its own pid namespace
+        if space.type in ("pid", "user"):
+            continue  # done before the fork (a process never changes its own pid namespace), see userns.py
         if space.path:
             ns.setns(space.path, flag)
         else:
@@ -91,9 +96,11 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
 
         # Named and permitted as runc's (its user may also set attributes on it).
         add_key_permission(join_session_keyring("_ses." + cfg.keyring), KEY_USR_SETATTR)
-    rootfs.prepare(spec, cfg.rootfs)
-    rootfs.mount_all(spec, cfg.rootfs, cfg.cgroup_paths, cgroupns=bool(flags & ns.CLONE_NEWCGROUP))
-    devices.create(spec, cfg.rootfs)
+    mntns = spec.linux.namespace("mount") is not None
+    if mntns:  # without one, nothing is mounted (runtime.Spec refuses mounts then): the host's table stays as it is
+        rootfs.prepare(spec, cfg.rootfs)
+        rootfs.mount_all(spec, cfg.rootfs, cfg.cgroup_paths, cgroupns=bool(flags & ns.CLONE_NEWCGROUP))
+        devices.create(spec, cfg.rootfs, userns=spec.linux.namespace("user") is not None)
     os.makedirs(rootfs.in_root(cfg.rootfs, proc.cwd), 0o755, exist_ok=True)  # Docker's WORKDIR relies on this
     if not joined:
         cfg.channel.expect("joined")  # in every cgroup before hooks see the container and before exec
@@ -125,8 +132,17 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
         import fcntl, socket, struct, termios  # noqa: F401, E401
 
         from .console import setup_slave
-    (rootfs.move_root if cfg.no_pivot else rootfs.pivot)(cfg.rootfs)
-    rootfs.apply_root_propagation(spec)
+    fds = None
+    if not mntns:
+        from ..linux.capabilities import last_cap
+
+        last_cap()  # read (and cached) while /proc is reachable: the rootfs has no /proc mounted
+        fds = os.listdir("/proc/self/fd")  # likewise
+        cfg.proc_fd = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)  # for the exec fifo; closed before exec
+        rootfs.chroot(cfg.rootfs)  # pivot_root would move the host's root: runc chroots too
+    else:
+        (rootfs.move_root if cfg.no_pivot else rootfs.pivot)(cfg.rootfs)
+        rootfs.apply_root_propagation(spec)
     if proc.terminal:
         setup_slave(cfg.console_fd, proc.console_size)
     if spec.hostname:
@@ -143,7 +159,7 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     if spec.root.readonly:
         rootfs.readonly_root()
     _limits(proc)
-    _close_inherited(cfg.preserve_fds)
+    _close_inherited(cfg.preserve_fds, fds)
     return become_with_seccomp(proc, env, filt)
 
 
@@ -178,12 +194,12 @@ def _limits(proc: Process) -> None:
         os.umask(proc.user.umask)
 
 
-def _close_inherited(preserve: int = 0) -> None:
+def _close_inherited(preserve: int = 0, names: list[str] | None = None) -> None:
     """Descriptors above stderr (and above those --preserve-fds passes on, which become inheritable) must
-    not reach the container (runc: CloseExecFrom(3 + preserve))."""
+    not reach the container (runc: CloseExecFrom(3 + preserve)). `names`: /proc/self/fd listed earlier."""
     for fd in range(3, 3 + preserve):
         os.set_inheritable(fd, True)
-    for name in os.listdir("/proc/self/fd"):
+    for name in os.listdir("/proc/self/fd") if names is None else names:
         fd = int(name)
         if fd > 2 + preserve:
             try:

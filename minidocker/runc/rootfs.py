@@ -185,6 +185,12 @@ def pivot(rootfs: str) -> None:
     os.chdir("/")
 
 
+def chroot(rootfs: str) -> None:
+    """No mount namespace of its own: change the root directory only (runc's chroot())."""
+    os.chroot(rootfs)
+    os.chdir("/")
+
+
 def move_root(rootfs: str) -> None:
     """--no-pivot: move the rootfs over / and chroot (for ramdisks, where pivot_root is impossible)."""
     os.chdir(rootfs)

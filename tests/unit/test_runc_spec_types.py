@@ -96,9 +96,37 @@ def test_malformed_values_are_named(example: dict, mutate, field: str) -> None:
         runtime.Spec(example)
 
 
-def test_mount_namespace_required(example: dict) -> None:
+def test_without_a_mount_namespace_nothing_may_be_mounted(example: dict) -> None:
+    """The runtime's mount namespace is inherited: mounts would land on the host and are refused by name."""
     example["linux"]["namespaces"] = [n for n in example["linux"]["namespaces"] if n["type"] != "mount"]
-    with pytest.raises(Unsupported, match="mount namespace"):
+    with pytest.raises(InvalidArgument, match="mounts needs a mount namespace"):
+        runtime.Spec(example)
+    example["mounts"] = []
+    with pytest.raises(InvalidArgument, match="linux.maskedPaths needs a mount namespace"):
+        runtime.Spec(example)
+    example["linux"]["maskedPaths"] = example["linux"]["readonlyPaths"] = []
+    example["root"]["readonly"] = False
+    assert runtime.Spec(example).linux.namespace("mount") is None
+    example["linux"]["namespaces"] = []
+    example.pop("hostname")
+    assert runtime.Spec(example).linux.namespaces == []  # every namespace inherited from the runtime
+
+
+def test_user_namespace_mappings(example: dict) -> None:
+    example["linux"]["namespaces"].append({"type": "user"})
+    with pytest.raises(InvalidArgument, match="needs linux.uidMappings and linux.gidMappings"):
+        runtime.Spec(example)
+    example["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    example["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 0}]
+    with pytest.raises(InvalidArgument, match=r"linux\.gidMappings\[0\]\.size must be a uint32 above 0"):
+        runtime.Spec(example)
+    example["linux"]["gidMappings"][0]["size"] = 65536
+    s = runtime.Spec(example)
+    assert [m.line() for m in s.linux.uid_mappings] == ["0 100000 65536"]
+    example["linux"]["namespaces"][-1]["path"] = "/proc/1/ns/user"  # joined: the maps (runc 1.1 wants them) stay unwritten
+    assert runtime.Spec(example).linux.namespace("user").path == "/proc/1/ns/user"
+    example["linux"]["namespaces"].pop()
+    with pytest.raises(InvalidArgument, match="mappings specified, but no user namespace"):
         runtime.Spec(example)
 
 
