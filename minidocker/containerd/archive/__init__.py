@@ -13,6 +13,9 @@ Public API (minidocker.containerd.archive):
       overlay_whiteouts=True reads root as an overlay upperdir and writes OCI whiteouts;
       mtime=N (and owner=(0, 0)) normalise every entry, for a reproducible base image.
   tar_bytes(root, **same) -> bytes
+  check_unpackable(stream, scratch) -> Applied
+      Unpack into a private directory under scratch and remove it: refuses at import/ADD time
+      what could never be unpacked at run time (check.py).
   WhiteoutMode, WHITEOUT_PREFIX, WHITEOUT_OPAQUE, OVERLAY_OPAQUE_XATTR (whiteout.py)
   open_decompressed(stream) -> stream (compression.py)
 
@@ -32,11 +35,12 @@ Any refusal raises errors.InvalidArgument naming the entry; callers unpack into 
 and remove it on error, so nothing half-applied survives.
 """
 
+from .check import check_unpackable
 from .pack import tar_bytes, write_tar
 from .unpack import Applied, apply_tar
 from .whiteout import (OVERLAY_OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX,
                        WhiteoutMode)
 from .compression import detect as detect_compression, open_decompressed
 
-__all__ = ["Applied", "OVERLAY_OPAQUE_XATTR", "WHITEOUT_META_PREFIX", "WHITEOUT_OPAQUE", "WHITEOUT_PREFIX",
+__all__ = ["Applied", "check_unpackable", "OVERLAY_OPAQUE_XATTR", "WHITEOUT_META_PREFIX", "WHITEOUT_OPAQUE", "WHITEOUT_PREFIX",
            "WhiteoutMode", "apply_tar", "detect_compression", "open_decompressed", "tar_bytes", "write_tar"]

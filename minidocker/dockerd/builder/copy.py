@@ -68,7 +68,16 @@ class LayerWriter:
             raise InvalidArgument(f"cannot copy special file {os.path.basename(path)}: only files, directories and symlinks")
 
     def add_archive(self, path: str, dest_dir: str) -> None:
-        """ADD of a local archive: its entries under dest_dir, refused if any would land outside it."""
+        """ADD of a local archive: its entries under dest_dir, refused if any would land outside it, or if
+        the archive could never be unpacked (checked now rather than at the first run of the image)."""
+        from ... import paths
+        from ...containerd.archive import check_unpackable
+
+        with open(path, "rb") as f:
+            try:
+                check_unpackable(f, paths.state_dir() / "tmp")
+            except InvalidArgument as err:
+                raise InvalidArgument(f"ADD failed: {err}") from None
         base = dest_dir.strip("/")
         if base:
             self.parents("/" + base + "/x")

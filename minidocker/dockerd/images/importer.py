@@ -88,6 +88,8 @@ def import_image(svc: "ImageService", stream: IO[bytes], repo: str = "", tag: st
         layer = Path(tmp) / "layer.tar"
         diff_id, files = _spool_layer(stream, layer)
         with open(layer, "rb") as f:
+            _check_unpackable(f, Path(tmp))
+        with open(layer, "rb") as f:
             svc.blobs.write(f, expected=diff_id, ref=f"import-{uuid.uuid4().hex[:8]}")
         size = layer.stat().st_size
     now = views.now_rfc3339()
@@ -103,6 +105,16 @@ def import_image(svc: "ImageService", stream: IO[bytes], repo: str = "", tag: st
                          tags=[target] if target else [])
     svc.note_layer_size(diff_id, files)
     return image.id
+
+
+def _check_unpackable(f: IO[bytes], scratch: Path) -> None:
+    """Refuse now what could never become a container's root filesystem (bad hard link, file/dir clash)."""
+    from ...containerd.archive import check_unpackable
+
+    try:
+        check_unpackable(f, scratch)
+    except InvalidArgument as err:
+        raise InvalidArgument(f"invalid tar archive for import: {err}") from None
 
 
 def _arch() -> str:
