@@ -70,14 +70,6 @@ class LayerWriter:
     def add_archive(self, path: str, dest_dir: str) -> None:
         """ADD of a local archive: its entries under dest_dir, refused if any would land outside it, or if
         the archive could never be unpacked (checked now rather than at the first run of the image)."""
-        from ... import paths
-        from ...containerd.archive import check_unpackable
-
-        with open(path, "rb") as f:
-            try:
-                check_unpackable(f, paths.state_dir() / "tmp")
-            except InvalidArgument as err:
-                raise InvalidArgument(f"ADD failed: {err}") from None
         base = dest_dir.strip("/")
         if base:
             self.parents("/" + base + "/x")
@@ -105,6 +97,18 @@ class LayerWriter:
                     member.uid, member.gid = self.uid, self.gid
                 data = src.extractfile(member) if member.isreg() else None
                 self.tar.addfile(member, data)
+        _check_unpackable(path)
+
+
+def _check_unpackable(path: str) -> None:
+    """Unpacked beside the archive: in the build context dockerd unpacked into its own private directory."""
+    from ...containerd.archive import check_unpackable
+
+    with open(path, "rb") as f:
+        try:
+            check_unpackable(f, os.path.dirname(os.path.abspath(path)))
+        except InvalidArgument as err:
+            raise InvalidArgument(f"ADD failed: {err}") from None
 
 
 def copy_into_layer(context: BuildContext, sources: list[Source], dest: str, *, is_add: bool,
