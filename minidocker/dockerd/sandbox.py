@@ -90,11 +90,13 @@ class SandboxMixin:
     @staticmethod
     def _etc_mounts(c: Container) -> list[dict[str, Any]]:
         taken = {m["Destination"] for m in c.mount_points}
+        # read-only with the root filesystem, as moby's container.NetworkMounts (Writable: !ReadonlyRootfs)
+        mode = ["ro"] if c.host_config.get("ReadonlyRootfs") else []
         out = []
         for name in ("resolv.conf", "hostname", "hosts"):
             dest = f"/etc/{name}"
             if dest not in taken:
                 out.append({"destination": dest, "type": "bind", "source": str(c.dir / name),
-                            "options": ["rbind", "rprivate"]})
+                            "options": ["rbind", "rprivate", *mode]})
         return out
 

@@ -125,3 +125,13 @@ def test_api_versions_below_1_12_are_refused_as_dockerd_does(engine, version):
     assert text == (f"client version {version[1:]} is too old. Minimum supported API version is 1.12, "
                     "please upgrade your client to a newer version\n")
     assert request(engine, "GET", "/v1.12/_ping") == (200, "OK")
+
+
+def test_read_only_root_makes_the_etc_files_read_only_too(engine):
+    script = "for f in hosts hostname resolv.conf; do echo x >> /etc/$f && echo wrote-$f; done; true"
+    ro = engine.cli("run", "--rm", "--read-only", "busybox", "sh", "-c", script)
+    assert ro.returncode == 0, ro.stderr
+    assert "wrote" not in ro.stdout
+    assert ro.stderr.count("Read-only file system") == 3, ro.stderr
+    rw = engine.cli("run", "--rm", "busybox", "sh", "-c", script)
+    assert rw.stdout.split() == ["wrote-hosts", "wrote-hostname", "wrote-resolv.conf"], rw.stderr
