@@ -54,3 +54,20 @@ def instance_name() -> str:
     import hashlib
 
     return "minidocker-" + hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:8]
+
+
+# Who may enter the engine's directories (cf. moby daemon_unix.go setupDaemonRoot and daemon/create.go
+# since the CVE-2021-41091 fix; containerd since CVE-2021-41103): no one but root. An ordinary user
+# who could walk into an image layer would run its setuid-root programs; one who could read a
+# container's config would read the secrets passed with `-e`.
+STATE_MODE = 0o710      # /var/lib/docker: root, and the remapped root group of user namespaces
+CONTAINERS_MODE = 0o710  # /var/lib/docker/containers
+PRIVATE_MODE = 0o700    # one container's directory, snapshots, content, bundles, runtime state
+
+
+def restrict(path: Path, mode: int) -> Path:
+    """Make `path` (and missing parents) and give it exactly `mode`, also when an older install made
+    it wider: the daemons call this on every start, so an existing root is locked down too."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, mode)
+    return path

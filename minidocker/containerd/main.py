@@ -109,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     socket_path = Path(args.socket) if args.socket else paths.containerd_socket()
     state = paths.state_dir() / "containerd"
     run = paths.run_dir()
-    for d in (state, run / "containerd"):
-        d.mkdir(parents=True, exist_ok=True)
+    # Layers (setuid programs), bundles (config.json with the containers' environment) and runtime
+    # state are root's alone (cf. containerd's CVE-2021-41103 fix: 0700 snapshotter and bundle roots).
+    paths.restrict(state, 0o711)
+    for d in (state / "snapshots", state / "content", state / "containers", run / "containerd", paths.runc_root()):
+        paths.restrict(d, paths.PRIVATE_MODE)
     try:
         server, _tasks = build_server(socket_path, state, run)
     except Exception as err:  # noqa: BLE001 - one line and a non-zero exit, not a traceback

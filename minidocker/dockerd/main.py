@@ -40,6 +40,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _restrict_state() -> None:
+    """The state root and the containers' directories closed to other users, old installs included
+    (cf. moby setupDaemonRoot: 0710 roots since CVE-2021-41091)."""
+    state = paths.restrict(paths.state_dir(), paths.STATE_MODE)
+    containers = paths.restrict(state / "containers", paths.CONTAINERS_MODE)
+    for name in ("image", "volumes"):
+        paths.restrict(state / name, paths.PRIVATE_MODE)
+    for cdir in containers.iterdir():
+        if cdir.is_dir() and not cdir.is_symlink():
+            os.chmod(cdir, paths.PRIVATE_MODE)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     from ..linux.process import set_name
@@ -71,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from .daemon import Daemon
 
     paths.run_dir().mkdir(parents=True, exist_ok=True)
-    paths.state_dir().mkdir(parents=True, exist_ok=True)
+    _restrict_state()
     _ensure_group(args.group)
     daemon = Daemon(runtime=args.runtime, debug=args.debug)
     daemon.boot()

@@ -80,7 +80,7 @@ class Container:
         return bool(self.config.get("Tty"))
 
     def save(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=paths.PRIVATE_MODE, parents=True, exist_ok=True)
         record = {
             "ID": self.id, "Name": self.name, "Created": self.created, "Path": self.path, "Args": self.args,
             "Config": self.config, "Image": self.image_id, "State": self.state.to_json(),
