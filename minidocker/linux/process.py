@@ -7,6 +7,8 @@ import ctypes
 from .libc import check, libc
 
 PR_SET_PDEATHSIG = 1
+PR_GET_DUMPABLE = 3
+PR_SET_DUMPABLE = 4
 PR_SET_NAME = 15
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -14,6 +16,20 @@ PR_SET_CHILD_SUBREAPER = 36
 def set_name(name: str) -> None:
     """The process name shown by ps (comm), at most 15 bytes."""
     libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
+
+
+def set_dumpable(on: bool) -> None:
+    """Whether /proc/PID/exe, mem, environ... of this process may be opened by others of the same uid.
+
+    Off, only a holder of CAP_SYS_PTRACE may (ptrace_may_access), which containers lack: runc turns it
+    off before it joins a container so a process inside cannot open the runtime's binary through
+    /proc/PID/exe (CVE-2019-5736). Inherited by fork; execve of the container's program turns it back on."""
+    check(libc.prctl(PR_SET_DUMPABLE, ctypes.c_ulong(1 if on else 0), 0, 0, 0), "PR_SET_DUMPABLE")
+
+
+def dumpable() -> bool:
+    """The PR_GET_DUMPABLE flag of this process."""
+    return check(libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), "PR_GET_DUMPABLE") == 1
 
 
 def set_child_subreaper() -> None:

@@ -137,12 +137,17 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
 
 
 def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds) -> tuple[int, Channel]:
+    from ..linux.process import set_dumpable
     from . import init
 
     parent, child = Channel.pair()
     if spec.linux.namespace("user") is not None:
         return _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds,
                                  parent, child)
+    # The init stays this Python until it execs the container's program, visible to whoever shares
+    # its pid namespace: off, its /proc/PID/exe cannot be opened without CAP_SYS_PTRACE (CVE-2019-5736;
+    # runc's nsexec does the same). A fork inherits it; the init's execve turns it back on.
+    set_dumpable(False)
     pidns = spec.linux.namespace("pid")
     if pidns:
         # Only the children of the caller enter the new pid namespace; the caller itself never moves.

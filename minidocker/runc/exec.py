@@ -104,10 +104,14 @@ def _namespace_fds(target: int) -> dict[str, int]:
 
 def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_fds: int = 0) -> int:
     from ..linux.libc import check, libc
+    from ..linux.process import set_dumpable
     from .init import environ
 
     fds = _namespace_fds(state.pid)
     parent, child = sync.Channel.pair()
+    # The child is in the container's pid namespace from the fork until its execve: off, its
+    # /proc/PID/exe (the host's interpreter) is out of reach of the container (CVE-2019-5736).
+    set_dumpable(False)
     if "pid" in fds:
         check(libc.setns(fds["pid"], ns.CLONE_NEWPID), "setns pid")
     pid = os.fork()

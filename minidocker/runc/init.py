@@ -38,8 +38,9 @@ class InitConfig:
 def main(cfg: InitConfig) -> None:
     """Never returns: execve()s the container's process, or exits 1 after reporting why not."""
     try:
-        from ..linux.process import set_name
+        from ..linux.process import set_dumpable, set_name
 
+        set_dumpable(False)  # CVE-2019-5736: see container._fork_init (also the init a user namespace's first child forks)
         set_name("minirunc:[INIT]")  # as runc's "runc:[2:INIT]": what ps shows while it waits for start
         env = environ(cfg.spec.process)
         path = _setup(cfg, env)
