@@ -51,3 +51,12 @@ def test_bridge_alias_round_trip():
     assert orphans.parse_alias(alias) == ("1a2b3c4d", Path("/tmp/some root"))
     assert orphans.parse_alias(orphans.alias_for("", None)) == ("", Path("/"))
     assert orphans.parse_alias("someone else's bridge") is None
+
+
+def test_packets_for_loopback_from_a_bridge_are_dropped_before_routing():
+    chains = Chains("1a2b3c4d")
+    jumps = {(t, c): r for t, c, r in chains.jumps()}
+    assert jumps[("raw", "PREROUTING")] == ["-j", "MINIDOCKER-1a2b3c4d-RAW"]
+    assert ("raw", "MINIDOCKER-1a2b3c4d-RAW") in chains.chains()  # removed with the others
+    rules = chains.network_rules("mdbr-1a2b3c4d", "10.99.3.0/24")
+    assert ("raw", "MINIDOCKER-1a2b3c4d-RAW", ["-i", "mdbr-1a2b3c4d", "-d", "127.0.0.0/8", "-j", "DROP"]) in rules

@@ -3,6 +3,8 @@
 The bridge carries the gateway address (.1) so the host routes the subnet to it; route_localnet
 lets packets DNATed from 127.0.0.1 leave through it (published ports reachable on loopback), and
 ip_forward lets containers' traffic out through the host (Docker sets both the same way).
+route_localnet alone would also let a container reach the host's loopback services (CVE-2020-8558):
+nat.py drops packets for 127.0.0.0/8 that arrive from a bridge.
 """
 
 from __future__ import annotations

@@ -6,9 +6,15 @@ chains are never touched; the built-in chains only get one jump each:
     nat    PREROUTING, OUTPUT  -m addrtype --dst-type LOCAL -j <base>        (DNAT of published ports)
     nat    POSTROUTING         -j <base>-POST                                  (MASQUERADE)
     filter FORWARD             -j <base>-FWD                                   (accepts, in case policy is DROP)
+    raw    PREROUTING          -j <base>-RAW                                   (drops 127.0.0.0/8 from the bridges)
 
 OUTPUT has no `! -d 127.0.0.0/8` (Docker adds it when a userland proxy serves loopback): here DNAT
 itself serves 127.0.0.1, with route_localnet on the bridge and the MASQUERADE of 127.0.0.0/8 below.
+route_localnet also makes the host accept, on the bridge, packets a container addressed to 127.0.0.1
+(CVE-2020-8558: with CAP_NET_RAW a container reaches every service bound to the host's loopback).
+So, as kube-proxy's "block incoming localnet connections" rule since that CVE, a packet for
+127.0.0.0/8 arriving from a bridge is dropped in raw PREROUTING, before conntrack and routing see
+it; the replies of published-port connections are unaffected (they carry the container's address).
 """
 
 from __future__ import annotations
@@ -76,6 +82,10 @@ class Chains:
     def fwd(self) -> str:
         return self.base + "-FWD"
 
+    @property
+    def raw(self) -> str:
+        return self.base + "-RAW"
+
     def jumps(self) -> list[tuple[str, str, list[str]]]:
         local = ["-m", "addrtype", "--dst-type", "LOCAL"]
         return [
@@ -83,10 +93,11 @@ class Chains:
             ("nat", "OUTPUT", [*local, "-j", self.base]),
             ("nat", "POSTROUTING", ["-j", self.post]),
             ("filter", "FORWARD", ["-j", self.fwd]),
+            ("raw", "PREROUTING", ["-j", self.raw]),
         ]
 
     def chains(self) -> list[tuple[str, str]]:
-        return [("nat", self.base), ("nat", self.post), ("filter", self.fwd)]
+        return [("nat", self.base), ("nat", self.post), ("filter", self.fwd), ("raw", self.raw)]
 
     def setup(self, networks: list[tuple[str, str]]) -> None:
         """Chains, jumps and the rules of `networks` [(bridge, subnet)], idempotent.
@@ -96,7 +107,7 @@ class Chains:
         which costs two execs per rule but happens only after a restart or a crash."""
         saved = saved_rules()
         if not any(f":{chain} " in saved for _, chain in self.chains()):
-            plan: dict[str, list[list[str]]] = {"nat": [], "filter": []}
+            plan: dict[str, list[list[str]]] = {"nat": [], "filter": [], "raw": []}
             for table, chain in self.chains():
                 plan[table].append([f":{chain}", "-", "[0:0]"])
             for table, chain, rule in self.jumps():
@@ -121,7 +132,7 @@ class Chains:
         """Remove the jumps, then flush and delete the chains; absent pieces are fine."""
         for table, chain, rule in self.jumps():
             delete_rule(table, chain, rule)
-        for table, chain in (("nat", self.base), ("nat", self.post), ("filter", self.fwd)):
+        for table, chain in self.chains():
             run("-t", table, "-F", chain, check=False)
             run("-t", table, "-X", chain, check=False)
 
@@ -142,6 +153,8 @@ class Chains:
             *isolate,
             ("filter", self.fwd, ["-i", bridge, "-j", "ACCEPT"]),
             ("filter", self.fwd, ["-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "ACCEPT"]),
+            # martians: the host's loopback is never reachable from a container (CVE-2020-8558)
+            ("raw", self.raw, ["-i", bridge, "-d", "127.0.0.0/8", "-j", "DROP"]),
         ]
 
     def add_network(self, bridge: str, subnet: str, saved: str | None = None) -> None:
@@ -193,5 +206,5 @@ class Chains:
         """This instance's lines of iptables-save (what tests and the course show)."""
         out = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
         # exactly our chains: the system root's MINIDOCKER must not match MINIDOCKER-1a2b3c4d
-        ours = re.compile(re.escape(self.base) + r"(-POST|-FWD)?(?![\w-])")
+        ours = re.compile(re.escape(self.base) + r"(-POST|-FWD|-RAW)?(?![\w-])")
         return "\n".join(line for line in out.splitlines() if ours.search(line))
