@@ -135,3 +135,14 @@ def test_read_only_root_makes_the_etc_files_read_only_too(engine):
     assert ro.stderr.count("Read-only file system") == 3, ro.stderr
     rw = engine.cli("run", "--rm", "busybox", "sh", "-c", script)
     assert rw.stdout.split() == ["wrote-hosts", "wrote-hostname", "wrote-resolv.conf"], rw.stderr
+
+
+def test_a_bridge_name_option_is_refused_clearly_not_ignored(engine):
+    out = engine.docker("network", "create", "-o", "com.docker.network.bridge.name=robust-br0", "robustnet")
+    assert out.returncode != 0
+    assert "com.docker.network.bridge.name=robust-br0 is not supported" in out.stderr
+    assert subprocess.run(["ip", "link", "show", "robust-br0"], capture_output=True).returncode != 0
+    assert "robustnet" not in engine.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
+    ok = engine.docker("network", "create", "-o", "com.docker.network.driver.mtu=1500", "robustnet")
+    assert ok.returncode == 0, ok.stderr
+    assert engine.docker("network", "rm", "robustnet").returncode == 0

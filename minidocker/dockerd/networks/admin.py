@@ -7,11 +7,34 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ...errors import InvalidArgument, MinidockerError
+from ...errors import InvalidArgument, MinidockerError, Unsupported
 from .catalog import BUILTIN, PredefinedNetwork
 from .views import check_subnet, matches, network_resource
 
 NameOf = Callable[[str], str] | None
+
+
+# Bridge driver options whose only honoured value is what every bridge here already does.
+DEFAULT_OPTIONS = {"com.docker.network.bridge.enable_icc": "true",
+                   "com.docker.network.bridge.enable_ip_masquerade": "true",
+                   "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+                   "com.docker.network.driver.mtu": "1500"}
+
+
+def check_driver_options(options: dict[str, str] | None) -> None:
+    """Refuse (501) a driver option this engine would otherwise ignore, rather than ignore it silently.
+
+    com.docker.network.bridge.name in particular: Docker names (and even reuses) the host bridge as
+    asked; here bridges are named by the engine (mdn-<hash>), which keeps the NAT and isolation rules
+    (matched by name prefix) whole and stops a learner from claiming the host's or another learner's
+    bridge on a shared server."""
+    for key, value in sorted((options or {}).items()):
+        if DEFAULT_OPTIONS.get(key) == value:
+            continue
+        if key == "com.docker.network.bridge.name":
+            raise Unsupported(f"network option {key}={value} is not supported: minidocker names its bridges "
+                              "itself (mdn-...), see docs/differences-from-docker.md")
+        raise Unsupported(f"network option {key}={value} is not supported by minidocker's bridge driver")
 
 
 class NetworkInUse(MinidockerError):
@@ -43,6 +66,7 @@ class NetworkAdmin:
             raise InvalidArgument("network name is required")
         if body.get("EnableIPv6"):
             raise InvalidArgument("IPv6 networks are not supported")
+        check_driver_options(body.get("Options"))
         subnet = gateway = ""
         configs = ((body.get("IPAM") or {}).get("Config")) or []
         if len(configs) > 1:
