@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -70,3 +71,14 @@ def test_a_root_left_open_by_an_older_install_is_locked_down_on_start(open_engin
     found = layer_access.probe_as(NOBODY, open_engine.root, secret)
     assert not found["setuid_runs"] and not found["secret_in"], found
     assert (state.stat().st_mode & 0o777) == 0o710
+
+
+def test_nobody_cannot_talk_to_the_api_socket(open_engine):
+    """The socket is root's and the minidocker group's (0660): whoever talks to it is root."""
+    sock = open_engine.socket
+    assert sock.stat().st_mode & 0o777 == 0o660
+    connect = ("import socket, sys; s = socket.socket(socket.AF_UNIX)\n"
+               "try: s.connect(sys.argv[1])\nexcept PermissionError: print('refused')\nelse: print('connected')")
+    out = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "/usr/bin/python3", "-I",
+                          "-c", connect, str(sock)], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == "refused", out.stdout + out.stderr
