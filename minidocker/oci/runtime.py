@@ -247,22 +247,67 @@ class Device(_Obj):
         self.gid: int = _typed(d.get("gid"), int, where + ".gid", 0)
 
 
+class BlockDevice(_Obj):
+    """A device of linux.resources.blockIO: major:minor with a weight, a leaf weight or a rate."""
+
+    __slots__ = ("major", "minor", "value", "leaf")
+
+    def __init__(self, raw: object, where: str, value_key: str) -> None:
+        d = _check(raw, where, ("major", "minor", value_key, "leafWeight"))
+        self.major: int = _typed(d.get("major"), int, where + ".major", -1)
+        self.minor: int = _typed(d.get("minor"), int, where + ".minor", -1)
+        if self.major < 0 or self.minor < 0:
+            raise InvalidArgument(f"config.json: {where} needs a major and a minor number")
+        self.value: int | None = _typed(d.get(value_key), int, f"{where}.{value_key}")
+        self.leaf: int | None = _typed(d.get("leafWeight"), int, where + ".leafWeight")
+
+    @property
+    def device(self) -> str:
+        return f"{self.major}:{self.minor}"
+
+
+class BlockIO(_Obj):
+    """linux.resources.blockIO (config-linux.md "Block IO")."""
+
+    __slots__ = ("weight", "leaf_weight", "weight_device", "read_bps", "write_bps", "read_iops", "write_iops")
+    THROTTLES = {"throttleReadBpsDevice": "read_bps", "throttleWriteBpsDevice": "write_bps",
+                 "throttleReadIOPSDevice": "read_iops", "throttleWriteIOPSDevice": "write_iops"}
+
+    def __init__(self, raw: object, where: str) -> None:
+        d = _check(raw, where, ("weight", "leafWeight", "weightDevice", *self.THROTTLES))
+        self.weight: int | None = _typed(d.get("weight"), int, where + ".weight")
+        self.leaf_weight: int | None = _typed(d.get("leafWeight"), int, where + ".leafWeight")
+        for value, name in ((self.weight, "weight"), (self.leaf_weight, "leafWeight")):
+            if value is not None and value and not 10 <= value <= 1000:
+                raise InvalidArgument(f"config.json: {where}.{name} must be between 10 and 1000")
+        self.weight_device = [BlockDevice(x, f"{where}.weightDevice[{i}]", "weight")
+                              for i, x in enumerate(_typed(d.get("weightDevice"), list, where + ".weightDevice", []))]
+        for key, attr in self.THROTTLES.items():
+            items = _typed(d.get(key), list, f"{where}.{key}", [])
+            setattr(self, attr, [BlockDevice(x, f"{where}.{key}[{i}]", "rate") for i, x in enumerate(items)])
+
+    def throttles(self) -> list[tuple[str, "BlockDevice"]]:
+        """(kind, device) in the spec's order of the four lists: read_bps, write_bps, read_iops, write_iops."""
+        return [(kind, dev) for kind in self.THROTTLES.values() for dev in getattr(self, kind)]
+
+
 class Resources(_Obj):
     __slots__ = ("memory", "memory_swap", "memory_reservation", "memory_swappiness", "oom_kill_disable",
-                 "pids", "cpu_shares", "cpu_quota", "cpu_period", "devices")
+                 "pids", "cpu_shares", "cpu_quota", "cpu_period", "cpu_rt_runtime", "cpu_rt_period",
+                 "cpuset_cpus", "cpuset_mems", "devices", "block_io", "hugepage_limits", "net_classid",
+                 "net_priorities", "kernel_memory")
 
     def __init__(self, raw: object, where: str = "linux.resources") -> None:
         d = _check(raw, where, ("memory", "pids", "cpu", "devices", "blockIO", "hugepageLimits", "network",
                                 "rdma", "unified"))
-        for name in ("blockIO", "hugepageLimits", "network", "rdma", "unified"):
-            if not _empty(d.get(name)):  # Docker writes e.g. "blockIO": {}; a value that limits is refused
+        for name in ("rdma", "unified"):
+            if not _empty(d.get(name)):  # Docker writes e.g. "unified": {}; a value that limits is refused
                 raise Unsupported(f"config.json: unsupported field {where}.{name}")
         m = _check(d.get("memory"), where + ".memory", ("limit", "reservation", "swap", "kernel", "kernelTCP",
                                                          "swappiness", "disableOOMKiller", "useHierarchy",
                                                          "checkBeforeUpdate"))
-        for name in ("kernel", "kernelTCP"):
-            if m.get(name):
-                raise Unsupported(f"config.json: unsupported field {where}.memory.{name} (deprecated by the kernel)")
+        # Accepted and ignored with runc 1.1's warning (container.create prints it): kernels deprecate them.
+        self.kernel_memory: bool = any(_typed(m.get(n), int, f"{where}.memory.{n}") is not None for n in ("kernel", "kernelTCP"))
         self.memory: int | None = _typed(m.get("limit"), int, where + ".memory.limit")
         self.memory_swap: int | None = _typed(m.get("swap"), int, where + ".memory.swap")
         self.memory_reservation: int | None = _typed(m.get("reservation"), int, where + ".memory.reservation")
@@ -272,14 +317,32 @@ class Resources(_Obj):
         self.pids: int | None = _typed(p.get("limit"), int, where + ".pids.limit")
         c = _check(d.get("cpu"), where + ".cpu", ("shares", "quota", "period", "realtimeRuntime", "realtimePeriod",
                                                    "cpus", "mems", "idle"))
-        for name in ("realtimeRuntime", "realtimePeriod", "cpus", "mems", "idle"):
-            if not _empty(c.get(name)):
-                raise Unsupported(f"config.json: unsupported field {where}.cpu.{name}")
+        if not _empty(c.get("idle")):
+            raise Unsupported(f"config.json: unsupported field {where}.cpu.idle")
         self.cpu_shares: int | None = _typed(c.get("shares"), int, where + ".cpu.shares")
         self.cpu_quota: int | None = _typed(c.get("quota"), int, where + ".cpu.quota")
         self.cpu_period: int | None = _typed(c.get("period"), int, where + ".cpu.period")
+        self.cpu_rt_runtime: int | None = _typed(c.get("realtimeRuntime"), int, where + ".cpu.realtimeRuntime")
+        self.cpu_rt_period: int | None = _typed(c.get("realtimePeriod"), int, where + ".cpu.realtimePeriod")
+        self.cpuset_cpus: str = _typed(c.get("cpus"), str, where + ".cpu.cpus", "")
+        self.cpuset_mems: str = _typed(c.get("mems"), str, where + ".cpu.mems", "")
         rules = _typed(d.get("devices"), list, where + ".devices", [])
         self.devices = [DeviceRule(r, f"{where}.devices[{i}]") for i, r in enumerate(rules)]
+        self.block_io = BlockIO(d.get("blockIO"), where + ".blockIO")
+        self.hugepage_limits: list[tuple[str, int]] = []
+        for i, h in enumerate(_typed(d.get("hugepageLimits"), list, where + ".hugepageLimits", [])):
+            h = _check(h, f"{where}.hugepageLimits[{i}]", ("pageSize", "limit"))
+            size = _typed(h.get("pageSize"), str, f"{where}.hugepageLimits[{i}].pageSize", "")
+            if not size or not size[:-2].isdigit() or size[-2:] not in ("KB", "MB", "GB"):
+                raise InvalidArgument(f"config.json: {where}.hugepageLimits[{i}].pageSize {size!r} is not like 2MB")
+            self.hugepage_limits.append((size, _typed(h.get("limit"), int, f"{where}.hugepageLimits[{i}].limit", 0)))
+        n = _check(d.get("network"), where + ".network", ("classID", "priorities"))
+        self.net_classid: int | None = _typed(n.get("classID"), int, where + ".network.classID")
+        self.net_priorities: list[tuple[str, int]] = []
+        for i, x in enumerate(_typed(n.get("priorities"), list, where + ".network.priorities", [])):
+            x = _check(x, f"{where}.network.priorities[{i}]", ("name", "priority"))
+            self.net_priorities.append((_typed(x.get("name"), str, f"{where}.network.priorities[{i}].name", ""),
+                                        _typed(x.get("priority"), int, f"{where}.network.priorities[{i}].priority", 0)))
 
 
 class Linux(_Obj):

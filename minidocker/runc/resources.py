@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..errors import Unsupported
 from ..oci.runtime import DeviceRule, Resources
 from .cgroups import UNIFIED, _write, is_unified
 
@@ -14,19 +15,43 @@ DEFAULT_ALLOWED = ["b *:* m", "c *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", 
 
 
 def apply(paths: dict[str, str], res: Resources, extra_devices: list[str]) -> None:
-    """Set memory, pids, cpu and device limits in whichever hierarchies hold those controllers."""
-    if "memory" in paths:
-        _memory_v1(paths["memory"], res)
-    if "pids" in paths and res.pids is not None:
-        _write(paths["pids"], "pids.max", res.pids if res.pids > 0 else "max")
-    cpu = next((p for k, p in paths.items() if "cpu" in k.split(",")), None)
-    if cpu:
-        _cpu_v1(cpu, res)
+    """Write the limits into whichever hierarchies hold those controllers, in runc's order of subsystems."""
+    unified = paths.get(UNIFIED)
+    if unified and is_unified():
+        _v2(unified, res)
+        return
+    # v1 (on a hybrid host the v2 hierarchy holds no controllers: it is only joined)
+    if res.cpuset_cpus or res.cpuset_mems:
+        where = _v1(paths, "cpuset", "linux.resources.cpu.cpus/mems")
+        if res.cpuset_cpus:
+            _write(where, "cpuset.cpus", res.cpuset_cpus)
+        if res.cpuset_mems:
+            _write(where, "cpuset.mems", res.cpuset_mems)
     if "devices" in paths:
         _devices_v1(paths["devices"], res.devices, extra_devices)
-    unified = paths.get(UNIFIED)
-    if unified and is_unified():  # on a hybrid host the v2 hierarchy holds no controllers: join only
-        _v2(unified, res)
+    if "memory" in paths:
+        _memory_v1(paths["memory"], res)
+    cpu = _v1(paths, "cpu")
+    if cpu:
+        _cpu_v1(cpu, res)
+    if "pids" in paths and res.pids is not None:
+        _write(paths["pids"], "pids.max", res.pids if res.pids > 0 else "max")
+    _blkio_v1(paths, res)
+    for size, limit in res.hugepage_limits:
+        _write(_v1(paths, "hugetlb", "linux.resources.hugepageLimits"), f"hugetlb.{size}.limit_in_bytes", limit)
+    if res.net_classid is not None:
+        _write(_v1(paths, "net_cls", "linux.resources.network.classID"), "net_cls.classid", res.net_classid)
+    for name, priority in res.net_priorities:  # the kernel reads one "interface priority" per write
+        _write(_v1(paths, "net_prio", "linux.resources.network.priorities"), "net_prio.ifpriomap", f"{name} {priority}")
+
+
+def _v1(paths: dict[str, str], controller: str, field: str = "") -> str | None:
+    """The container's cgroup in the v1 hierarchy holding `controller` ("cpu" is in "cpu,cpuacct" on
+    some hosts). Absent: None, or an error naming `field` when a limit needs it (runc: "cannot set X limit")."""
+    found = paths.get(controller) or next((p for k, p in paths.items() if controller in k.split(",")), None)
+    if found is None and field:
+        raise Unsupported(f"cannot set {field}: no {controller} cgroup hierarchy is mounted on this host")
+    return found
 
 
 def _memory_v1(path: str, res: Resources) -> None:
@@ -51,12 +76,44 @@ def _memory_v1(path: str, res: Resources) -> None:
 
 
 def _cpu_v1(path: str, res: Resources) -> None:
+    # Realtime first, before any process joins (a SCHED_RR task cannot join a group without rt runtime);
+    # the period before the runtime, which must fit in it (cf. runc fs/cpu.go SetRtSched).
+    if res.cpu_rt_period:
+        _write(path, "cpu.rt_period_us", res.cpu_rt_period)
+    if res.cpu_rt_runtime:
+        _write(path, "cpu.rt_runtime_us", res.cpu_rt_runtime)
     if res.cpu_shares:
         _write(path, "cpu.shares", res.cpu_shares)
     if res.cpu_period:
         _write(path, "cpu.cfs_period_us", res.cpu_period)
     if res.cpu_quota:
         _write(path, "cpu.cfs_quota_us", res.cpu_quota)
+
+
+def _blkio_v1(paths: dict[str, str], res: Resources) -> None:
+    """blkio.weight (CFQ) or blkio.bfq.weight (BFQ), per-device weights, and the four throttles."""
+    b = res.block_io
+    if not (b.weight or b.leaf_weight or b.weight_device or b.throttles()):
+        return
+    path = _v1(paths, "blkio", "linux.resources.blockIO")
+    cfq = os.path.exists(path + "/blkio.weight")
+    if b.weight or b.weight_device:
+        if not cfq and not os.path.exists(path + "/blkio.bfq.weight"):
+            raise Unsupported("cannot set linux.resources.blockIO weights: the disks' I/O scheduler is neither "
+                              "CFQ nor BFQ (no blkio.weight or blkio.bfq.weight)")
+        prefix = "blkio." if cfq else "blkio.bfq."
+        if b.weight:
+            _write(path, prefix + "weight", b.weight)
+        for dev in b.weight_device:
+            if dev.value is not None:
+                _write(path, prefix + "weight_device", f"{dev.device} {dev.value}")
+    if b.leaf_weight:
+        _write(path, "blkio.leaf_weight", b.leaf_weight)
+    for dev in b.weight_device:
+        if dev.leaf is not None:
+            _write(path, "blkio.leaf_weight_device", f"{dev.device} {dev.leaf}")
+    for kind, dev in b.throttles():
+        _write(path, f"blkio.throttle.{kind}_device", f"{dev.device} {dev.value or 0}")
 
 
 def _rule(rule: DeviceRule) -> str:
@@ -66,29 +123,59 @@ def _rule(rule: DeviceRule) -> str:
 
 
 def _sort_key(entry: str) -> tuple:
-    kind, numbers, _ = entry.split()
+    kind, numbers = entry.split()[:2]
     return (kind,) + tuple(-1 if n == "*" else int(n) for n in numbers.split(":"))
 
 
 def _devices_v1(path: str, rules: list[DeviceRule], extra: list[str]) -> None:
-    """The usual shape, "deny all" then allows, becomes what runc's device emulator writes: deny all,
-    then the union of the allows, runc's defaults and linux.devices, sorted (devices.list shows the same).
-    Any other shape is written rule by rule, in order, then the defaults."""
+    """The rules take effect in the config's order (a later rule overrides an earlier one), then runc's
+    defaults and linux.devices are allowed. Like runc's device emulator, the outcome is computed first and
+    written as its final state: the default ("a" denied or allowed), then the exceptions sorted, which is
+    also what devices.list shows."""
     if not rules:
         return
-    if _rule(rules[0]) == "a" and not rules[0].allow and all(r.allow for r in rules[1:]):
-        _write(path, "devices.deny", "a")
-        for entry in sorted({_rule(r) for r in rules[1:]} | set(DEFAULT_ALLOWED) | set(extra), key=_sort_key):
-            _write(path, "devices.allow", entry)
-        return
-    for rule in rules:
-        _write(path, "devices.allow" if rule.allow else "devices.deny", _rule(rule))
-    for entry in DEFAULT_ALLOWED + extra:
-        _write(path, "devices.allow", entry)
+    allow_all, exceptions = emulate([(r.allow, _rule(r)) for r in rules] + [(True, e) for e in DEFAULT_ALLOWED + extra])
+    _write(path, "devices.allow" if allow_all else "devices.deny", "a")
+    for key in sorted(exceptions, key=_sort_key):
+        _write(path, "devices.deny" if allow_all else "devices.allow", f"{key} {exceptions[key]}")
+
+
+def emulate(rules: list[tuple[bool, str]]) -> tuple[bool, dict[str, str]]:
+    """The devices cgroup's list after writing `rules` ((allow, "a" or "c 1:3 rwm")) one by one, starting
+    from allow-all: (the default is allow, {"c 1:3": "rwm", ...} exceptions to it)."""
+    allow_all, exceptions = True, {}
+    for allow, entry in rules:
+        if entry == "a":
+            allow_all, exceptions = allow, {}
+            continue
+        kind, numbers, access = entry.split()
+        key = f"{kind} {numbers}"
+        have = set(exceptions.get(key, ""))
+        # An exception is the opposite of the default: the same verb adds to it, the other takes away.
+        have = have | set(access) if allow != allow_all else have - set(access)
+        if have:
+            exceptions[key] = "".join(c for c in "rwm" if c in have)
+        else:
+            exceptions.pop(key, None)
+    return allow_all, exceptions
+
+
+IO_MAX = {"read_bps": "rbps", "write_bps": "wbps", "read_iops": "riops", "write_iops": "wiops"}
 
 
 def _v2(path: str, res: Resources) -> None:
-    """cgroup v2 files; a limit whose controller the parent does not delegate is an error, not a silent no-op."""
+    """cgroup v2 files; a limit whose controller the parent does not delegate is an error, not a silent no-op.
+    What v2 has no file for is refused by name (runc 1.1 ignores it silently)."""
+    for value, field in ((res.cpu_rt_runtime or res.cpu_rt_period, "linux.resources.cpu.realtimeRuntime/realtimePeriod"),
+                         (res.net_classid is not None or res.net_priorities, "linux.resources.network"),
+                         (res.block_io.leaf_weight or any(d.leaf is not None for d in res.block_io.weight_device),
+                          "linux.resources.blockIO.leafWeight")):
+        if value:
+            raise Unsupported(f"cannot set {field} on cgroup v2: it has no such controller files")
+    if res.cpuset_cpus:
+        _write(path, "cpuset.cpus", res.cpuset_cpus)
+    if res.cpuset_mems:
+        _write(path, "cpuset.mems", res.cpuset_mems)
     if res.memory is not None:
         _write(path, "memory.max", res.memory if res.memory > 0 else "max")
         if res.memory_swap is not None:
@@ -105,10 +192,34 @@ def _v2(path: str, res: Resources) -> None:
     if res.cpu_quota or res.cpu_period:
         quota = res.cpu_quota if res.cpu_quota and res.cpu_quota > 0 else "max"
         _write(path, "cpu.max", f"{quota} {res.cpu_period or 100000}")
+    _io_v2(path, res)
+    for size, limit in res.hugepage_limits:
+        _write(path, f"hugetlb.{size}.max", limit)
+
+
+def _io_v2(path: str, res: Resources) -> None:
+    """io.bfq.weight when BFQ is there (per-device weights only then), else io.weight converted from the
+    blkio range 10..1000 to 1..10000 (cf. runc fs2/io.go, cgroups.ConvertBlkIOToIOWeightValue); io.max."""
+    b = res.block_io
+    bfq = os.path.exists(path + "/io.bfq.weight")
+    if b.weight:
+        if bfq:
+            _write(path, "io.bfq.weight", b.weight)
+        else:
+            _write(path, "io.weight", 1 + (b.weight - 10) * 9999 // 990)
+    for dev in b.weight_device:
+        if dev.value is None:
+            continue
+        if not bfq:
+            raise Unsupported("cannot set linux.resources.blockIO.weightDevice on cgroup v2 without the BFQ scheduler (io.bfq.weight)")
+        _write(path, "io.bfq.weight", f"{dev.device} {dev.value}")
+    for kind, dev in b.throttles():
+        _write(path, "io.max", f"{dev.device} {IO_MAX[kind]}={dev.value or 'max'}")
 
 
 def enable_v2_controllers(paths: dict[str, str]) -> None:
-    """In unified mode, delegate memory, pids and cpu down to the container's cgroup (cgroup.subtree_control)."""
+    """In unified mode, delegate memory, pids, cpu, cpuset, io and hugetlb down to the container's cgroup
+    (cgroup.subtree_control), those of them the root offers."""
     leaf = paths.get(UNIFIED)
     if not leaf:
         return
@@ -116,7 +227,7 @@ def enable_v2_controllers(paths: dict[str, str]) -> None:
     if root is None:
         return
     with open(root + "/cgroup.controllers") as f:
-        available = set(f.read().split()) & {"memory", "pids", "cpu"}
+        available = set(f.read().split()) & {"memory", "pids", "cpu", "cpuset", "io", "hugetlb"}
     d = root
     for part in os.path.relpath(leaf, root).split("/")[:-1]:
         for c in available:
