@@ -17,9 +17,9 @@ import fcntl
 import json
 import os
 import re
-import uuid
 from pathlib import Path
 
+from ..linux import atomicfile
 from . import digests
 from .errcodes import BlobUnknown, ManifestUnknown, NameInvalid, NameUnknown, TagInvalid
 from .uploads import Uploads
@@ -41,10 +41,9 @@ def check_tag(tag: str) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Make the directory, then write data atomically (temporary file beside it, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomicfile.write_atomic(path, data)
 
 
 def lock_root(root: Path, exclusive: bool) -> int | None:
