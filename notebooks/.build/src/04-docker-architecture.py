@@ -35,7 +35,7 @@
 import json, tempfile
 from pathlib import Path
 from minidocker import teach
-from minidocker.observe import architecture
+from minidocker.observe import architecture, real_containerd
 from minidocker.registry.process import serve_in_background
 from minidocker.dockerd.distribution.config import write_config
 
@@ -162,6 +162,17 @@ write_config(eng.root / "lib", mirrors=[registry.url])
 eng("rmi", "busybox", f"{registry.address}/library/busybox:latest")
 print(eng("pull", "busybox"))
 
+# %% [markdown]
+# The registry speaks a standard, the OCI *Distribution Spec*, so it serves any engine, not only Docker.
+# **containerd** (the engine under dockerd, and the one a Kubernetes node runs) pulls the image our
+# engine pushed and runs it: the same image would run on a Kubernetes node. A containerd of its own
+# starts for this cell and stops after it. (`ctr run` sets no host name: the container starts with
+# the host's, so only the counter is shown.)
+
+# %%
+digest, output = real_containerd.pull_and_run(f"{remote}:1.0")
+print("containerd pulled", digest, "and ran it:", output.split(": ")[1])
+
 # %% [markdown] anchor="s1.6"
 # ## 5. The whole picture, drawn from the engine
 #
@@ -183,8 +194,8 @@ from minidocker.dockerd.distribution import push
 teach.show_source(push.Push._push_one)
 
 # %% [markdown]
-# And the registry's side of a manifest `PUT`: refuse a manifest whose blobs it does not have, keep
-# the bytes exactly as sent (so the digest survives the round trip).
+# And the registry's side of a manifest `PUT`: check the whole manifest first (its digest, its media
+# type, every blob it names), then keep the bytes exactly as sent (so the digest survives the round trip).
 
 # %%
 from minidocker.registry import server
