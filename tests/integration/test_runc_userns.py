@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,38 @@ def test_no_namespaces_inherits_the_runtimes(runtimes, bundle: Path) -> None:
         assert {f: os.readlink(f"/proc/{init}/ns/{f}") for f in want} == want, runtime
         assert os.path.samefile(f"/proc/{init}/root", json.loads((bundle / "config.json").read_text())["root"]["path"])
         runtimes(runtime, "delete", "--force", cid)
+
+
+def test_a_non_root_caller_maps_through_newuidmap(tmp_path: Path) -> None:
+    """The rootless path (issue 15 builds on it): as uid 65534, minirunc's map writer goes through Debian's
+    setuid newuidmap/newgidmap, which let any user map its own uid and gid (no /etc/subuid entry needed)."""
+    import shutil
+    import time
+
+    if not shutil.which("newuidmap"):
+        pytest.skip("newuidmap missing: scripts/apt-packages.txt lists uidmap")
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    target = subprocess.Popen([*as_nobody, "unshare", "--user", "sleep", "60"], cwd="/")
+    try:
+        deadline = time.monotonic() + 10
+        while os.readlink(f"/proc/{target.pid}/ns/user") == os.readlink("/proc/self/ns/user") or \
+                Path(f"/proc/{target.pid}/comm").read_text().strip() != "sleep":
+            assert time.monotonic() < deadline, "unshare did not make the user namespace"
+            time.sleep(0.01)
+        code = ("import sys; from minidocker.oci.runtime import Spec; from minidocker.runc import spec, userns; "
+                "s = spec.example(); s['linux']['namespaces'].append({'type': 'user'}); "
+                "s['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 65534, 'size': 1}]; "
+                "s['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 65534, 'size': 1}]; "
+                "userns.write_maps(int(sys.argv[1]), Spec(s))")
+        refused = subprocess.run([*as_nobody, sys.executable, "-c", code.replace("'hostID': 65534", "'hostID': 0", 1),
+                                  str(target.pid)], cwd="/", capture_output=True, text=True)
+        assert refused.returncode != 0 and "newuidmap failed" in refused.stderr  # root's uid is not its own
+        assert Path(f"/proc/{target.pid}/uid_map").read_text() == ""
+        done = subprocess.run([*as_nobody, sys.executable, "-c", code, str(target.pid)], cwd="/",
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        for name in ("uid_map", "gid_map"):
+            assert Path(f"/proc/{target.pid}/{name}").read_text().split() == ["0", "65534", "1"]
+    finally:
+        target.kill()
+        target.wait()

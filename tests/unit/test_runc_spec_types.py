@@ -169,3 +169,19 @@ def test_loading_a_filter_never_sets_no_new_privs() -> None:
         assert filt.sets_no_new_privs() is False
     finally:
         filt.release()
+
+
+def test_user_namespace_maps_as_root_and_through_newuidmap(example: dict) -> None:
+    """Root writes /proc/PID/{uid,gid}_map in one write each; any other caller goes through the setuid
+    helpers of Debian's uidmap, which check /etc/subuid and /etc/subgid."""
+    from minidocker.runc import userns
+
+    example["linux"]["namespaces"].append({"type": "user"})
+    example["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1},
+                                       {"containerID": 1, "hostID": 100000, "size": 65536}]
+    example["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    spec = runtime.Spec(example)
+    assert userns.map_commands(42, spec, 0) == [("/proc/42/uid_map", "0 1000 1\n1 100000 65536\n"),
+                                                ("/proc/42/gid_map", "0 1000 1\n")]
+    assert userns.map_commands(42, spec, 1000) == [("newuidmap", ["42", "0", "1000", "1", "1", "100000", "65536"]),
+                                                   ("newgidmap", ["42", "0", "1000", "1"])]
