@@ -80,3 +80,45 @@ def parse_rfc3339(text: str) -> float:
         main, zone = main[:19], main[19:]
     stamp = datetime.fromisoformat(main + (zone or "+00:00")).timestamp()
     return stamp + (float("0." + frac) if frac.isdigit() else 0.0)
+
+
+_GO_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
+             "m": 60_000_000_000, "h": 3_600_000_000_000}
+
+
+def parse_go_duration(text: str) -> int:
+    """Go's time.ParseDuration, in nanoseconds: "1h30m", "1.5s", "100ms", "0"; ValueError otherwise."""
+    import re
+
+    s = text.strip()
+    sign = -1 if s.startswith("-") else 1
+    s = s.lstrip("+-")
+    if s == "0":
+        return 0
+    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)", s)
+    if not s or "".join(a + b for a, b in parts) != s:
+        raise ValueError(f"time: invalid duration {text!r}")
+    return sign * round(sum(float(a) * _GO_UNITS[b] for a, b in parts))
+
+
+def go_duration(ns: int) -> str:
+    """Go's time.Duration.String(): "1h0m0s", "1m30s", "1.5s", "100ms", "0s"."""
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-" if ns < 0 else ""), abs(int(ns))
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                whole, frac = divmod(ns, size)
+                digits = f"{frac:0{len(str(size)) - 1}d}".rstrip("0") if size > 1 else ""
+                return f"{sign}{whole}{'.' + digits if digits else ''}{unit}"
+    secs, frac = divmod(ns, 1_000_000_000)
+    hours, secs = divmod(secs, 3600)
+    minutes, secs = divmod(secs, 60)
+    digits = f"{frac:09d}".rstrip("0")
+    text = f"{secs}{'.' + digits if digits else ''}s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{text}"
+    if minutes:
+        return f"{sign}{minutes}m{text}"
+    return sign + text

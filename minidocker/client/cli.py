@@ -272,4 +272,8 @@ def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> i
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the package's module, not this __main__ copy: commands raise minidocker.client.cli.UsageError,
+    # which a second copy of this module would not catch.
+    from minidocker.client.cli import main as package_main
+
+    sys.exit(package_main())

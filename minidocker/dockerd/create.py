@@ -12,6 +12,7 @@ import socket
 from typing import Any
 
 from ..errors import InvalidArgument, NotFound, Unsupported
+from . import health
 from .containers import mounts as mnt
 from .containers import names
 from .containers.record import Container
@@ -236,6 +237,10 @@ class CreateMixin:
             config["ExposedPorts"] = {**image_cfg["ExposedPorts"], **(config.get("ExposedPorts") or {})}
         if image_cfg.get("Labels"):
             config["Labels"] = {**image_cfg["Labels"], **(config.get("Labels") or {})}
+        healthcheck = health.merge_config(config.pop("Healthcheck", None), image_cfg.get("Healthcheck"))
+        if healthcheck:
+            health.validate(healthcheck)
+            config["Healthcheck"] = healthcheck  # omitted when unset, as dockerd's omitempty
         if image_cfg.get("StopSignal") and not config.get("StopSignal"):
             config["StopSignal"] = image_cfg["StopSignal"]
         if config.get("WorkingDir") and not config["WorkingDir"].startswith("/"):

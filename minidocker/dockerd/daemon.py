@@ -20,6 +20,7 @@ from .. import paths
 from .containers.store import ContainerStore
 from .create import CreateMixin
 from .execs import ExecMixin
+from .health import HealthMixin
 from .lifecycle import LifecycleMixin
 
 log = logging.getLogger("minidockerd")
@@ -27,7 +28,7 @@ log = logging.getLogger("minidockerd")
 VERSION = "20.10.24+minidocker.0.1.0"
 
 
-class Daemon(CreateMixin, LifecycleMixin, ExecMixin):
+class Daemon(CreateMixin, LifecycleMixin, ExecMixin, HealthMixin):
     def __init__(self, runtime: str = "minirunc", debug: bool = False, containerd: Any = None,
                  images: Any = None, networks: Any = None) -> None:
         self.runtime = runtime

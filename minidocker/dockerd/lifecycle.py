@@ -178,6 +178,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         c.save()
         self._watch(c)
         self.emit(c, "start")
+        self.health_start(c)
         mark("saved")
         log.debug("start %s: %s", c.id[:12], ", ".join(f"{w} {t * 1000:.0f}ms" for w, t in marks))
 
@@ -217,6 +218,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             return False
 
     def _on_exit(self, c: Container, status: dict[str, Any]) -> None:
+        self.health_stop(c)
         with c.lock:
             if not c.state.running:
                 return

@@ -49,6 +49,7 @@ class RestoreMixin:
                 c.io = io.open()
                 io.started(wait=0.5)  # a stdin the shim already closed stays closed
             self._watch(c)
+            self.health_start(c)
             log.info("re-adopted running container %s (pid %s)", c.id[:12], task.get("pid"))
             return
         self._on_exit(c, task)  # it exited while we were away: report its real status

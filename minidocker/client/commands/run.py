@@ -50,6 +50,12 @@ def _container_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--cpu-shares", type=int, default=0, help="CPU shares (relative weight)")
     p.add_argument("--stop-signal", help="Signal to stop the container")
     p.add_argument("--stop-timeout", type=int, help="Timeout (in seconds) to stop a container")
+    p.add_argument("--health-cmd", default="", help="Command to run to check health")
+    p.add_argument("--health-interval", default="", help="Time between running the check (ms|s|m|h)")
+    p.add_argument("--health-timeout", default="", help="Maximum time to allow one check to run (ms|s|m|h)")
+    p.add_argument("--health-start-period", default="", help="Start period for the container to initialize (ms|s|m|h)")
+    p.add_argument("--health-retries", type=int, default=0, help="Consecutive failures needed to report unhealthy")
+    p.add_argument("--no-healthcheck", action="store_true", help="Disable any container-specified HEALTHCHECK")
     p.add_argument("--add-host", action="append", default=[], help="Add a custom host-to-IP mapping (host:ip)")
     p.add_argument("--dns", action="append", default=[], help="Set custom DNS servers")
     p.add_argument("-P", "--publish-all", action="store_true", help="Publish all exposed ports to random ports")
@@ -144,7 +150,36 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
         fields["StopSignal"] = a.stop_signal
     if a.stop_timeout is not None:
         fields["StopTimeout"] = a.stop_timeout
+    health = _healthcheck(a)
+    if health is not None:
+        fields["Healthcheck"] = health
     return cfg.create_body(a.image, a.command or None, hc, **fields)
+
+
+def _healthcheck(a: argparse.Namespace) -> dict[str, Any] | None:
+    """--health-* and --no-healthcheck -> Config.Healthcheck (cf. docker/cli opts.go)."""
+    from ...units import parse_go_duration
+    from ..cli import UsageError
+
+    durations = {key: _flag_value(flag, value, parse_go_duration) if value else 0
+                 for key, flag, value in (("Interval", "--health-interval", a.health_interval),
+                                          ("Timeout", "--health-timeout", a.health_timeout),
+                                          ("StartPeriod", "--health-start-period", a.health_start_period))}
+    settings = bool(a.health_cmd or any(durations.values()) or a.health_retries)
+    if a.no_healthcheck:
+        if settings:
+            raise UsageError("--no-healthcheck conflicts with --health-* options", 125)
+        return {"Test": ["NONE"]}
+    if not settings:
+        return None
+    for key, flag in (("Interval", "--health-interval"), ("Timeout", "--health-timeout"),
+                      ("StartPeriod", "--health-start-period")):
+        if durations[key] < 0:
+            raise UsageError(f"{flag} cannot be negative", 125)
+    if a.health_retries < 0:
+        raise UsageError("--health-retries cannot be negative", 125)
+    health = {"Test": ["CMD-SHELL", a.health_cmd] if a.health_cmd else None, **durations, "Retries": a.health_retries}
+    return {k: v for k, v in health.items() if v}  # omitempty, as the docker CLI's JSON
 
 
 def _terminal_size() -> tuple[int, int]:

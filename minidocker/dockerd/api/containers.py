@@ -68,6 +68,8 @@ def _matches(d, c, filters: dict[str, list[str]]) -> bool:
                 ok = ok or ref == c.config.get("Image")
         if not ok:
             return False
+    if "health" in filters and ((c.state.health or {}).get("Status") or "none") not in filters["health"]:
+        return False
     if "volume" in filters and not any(m.get("Name") in filters["volume"] or m.get("Destination") in filters["volume"]
                                        for m in c.mount_points):
         return False
@@ -110,6 +112,9 @@ def list_containers(req: Request) -> Response:
     for s in filters.get("exited", []):
         if not s.lstrip("-").isdigit():
             raise InvalidArgument(f'strconv.Atoi: parsing "{s}": invalid syntax')
+    for s in filters.get("health", []):
+        if s not in ("starting", "healthy", "unhealthy", "none"):
+            raise InvalidArgument(f"Unrecognised filter value for health: {s}")
     for key in ("publish", "expose"):
         for value in filters.get(key, []):
             _port_filter(key, value)  # checked up front, even when there is no container to match

@@ -187,17 +187,66 @@ class BuildState:
         return nop("ONBUILD " + trigger)
 
     def _healthcheck(self, ins: Instruction) -> str:
+        """HEALTHCHECK [--interval= --timeout= --start-period= --retries=] CMD ... | NONE (buildkit parseHealthcheck)."""
         words = list(ins.args)
         kind = words[0].upper() if words else ""
         if kind == "NONE":
-            self.config["Healthcheck"] = {"Test": ["NONE"]}
+            if len(words) > 1:
+                raise InvalidArgument("HEALTHCHECK NONE takes no arguments")
+            health: dict = {"Test": ["NONE"]}
         elif kind == "CMD":
             rest = words[1:]
-            test = ["CMD"] + rest if ins.json else ["CMD-SHELL", " ".join(rest)]
-            self.config["Healthcheck"] = {"Test": test}
+            if not rest:
+                raise InvalidArgument("Missing command after HEALTHCHECK CMD")
+            health = {"Test": ["CMD"] + rest if ins.json else ["CMD-SHELL", " ".join(rest)]}
+            for flag, key in (("interval", "Interval"), ("timeout", "Timeout"), ("start-period", "StartPeriod")):
+                health[key] = _interval(flag, ins.flags.get(flag, ""))
+            retries = ins.flags.get("retries", "")
+            if retries:
+                if not retries.lstrip("-").isdigit():
+                    raise InvalidArgument(f'strconv.ParseInt: parsing "{retries}": invalid syntax')
+                if int(retries) < 1:
+                    raise InvalidArgument(f"--retries must be at least 1 (not {int(retries)})")
+            health["Retries"] = int(retries or 0)
         else:
-            raise InvalidArgument(f"Unknown type {kind!r} in HEALTHCHECK (try CMD)")
-        return nop("HEALTHCHECK " + " ".join(words))
+            raise InvalidArgument(f"Unknown type {kind!r} in HEALTHCHECK (try CMD)".replace("'", '"'))
+        self.config["Healthcheck"] = health
+        return nop("HEALTHCHECK " + go_health_config(health))
+
+
+def _interval(flag: str, value: str) -> int:
+    """A duration flag in nanoseconds; empty is 0 (the default applies at run time)."""
+    from ...units import parse_go_duration
+
+    if not value:
+        return 0
+    try:
+        ns = parse_go_duration(value)
+    except ValueError as err:
+        raise InvalidArgument(str(err).replace("'", '"')) from None
+    if ns < 1_000_000:
+        raise InvalidArgument(f'Interval "{flag}" cannot be less than 1ms')
+    return ns
+
+
+def go_health_config(health: dict) -> str:
+    """A *HealthConfig printed with Go's %q, as moby writes HEALTHCHECK into the history:
+    &{["CMD-SHELL" "true"] "30s" "0s" "0s" '\x03'} (Test, Interval, Timeout, StartPeriod, Retries)."""
+    from ...units import go_duration
+
+    durations = " ".join(json.dumps(go_duration(int(health.get(k) or 0))) for k in ("Interval", "Timeout", "StartPeriod"))
+    return f"&{{{go_quoted_list(health.get('Test') or [])} {durations} {go_quote_rune(int(health.get('Retries') or 0))}}}"
+
+
+def go_quote_rune(n: int) -> str:
+    """Go's strconv.QuoteRune (what %q does to an int)."""
+    escapes = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v", 39: "\\'", 92: "\\\\"}
+    if n in escapes:
+        return f"'{escapes[n]}'"
+    ch = chr(n)
+    if ch.isprintable():
+        return f"'{ch}'"
+    return f"'\\x{n:02x}'" if n < 0x100 else (f"'\\u{n:04x}'" if n < 0x10000 else f"'\\U{n:08x}'")
 
 
 def nop(text: str, spaces: int = 2) -> str:

@@ -65,6 +65,7 @@ class Container:
         self.lock = threading.RLock()
         self.io: Any = None  # the live stdio (containers.stdio.TaskIO) while a task exists
         self.has_been_started = False
+        self.health_stop: threading.Event | None = None  # set to end this run's health monitor (dockerd/health.py)
 
     # ---- files ----
     @property

@@ -67,6 +67,7 @@ class State:
         self.oom_killed = bool(data.get("OOMKilled", False))
         self.started_at = data.get("StartedAt", ZERO_TIME)
         self.finished_at = data.get("FinishedAt", ZERO_TIME)
+        self.health: dict[str, Any] | None = data.get("Health")  # {Status, FailingStreak, Log}: dockerd/health.py
         self.exits = 0  # exits seen by this daemon, so next-exit waiters can tell a new one
         self.removed = False
         self.cond = threading.Condition()
@@ -95,4 +96,5 @@ class State:
             "Error": self.error,
             "StartedAt": self.started_at,
             "FinishedAt": self.finished_at,
+            **({"Health": self.health} if self.health is not None else {}),
         }

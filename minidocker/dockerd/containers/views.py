@@ -24,7 +24,9 @@ def status_text(c: Container, now: float | None = None) -> str:
     now = time.time() if now is None else now
     st = c.state
     if st.status is Status.RUNNING:
-        return "Up " + human_duration(now - parse_rfc3339(st.started_at))
+        from ..health import status_suffix
+
+        return "Up " + human_duration(now - parse_rfc3339(st.started_at)) + status_suffix(st.health)
     if st.status is Status.PAUSED:
         return "Up " + human_duration(now - parse_rfc3339(st.started_at)) + " (Paused)"
     if st.status is Status.RESTARTING:
