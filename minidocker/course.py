@@ -73,7 +73,9 @@ def _unmount_under(root: Path) -> None:
             subprocess.run(["umount", "-l", target], capture_output=True)
 
 
-def _remove_cgroups(instance: str, recorded: list[Path]) -> None:
+def remove_cgroups(instance: str, recorded: list[Path] = ()) -> None:
+    """rmdir the instance's (empty) cgroups, deepest first, in the v2 tree (/sys/fs/cgroup/<instance>) and in
+    every v1 hierarchy (/sys/fs/cgroup/<controller>/<instance>); and the cgroups a runtime's state recorded."""
     base = Path("/sys/fs/cgroup")
     for group in sorted(recorded, key=lambda p: len(p.parts), reverse=True):  # a bundle run by hand (chapter 06)
         try:
@@ -119,7 +121,7 @@ def reset(root: Path, remove: bool = True) -> None:
     recorded = course_owners.recorded_cgroups(root)  # read before the processes die and their state goes
     _kill_all(root, instance)
     _unmount_under(root)
-    _remove_cgroups(instance, recorded)
+    remove_cgroups(instance, recorded)
     _remove_network(root)
     if remove:
         remove_all_quietly(root)

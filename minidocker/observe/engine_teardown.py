@@ -14,9 +14,6 @@ from pathlib import Path
 
 from minidocker import paths
 
-CGROUP_FS = Path("/sys/fs/cgroup")
-
-
 def _with_root(root: Path, action):
     saved = os.environ.get(paths.ENV_ROOT)
     os.environ[paths.ENV_ROOT] = str(root)
@@ -35,16 +32,10 @@ def instance_of(root: str | Path) -> str:
 
 
 def remove_cgroups(instance: str) -> None:
-    """rmdir the instance's (empty) cgroup directories in every hierarchy, deepest first."""
-    for ctrl in CGROUP_FS.iterdir():
-        top = ctrl / instance
-        if not top.is_dir():
-            continue
-        for d in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(str(p)), reverse=True) + [top]:
-            try:
-                d.rmdir()
-            except OSError:
-                pass  # still in use: left for its owner
+    """rmdir the instance's (empty) cgroups in the v2 tree and every v1 hierarchy, deepest first."""
+    from minidocker import course
+
+    course.remove_cgroups(instance)
 
 
 def remove(eng) -> list[str]:
