@@ -235,6 +235,7 @@ def _main(argv: list[str]) -> int:
 def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> int:
     """Call the verb and turn errors into docker's messages and exit codes."""
     from .errors import APIError, DaemonUnreachable, StreamError
+    from .wire import ProtocolError
     from ..errors import MinidockerError
 
     try:
@@ -258,6 +259,11 @@ def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> i
     except StreamError as err:
         cli.warn(err.message)
         return err.code or 1
+    except ProtocolError as err:  # the daemon died (or was restarted) mid-response: one line, as docker
+        if cli.debug:
+            raise
+        cli.warn(f"{PROG}: error reading the daemon's response: {err} (did minidockerd stop?)")
+        return 1
     except (MinidockerError, OSError, ValueError) as err:
         if cli.debug:
             raise

@@ -75,14 +75,18 @@ def stats(cli: Any, a: argparse.Namespace) -> int:
         table.write(rows)
         return 0
     latest: dict[str, dict[str, Any]] = {}
+    lost: dict[str, Exception] = {}  # streams cut by the daemon itself (it died or restarted)
 
     def follow(name: str) -> None:
         from ..streams import iter_json
+        from ..wire import ProtocolError
 
         try:
             resp = api.transport.open("GET", f"/containers/{name}/stats", {"stream": "1"})
             for sample in iter_json(resp):
                 latest[name] = sample
+        except (ProtocolError, OSError) as err:
+            lost[name] = err
         except Exception:  # a container that goes away just stops updating, as in docker
             latest.pop(name, None)
 
@@ -91,6 +95,8 @@ def stats(cli: Any, a: argparse.Namespace) -> int:
     try:
         while True:
             time.sleep(1.0)
+            if names and len(lost) == len(names):  # nothing left to show: say why, once, and stop
+                raise next(iter(lost.values()))
             text = table.render([HEADER] + [row(latest[n], trunc) for n in names if n in latest])
             sys.stdout.write("\x1b[2J\x1b[H" + text if sys.stdout.isatty() else text)
             sys.stdout.flush()
