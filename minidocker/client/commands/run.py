@@ -38,6 +38,7 @@ def _container_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--read-only", action="store_true", help="Mount the container's root filesystem as read only")
     p.add_argument("--cap-add", action="append", default=[], help="Add Linux capabilities")
     p.add_argument("--cap-drop", action="append", default=[], help="Drop Linux capabilities")
+    p.add_argument("--security-opt", action="append", default=[], help="Security Options")
     p.add_argument("--runtime", help="Runtime to use for this container")
     p.add_argument("-l", "--label", action="append", default=[], help="Set meta data on a container")
     p.add_argument("--privileged", action="store_true", help="Give extended privileges to this container")
@@ -121,6 +122,8 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
     )
     if a.runtime:
         hc["Runtime"] = a.runtime
+    if a.security_opt:
+        hc["SecurityOpt"] = [_security_opt(o) for o in a.security_opt]
     if a.mount:
         hc["Mounts"] = [cfg.parse_mount(m) for m in a.mount]
     if a.tmpfs:
@@ -180,6 +183,22 @@ def _healthcheck(a: argparse.Namespace) -> dict[str, Any] | None:
         raise UsageError("--health-retries cannot be negative", 125)
     health = {"Test": ["CMD-SHELL", a.health_cmd] if a.health_cmd else None, **durations, "Retries": a.health_retries}
     return {k: v for k, v in health.items() if v}  # omitempty, as the docker CLI's JSON
+
+
+def _security_opt(opt: str) -> str:
+    """As the docker CLI (parseSecurityOpts): seccomp=FILE sends the profile's JSON, not its path."""
+    key, sep, value = opt.partition("=")
+    if key == "seccomp" and sep and value != "unconfined":
+        import json
+
+        from ..cli import UsageError
+
+        try:
+            with open(value) as f:
+                return "seccomp=" + json.dumps(json.load(f), separators=(",", ":"))
+        except (OSError, ValueError) as err:
+            raise UsageError(f"opening seccomp profile ({value}) failed: {err}", 125) from None
+    return opt
 
 
 def _terminal_size() -> tuple[int, int]:
