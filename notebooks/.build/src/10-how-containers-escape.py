@@ -230,3 +230,6 @@ print("; ".join(engine_teardown.remove(eng)), "| engine answers:", teach.ping(en
 # 4. `--security-opt no-new-privileges` stopped the setuid program. Why does Docker not turn it on by default?
 # 5. Which of the defenses in this chapter would a user namespace (`userns-remap`) make unnecessary,
 #    and which would still be needed?
+#
+# **Exercise:** `exercises/10-harden-a-container/student.ipynb` — the `run` options that stop two of these
+# attacks, and the permission rule that keeps other users out of the engine's layers.
