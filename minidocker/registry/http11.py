@@ -167,7 +167,7 @@ class SafeHandler(BaseHTTPRequestHandler):
     # -- reading a request --
     def handle_one_request(self) -> None:
         self.close_connection = True
-        self.body, self.expecting, self.linger = None, False, False
+        self.body, self.expecting, self.linger, self.answered = None, False, False, False
         self.command, self.request_version, self.requestline = "", "HTTP/1.1", ""
         try:
             head = self._read_head()
@@ -273,6 +273,10 @@ class SafeHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
     # -- answering --
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.answered = code >= 200
+        super().send_response(code, message)
+
     def settle_body(self) -> None:
         """Before an answer: drop a small unread body, or decide to close the connection."""
         body = self.body

@@ -49,8 +49,12 @@ class Handler(SafeHandler):
         if self.server.verbose:
             super().log_message(fmt, *args)
 
+    def log_error(self, fmt: str, *args: object) -> None:  # failures are always told
+        super().log_message(fmt, *args)
+
     def handle(self) -> None:
         try:
+            self.connection.settimeout(self.limits.idle_timeout)  # a client that never speaks is let go too
             first = self.connection.recv(1, socket.MSG_PEEK)
         except OSError:
             return
@@ -105,6 +109,11 @@ class Handler(SafeHandler):
                 self._json(400, BlobUploadInvalid(f"request body: {err}").document())
             except OSError:
                 pass
+        except Exception as err:  # a bug or a disk error: a 500 the client can read, never a silent hang-up
+            self.log_error("%s %s failed: %r", self.command, self.path, err)
+            self.close_connection, self.linger = True, True
+            if not self.answered:
+                self._json(500, RegistryError(f"internal error: {type(err).__name__}: {err}", status=500).document())
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _dispatch
 

@@ -259,3 +259,31 @@ def test_connections_beyond_the_limit_get_503_not_a_queue(tmp_path):
         finally:
             for conn in held:
                 conn.close()
+
+
+def test_a_client_that_connects_and_never_speaks_is_let_go(tmp_path):
+    with serving(tmp_path / "r", idle_timeout=0.5) as server:
+        with Conn(server) as conn:
+            assert conn.at_eof()  # closed by the server (the socket's own timeout is 10 s)
+
+
+def test_expect_100_continue_is_answered_when_the_body_is_wanted(registry):
+    location = upload(registry)
+    with Conn(registry) as conn:
+        conn.send(request("PATCH", location, headers={"Content-Range": "0-2", "Content-Length": "3",
+                                                      "Expect": "100-continue"}))
+        assert conn.file.readline() == b"HTTP/1.1 100 Continue\r\n" and conn.file.readline() == b"\r\n"
+        conn.send(b"abc")
+        status, headers, _ = conn.response()
+        assert status == 202 and headers["range"] == "0-2"
+
+
+def test_an_internal_failure_is_a_500_the_client_can_read(registry, monkeypatch, capfd):
+    def broken(name):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(registry.storage, "tags", broken)
+    status, headers, body = call(registry, "GET", "/v2/lib/app/tags/list")
+    assert status == 500 and "Input/output error" in json.loads(body)["errors"][0]["message"]
+    assert "GET /v2/lib/app/tags/list failed" in capfd.readouterr().err
+    assert call(registry, "GET", "/v2/")[0] == 200  # the server lives on
