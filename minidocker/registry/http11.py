@@ -299,7 +299,7 @@ class SafeHandler(BaseHTTPRequestHandler):
     def end_headers(self) -> None:
         if self.body is not None and not self.body.done:
             self.settle_body()
-        if self.close_connection and self.request_version == "HTTP/1.1":
+        if self.close_connection:
             if not any(h.lower().startswith(b"connection:") for h in getattr(self, "_headers_buffer", [])):
                 self.send_header("Connection", "close")
         super().end_headers()
