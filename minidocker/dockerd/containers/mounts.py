@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidArgument
+from . import image_files
 
 MODES = {"ro", "rw", "z", "Z", "nocopy", "consistent", "cached", "delegated"}
 PROPAGATIONS = {"private", "rprivate", "shared", "rshared", "slave", "rslave"}
@@ -107,18 +108,22 @@ def collect(host_config: dict[str, Any], image_volumes: dict[str, Any] | None) -
 
 
 def copy_image_content(volume_dir: Path, rootfs_dirs: list[Path], dest: str) -> None:
-    """Seed an empty volume with what the image has at the mount path (Docker's copy-up of volume content)."""
+    """Seed an empty volume with what the image has at the mount path (Docker's copy-up of volume content).
+
+    The path is resolved inside the image (image_files: its symlinks never lead onto the host, where an
+    image's `/escape -> /home` would copy the host's directory into the volume), as moby copies from the
+    container's rootfs at the path FollowSymlinkInScope gives."""
     if any(volume_dir.iterdir()):
         return
-    rel = dest.lstrip("/")
-    for layer in rootfs_dirs:
-        src = layer / rel
-        if src.is_dir() and not src.is_symlink():
-            shutil.copytree(src, volume_dir, symlinks=True, dirs_exist_ok=True)
-            st = os.stat(src)
-            os.chmod(volume_dir, st.st_mode & 0o7777)
-            os.chown(volume_dir, st.st_uid, st.st_gid)
-            return
+    where = image_files.resolve(rootfs_dirs, dest)
+    if where is None or not where[1]:
+        return
+    src = where[0].joinpath(*where[1])
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, volume_dir, symlinks=True, dirs_exist_ok=True)
+        st = os.stat(src)
+        os.chmod(volume_dir, st.st_mode & 0o7777)
+        os.chown(volume_dir, st.st_uid, st.st_gid)
 
 
 def oci_mounts(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
