@@ -27,6 +27,9 @@ sys.path.insert(0, str(REPO))
 
 from minidocker.observe import vm  # noqa: E402 - after the path of this checkout
 
+sys.path.insert(0, str(REPO / "scripts"))
+import cgroup2_vm_checks as checks  # noqa: E402 - the guest's checks, for their names
+
 ROOT_MODULES = ("virtio_pci", "9pnet_virtio", "9p", "overlay")
 RESULT = re.compile(r"CGROUP2-VM-EXIT=(\d+)")
 INIT = """#!/bin/busybox sh
@@ -126,6 +129,11 @@ def main() -> int:
     p.add_argument("--cpus", type=int, default=2)
     p.add_argument("checks", nargs="*", help="only these checks (default: all)")
     a = p.parse_args()
+    known = [name for name, _ in checks.CHECKS]
+    unknown = [c for c in a.checks if c not in known]
+    if unknown:
+        print(f"cgroup2-vm: no check named {', '.join(unknown)} (the checks: {' '.join(known)})", file=sys.stderr)
+        return 2
     try:
         return boot(a.timeout, a.memory, a.cpus, a.checks)
     except vm.VMUnavailable as err:
