@@ -72,7 +72,7 @@ def start(container_id: str, bundle: str, run_dir: str) -> ShimRef:
                           timeout=60)
     if done.returncode != 0:
         raise RuntimeFailure((done.stderr.strip() or f"minidocker-shim exited with {done.returncode}").splitlines()[-1])
-    pid, address = done.stdout.split()
+    pid, address = done.stdout.strip().split(" ", 1)  # the address is a path: it may hold spaces
     ref = ShimRef(id=container_id, bundle=bundle, address=address, pid=int(pid))
     ref.save()
     return ref
