@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Serve the notebooks with JupyterLab in the background (loopback only) and print the URL.
+# `scripts/jupyter.sh stop` stops it (the process whose pid it wrote, and only that one).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -10,9 +11,26 @@ logdir="${MINIDOCKER_ROOT:-/var/lib/minidocker}"
 mkdir -p "$logdir"
 log="$logdir/jupyterlab.log"
 token_file="$logdir/jupyterlab.token"
+pid_file="$logdir/jupyterlab.pid"
 first="notebooks/00-start-here.ipynb"
 url_path="lab/tree/$first"
 [ -e "$first" ] || url_path="lab/tree/notebooks"
+
+ours() {  # the pid in the pid file is a JupyterLab of this repo (pids get reused)
+  local pid
+  pid="$(cat "$pid_file" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "jupyter.*lab.*--ServerApp.root_dir=$repo" && echo "$pid"
+}
+
+if [ "${1:-}" = stop ]; then
+  if pid="$(ours)"; then
+    kill "$pid" && echo "JupyterLab (pid $pid) stopped"
+  else
+    echo "JupyterLab is not running (no live pid in $pid_file)"
+  fi
+  rm -f "$pid_file"
+  exit 0
+fi
 
 if [ -s "$token_file" ] && curl -fsS -o /dev/null "http://$ip:$port/api/status?token=$(cat "$token_file")" 2>/dev/null; then
   echo "The course is already being served: http://$ip:$port/$url_path?token=$(cat "$token_file")"
@@ -21,12 +39,19 @@ fi
 token="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')"
 echo "$token" > "$token_file"
 chmod 600 "$token_file"
+# The chapters' saved outputs hold SVG diagrams, which JupyterLab draws only for trusted notebooks: these
+# are the course's own, so sign them for this user (as `jupyter trust` does after a review).
+.venv/bin/jupyter trust notebooks/*.ipynb exercises/*/*.ipynb >/dev/null 2>&1 || true
+# Kernels and terminals inherit this PATH: `!minidocker ps` in a cell and `minidocker` in a terminal work.
+export PATH="$repo/.venv/bin:$PATH"
 nohup .venv/bin/jupyter lab --allow-root --no-browser --ip "$ip" --port "$port" \
-  --ServerApp.token="$token" --ServerApp.root_dir="$repo" --ContentsManager.allow_hidden=True >"$log" 2>&1 &
+  --config="$repo/scripts/jupyter/jupyter_server_config.py" \
+  --ServerApp.token="$token" --ServerApp.root_dir="$repo" >"$log" 2>&1 &
+echo $! > "$pid_file"
 for _ in $(seq 1 120); do
   if curl -fsS -o /dev/null "http://$ip:$port/api/status?token=$token" 2>/dev/null; then
     echo "The course is open: http://$ip:$port/$url_path?token=$token"
-    echo "(JupyterLab runs in the background, log: $log; stop it with: pkill -f 'jupyter-lab.*--port $port')"
+    echo "(JupyterLab runs in the background, log: $log; stop it with: scripts/jupyter.sh stop)"
     exit 0
   fi
   sleep 0.5
