@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import re
 import os
 import socket
 import subprocess
@@ -70,14 +71,26 @@ def show_source(obj: Any) -> None:
 
 # ---- diagrams --------------------------------------------------------------------------------
 
+MAX_WIDTH_PT = 660  # about 880 px: JupyterLab's output area beside its file browser, which clips wider images
+
+
+def fit_width(svg: str, max_pt: float = MAX_WIDTH_PT) -> str:
+    """The SVG scaled down (its width and height; the viewBox keeps the drawing) to at most max_pt wide."""
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not m or float(m[1]) <= max_pt:
+        return svg
+    height = float(m[2]) * max_pt / float(m[1])
+    return svg.replace(m[0], f'<svg width="{max_pt:.0f}pt" height="{height:.0f}pt"', 1)
+
+
 def svg_of(graph: Any) -> str:
-    """SVG text for a graphviz.Graph/Digraph, a DOT string, or an object with .to_graphviz()."""
+    """SVG text for a graphviz.Graph/Digraph, a DOT string, or an object with .to_graphviz(), fit to a notebook's width."""
     if hasattr(graph, "to_graphviz"):
         graph = graph.to_graphviz()
     if hasattr(graph, "pipe"):
-        return graph.pipe(format="svg").decode()
+        return fit_width(graph.pipe(format="svg").decode())
     dot = subprocess.run(["dot", "-Tsvg"], input=str(graph).encode(), capture_output=True, check=True)
-    return dot.stdout.decode()
+    return fit_width(dot.stdout.decode())
 
 
 class Figure:
@@ -167,11 +180,24 @@ def ping(sock: Path | None = None, timeout: float = 1.0) -> bool:
     return len(status) > 1 and status[1] == b"200" and b"OK" in body
 
 
+def rooted(text: str) -> str:
+    """text with the course root and the engine root ($MINIDOCKER_ROOT) written as those variables' names,
+    so that what a chapter prints is the same on every machine, whatever roots it runs under."""
+    from .course import ENV_COURSE_ROOT, course_root
+
+    roots = [(str(course_root()), "$" + ENV_COURSE_ROOT)]
+    if paths.root() is not None:
+        roots.append((str(paths.root()), "$" + paths.ENV_ROOT))
+    for root, name in sorted(roots, key=lambda r: len(r[0]), reverse=True):  # the longer first: one may hold the other
+        text = re.sub(re.escape(root.rstrip("/")) + r"(?=[/\s'\"]|$)", lambda _: name, text, flags=re.M)
+    return text
+
+
 def preflight() -> Table:
     """Root, kernel features (namespaces, overlayfs, cgroups) and the engine, one line each."""
     rows = [[c.name, "ok" if c.ok else "MISSING", c.detail] for c in host.checks()]
     up = ping()
-    rows.append(["engine", "ok" if up else "not running", str(paths.api_socket())])
+    rows.append(["engine", "ok" if up else "not running", rooted(str(paths.api_socket()))])
     return table(["check", "status", "detail"], rows)
 
 
@@ -211,6 +237,14 @@ class Engine:
         if check and proc.returncode != 0:
             raise RuntimeError(f"minidocker {' '.join(args)} exited {proc.returncode}: {out.strip()}")
         return out
+
+    def transcript(self, *args: str) -> str:
+        """Run `minidocker ARGS...` and return its progress (stderr: a pull, say) before its output (stdout),
+        in the order a terminal shows them; raises as __call__ does."""
+        proc = subprocess.run(cli_path() + list(args), env=self.env(), capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            raise RuntimeError(f"minidocker {' '.join(args)} exited {proc.returncode}: {(proc.stdout + proc.stderr).strip()}")
+        return proc.stderr + proc.stdout
 
     def status(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
         """Run `minidocker ARGS...` and return (exit code, output) without raising."""

@@ -43,9 +43,9 @@ def process_graph(snap: Snapshot, detail: bool = True) -> graphviz.Digraph:
         g.node(node_id(p.pid), proc_label(p, exited, detail), fillcolor=COLORS.get(p.role, COLORS[None]),
                style="rounded,filled,dashed" if exited else "rounded,filled", role=p.role or "")
     for a, b in snap.fork_edges():
-        g.edge(node_id(a), node_id(b), label="fork", kind="fork")
+        g.edge(node_id(a), node_id(b), label="  fork", kind="fork")  # spaces: the label clear of its edge
     for a, b, proto in snap.protocol_edges():
-        g.edge(node_id(a), node_id(b), label=proto, style="dashed", kind="protocol")
+        g.edge(node_id(a), node_id(b), label=f"  {proto}", style="dashed", kind="protocol")
     return g
 
 

@@ -104,21 +104,30 @@ def human(n: int) -> str:
     return str(n)
 
 
+def short_dir(path: str | Path) -> str:
+    """A snapshot's directory by its last three parts (…/snapshots/627/fs): what differs between layers."""
+    parts = Path(path).parts
+    return str(path) if len(parts) <= 4 else "…/" + "/".join(parts[-3:])
+
+
 def layer_graph(mount: OverlayMount, image: str | None = None, layer_names: list[str] | None = None) -> graphviz.Digraph:
-    """image -> its layers (read-only lowerdirs, with sizes) and the container's upperdir -> the merged view."""
-    g = graphviz.Digraph(name="layers", graph_attr={"rankdir": "BT"},
+    """image -> its layers (read-only lowerdirs, with sizes) and the container's upperdir -> the merged view.
+
+    Left to right, so that the layers stand in one column, top layer first, as overlayfs stacks them (and a
+    long stack grows down the page, not off its side)."""
+    g = graphviz.Digraph(name="layers", graph_attr={"rankdir": "LR", "nodesep": "0.15"},
                          node_attr={"shape": "box", "style": "filled", "fontname": "Helvetica", "fontsize": "10"},
                          edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     g.node("merged", f"merged (what the container sees)\n{mount.merged}\n{human(disk_usage(mount.merged))}",
            fillcolor="#bbf7d0", kind="merged")
     if mount.upper:
-        g.node("upper", f"upperdir (container layer, read-write)\n{mount.upper}\n{human(disk_usage(mount.upper))}",
+        g.node("upper", f"upperdir (container layer, read-write)\n{short_dir(mount.upper)}\n{human(disk_usage(mount.upper))}",
                fillcolor="#fde68a", kind="upper")
-        g.edge("upper", "merged", label="copy-on-write")
+        g.edge("upper", "merged", label="  copy-on-write  ")
     names = layer_names or []
     for i, lower in enumerate(mount.lower):
         title = names[i] if i < len(names) else f"layer {len(mount.lower) - i}"
-        g.node(f"lower{i}", f"lowerdir (read-only): {title}\n{lower}\n{human(disk_usage(lower))}",
+        g.node(f"lower{i}", f"lowerdir (read-only): {title}\n{short_dir(lower)}\n{human(disk_usage(lower))}",
                fillcolor="#dbeafe", kind="lower")
         g.edge(f"lower{i}", "merged")
     if image:

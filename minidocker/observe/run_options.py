@@ -49,11 +49,14 @@ def http_get(port: int, path: str = "/", host: str = "127.0.0.1", timeout: float
 
 def hog_runner(eng, image: str = "busybox"):
     """run_hog(limit_bytes, hog_mb) -> (exit code, output) for widgets.memory_slider: one `run --rm -m`
-    of a memory hog against eng."""
+    of a memory hog against eng's root, whose engine is started again if it is down (after Run All, the
+    chapter's last cell has taken it down, and the slider must still work)."""
+    from minidocker import teach
     from minidocker.observe import widgets
 
     def run_hog(limit_bytes: int, hog_mb: int) -> tuple[int, str]:
-        return eng.status("run", "--rm", "--memory", str(limit_bytes), image, *widgets.hog_command(hog_mb))
+        live = teach.engine(eng.root)  # pings first: starts the daemons only when they are gone
+        return live.status("run", "--rm", "--memory", str(limit_bytes), image, *widgets.hog_command(hog_mb))
 
     return run_hog
 

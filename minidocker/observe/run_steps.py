@@ -30,7 +30,8 @@ if "create" in args and "--bundle" in args:
     config = os.path.join(args[args.index("--bundle") + 1], "config.json")
     with open(config) as f:
         spec = json.load(f)
-    hook = {{"path": "/bin/sh", "args": ["sh", "-c", "until [ -e {gate} ]; do sleep 0.05; done"], "timeout": 90}}
+    hook = {{"path": "/bin/sh", "args": ["sh", "-c", 'until [ -e "$1" ]; do sleep 0.05; done', "sh", {gate!r}],
+            "timeout": 90}}
     spec.setdefault("hooks", {{}}).setdefault("createRuntime", []).append(hook)
     with open(config + ".gated", "w") as f:
         json.dump(spec, f)

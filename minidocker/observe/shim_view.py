@@ -69,7 +69,8 @@ def holders(target: str, pids: list[int]) -> list[int]:
 
 def stdio_graph(container_pid: int, shim_pid: int, dockerd_pid: int | None) -> graphviz.Digraph:
     """container --pipe--> shim --> json log / FIFO --> dockerd, drawn from the fds open right now."""
-    g = graphviz.Digraph("stdio", graph_attr={"rankdir": "LR"},
+    # nodesep/ranksep and the labels' spaces keep each label clear of the edges (Graphviz packs them tight)
+    g = graphviz.Digraph("stdio", graph_attr={"rankdir": "LR", "nodesep": "0.4", "ranksep": "0.7"},
                          node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "rounded,filled"},
                          edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     g.node("c", f"container\nhost PID {container_pid}", fillcolor="#bbf7d0", role="container")
@@ -80,19 +81,19 @@ def stdio_graph(container_pid: int, shim_pid: int, dockerd_pid: int | None) -> g
     for fd, name in STDIO.items():
         target = mine.get(fd, "")
         if target.startswith("pipe:") and target in shims.values():
-            g.edge("c", "s", label=f"{name}: {target}", kind="pipe")
+            g.edge("c", "s", label=f" {name}: {target} ", kind="pipe")
     for sfd, target in shims.items():
         k = kind(target)
         if k == "json log":
             g.node("log", "json-file log\n" + target.rsplit("/", 1)[-1][:12] + "…-json.log", shape="note",
                    fillcolor="#fef9c3", role="log")
-            g.edge("s", "log", label=f"writes (fd {sfd})", kind="file")
+            g.edge("s", "log", label=f" writes (fd {sfd}) ", kind="file")
         elif k.startswith("FIFO"):
             node = "f" + str(sfd)
             g.node(node, k, shape="cds", fillcolor="#fde68a", role="fifo")
-            g.edge("s", node, label=f"writes (fd {sfd})", kind="fifo")
+            g.edge("s", node, label=f" writes (fd {sfd}) ", kind="fifo")
             if dockerd_pid and dockerd_pid in holders(target, [dockerd_pid]):
-                g.edge(node, "d", label="read by", kind="fifo")
+                g.edge(node, "d", label=" read by ", kind="fifo")
     return g
 
 

@@ -70,3 +70,23 @@ def test_docker_cli_drives_our_engine_with_its_exit_codes(eng):
     assert code == 3 and "via-docker" in out
     code, out = run_options.docker_cli(eng, "rm", "no-such-container-t08")
     assert code == 1 and "No such container" in out
+
+
+def test_hog_runner_starts_the_engine_again_after_the_chapter_took_it_down(eng):
+    """Run All ends with the chapter's teardown: the slider, moved afterwards, must still run its container."""
+    run_hog = run_options.hog_runner(eng)
+    eng.stop()
+    assert not teach.ping(eng.socket)
+    assert run_hog(128 * 2**20, 16)[0] == 0
+    assert teach.ping(eng.socket)
+
+
+def test_run_it_through_a_pty_gives_the_container_a_terminal(eng):
+    from minidocker.observe import terminal
+
+    shell = terminal.session(teach.cli_path() + ["run", "-it", "--rm", "busybox", "sh"],
+                             ["tty", "stty size", "exit 3"], env=eng.env(), size=(31, 97))
+    assert "/dev/pts/0" in shell.screen and "31 97" in shell.screen and shell.code == 3
+    code, out = eng.status("run", "-it", "--rm", "busybox", "sh")  # stdin a pipe: refused, as docker does
+    assert code == 1 and "the input device is not a TTY" in out
+    assert "not a tty" in eng("run", "-i", "--rm", "busybox", "tty", check=False)

@@ -45,3 +45,12 @@ def test_layer_graph_nodes(tmp_path):
         assert f"\t{node} [" in src
     assert "upper -> merged" in src and "lower1 -> merged" in src and "image -> lower0" in src
     assert "lowerdir (read-only): top" in src
+
+
+def test_layer_graph_names_snapshots_by_their_last_parts():
+    long = "/var/lib/x y/course/ch09/lib/containerd/snapshots/overlayfs/snapshots/627/fs"
+    assert layers.short_dir(long) == "…/snapshots/627/fs"
+    assert layers.short_dir("/a/b") == "/a/b"
+    mount = layers.OverlayMount("/proc/1/root", [long], long.replace("627", "628"), None)
+    src = layers.layer_graph(mount).source
+    assert "…/snapshots/627/fs" in src and "…/snapshots/628/fs" in src and "/var/lib" not in src

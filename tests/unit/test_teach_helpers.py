@@ -76,3 +76,44 @@ def test_ping_answers_ok_and_refuses_others(tmp_path):
     assert not teach.ping(bad)
     t.join(2)
     assert not teach.ping(tmp_path / "absent.sock")
+
+
+def test_wide_diagrams_are_scaled_to_the_notebook_width_and_narrow_ones_kept():
+    from minidocker import teach
+
+    wide = '<svg width="1320pt" height="200pt"\n viewBox="0.00 0.00 1320.00 200.00">'
+    assert teach.fit_width(wide).startswith(f'<svg width="{teach.MAX_WIDTH_PT}pt" height="100pt"')
+    assert "viewBox=\"0.00 0.00 1320.00 200.00\"" in teach.fit_width(wide)
+    narrow = '<svg width="300pt" height="200pt">'
+    assert teach.fit_width(narrow) == narrow
+    svg = teach.svg_of("digraph { " + " ".join(f"n{i} -> m{i};" for i in range(40)) + " }")
+    import re
+    assert float(re.search(r'<svg width="([\d.]+)pt"', svg)[1]) <= teach.MAX_WIDTH_PT
+
+
+def test_rooted_writes_roots_as_their_variables_by_path_component(monkeypatch):
+    from minidocker import teach
+
+    monkeypatch.setenv("MINIDOCKER_ROOT", "/srv/odd dir/system")
+    monkeypatch.setenv("MINIDOCKER_COURSE_ROOT", "/srv/odd dir/system/course")
+    text = ("socket /srv/odd dir/system/course/ch05/run/containerd.sock, /srv/odd dir/system/run/minidocker.sock;"
+            " '/srv/odd dir/system' /srv/odd dir/systemd/x")
+    assert teach.rooted(text) == ("socket $MINIDOCKER_COURSE_ROOT/ch05/run/containerd.sock, $MINIDOCKER_ROOT/run/minidocker.sock;"
+                                  " '$MINIDOCKER_ROOT' /srv/odd dir/systemd/x")
+    monkeypatch.delenv("MINIDOCKER_ROOT")
+    monkeypatch.delenv("MINIDOCKER_COURSE_ROOT")
+    assert teach.rooted("/var/lib/minidocker-course/ch08/lib /run/minidocker/x") == "$MINIDOCKER_COURSE_ROOT/ch08/lib /run/minidocker/x"
+
+
+def test_transcript_puts_progress_before_output_and_raises_on_failure(tmp_path, monkeypatch):
+    from minidocker import teach
+
+    script = tmp_path / "fake-cli"
+    script.write_text("#!/bin/sh\necho result; echo progress >&2; [ \"$1\" = ok ]\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(teach, "cli_path", lambda: [str(script)])
+    eng = teach.Engine(None, tmp_path / "sock")
+    assert eng.transcript("ok") == "progress\nresult\n"
+    import pytest
+    with pytest.raises(RuntimeError, match="exited 1"):
+        eng.transcript("fail")
