@@ -9,7 +9,8 @@ jupytext does not do:
 - the prev/next links cell at the end of every chapter,
 - the contents page `notebooks/README.md`, with the table mapping the source document's sections to
   the cell that shows them live (a Markdown cell's metadata `anchor="s1.3.2"` anchors it and becomes
-  its cell id `s1-3-2`; the table points at the first code cell after it, the live one).
+  its cell id `s1-3-2`; `anchor="s1.3.4/official-images"` names a part of a section shown elsewhere;
+  the table points at the first code cell after it, the live one).
 A chapter whose cells changed must then be executed in place (as root) and committed with its outputs:
     .venv/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/NN-name.ipynb
 `--check` builds nothing and exits 1 if a notebook is not what its source builds (tests use it).
@@ -17,6 +18,7 @@ A chapter whose cells changed must then be executed in place (as root) and commi
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -64,7 +66,7 @@ def anchors_of(nb: nbformat.NotebookNode, name: str) -> dict[str, tuple[str, int
     anchors, pending = {}, []
     for number, cell in enumerate(nb.cells, 1):
         anchor = str(cell.metadata.get("anchor", ""))
-        if anchor.startswith("s"):
+        if anchor.startswith("s"):  # s1.3.4, or s1.3.4/what for a second cell showing part of a section
             section = anchor[1:]
             heading = next((l.lstrip("#* ").strip() for l in cell.source.splitlines() if l.startswith("#")), "")
             pending.append((section, heading))
@@ -88,7 +90,7 @@ def build(src: Path, order: list[str]) -> nbformat.NotebookNode:
     nb.cells.append(nbformat.v4.new_markdown_cell(nav_cell(name, order)))
     for cell in nb.cells:
         if cell.metadata.get("anchor"):  # a stable cell id too, so links to the anchor survive rebuilds
-            cell.id = str(cell.metadata["anchor"]).replace(".", "-")
+            cell.id = re.sub(r"[^A-Za-z0-9_-]", "-", str(cell.metadata["anchor"]))
     old_path = NOTEBOOKS / name
     if old_path.exists():
         old = nbformat.read(old_path, as_version=4)
@@ -118,9 +120,11 @@ def readme(chapters: list[tuple[str, nbformat.NotebookNode]]) -> str:
     lines += ["", "## Where each section of the source document is shown live", "",
               "| source § | topic | chapter | live cell |", "|---|---|---|---|"]
     for sec, topic in SOURCE_SECTIONS:
-        hits = sorted((k, v) for k, v in anchors.items() if k == sec or k.startswith(f"{sec}."))
+        hits = sorted((k, v) for k, v in anchors.items() if k.partition("/")[0] == sec or k.startswith(f"{sec}."))
         for key, (nb, cell, heading) in hits:
-            lines.append(f"| {key} | {topic} | [{nb[:-6]}]({nb}) | cell {cell}, under *{heading}* |")
+            number, _, part = key.partition("/")
+            label = f"{number} ({part.replace('-', ' ')})" if part else number
+            lines.append(f"| {label} | {topic} | [{nb[:-6]}]({nb}) | cell {cell}, under *{heading}* |")
             topic = "〃"
     lines += ["", "Cells are numbered from the top of each notebook, Markdown cells included. Sections 1.6 and",
               "2.1 are taken further, live, in chapters 04 and 05; chapters 06-09 follow the source",

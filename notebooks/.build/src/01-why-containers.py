@@ -34,11 +34,11 @@ eng = teach.engine()
 # %% [markdown] anchor="s1.1.1"
 # ## 1. "Works on my machine", live
 #
-# Here is a tiny program: a shell script that reports what it found around it (which shell runs it, how
-# many programs it can find on its `PATH`, the language setting).
+# Here is a tiny program: a shell script that reports what it found around it (which shell runs it, whether
+# its `PATH` finds the `sysctl` program, the language setting).
 
 # %%
-app = 'echo "shell: $(readlink -f /proc/$$/exe)"; echo "programs on PATH: $(ls $(echo $PATH | tr : " ") 2>/dev/null | wc -l)"; echo "LANG=${LANG:-unset}"'
+app = 'echo "shell: $(readlink -f /proc/$$/exe)"; echo "sysctl: $(command -v sysctl >/dev/null && echo found || echo not found)"; echo "LANG=${LANG:-unset}"'
 
 # %% [markdown]
 # Run it directly on the host twice, as if on two machines whose environments differ: the developer's
@@ -88,8 +88,52 @@ print(eng("run", "--rm", "-e", "LANG=zh_CN.UTF-8", "busybox", "sh", "-c", "echo 
 from minidocker.dockerd.containers import spec
 teach.show_source(spec.merge_env)
 
+# %% [markdown] anchor="s1.1.2"
+# ## 4. DevOps: build once, deploy anywhere
+#
+# DevOps (一种思想, 一种管理模式和执行规范) joins the three teams around one artefact. The developer builds
+# the application *with its environment* into an image, once, and pushes it to the team's **registry**
+# (here the course's own, on a loopback port: chapter 04 explains registries). The image is the script
+# of section 1, baked into busybox:
+
+# %%
+from minidocker.course import course_root
+from minidocker.observe import build_steps, course_registry, engine_teardown
+
+registry = course_registry.start(course_root() / "ch01")        # the team's registry
+release = f"{registry.address}/ch01/app:1"
+ctx = build_steps.write_context(course_root() / "ch01" / "app", {
+    "app.sh": app + "\n", "Dockerfile": 'FROM busybox\nCOPY app.sh /app.sh\nCMD ["sh", "/app.sh"]\n'})
+print(eng("build", "-q", "-t", release, str(ctx)).strip())
+print(eng("push", release))
+
+# %% [markdown] anchor="s1.1.3"
+# ### One-command deployment (一键部署)
+#
+# Operations want **one-command deployment** (运维希望能一键部署). Two more engines, each with its own state
+# (its own `MINIDOCKER_ROOT`), stand for the test server and the production server. On each, deploying is
+# one command, `run IMAGE`: the engine does not have the image, pulls it from the registry, and runs it.
+
+# %%
+servers = {"test server": teach.engine("ch01-test"), "production server": teach.engine("ch01-prod")}
+for where, server in servers.items():
+    server("rmi", "-f", release, check=False)                       # as new: not deployed yet
+    print(f"--- {where}: minidocker run --rm {release}\n" + server.transcript("run", "--rm", release))
+
+# %% [markdown]
+# The same image, byte for byte, on the developer's engine and on both servers, and the same result:
+
+# %%
+built = {"developer": eng, **servers}
+ids = {who: e("image", "inspect", "--format", "{{.Id}}", release).strip() for who, e in built.items()}
+print("one image everywhere:", len(set(ids.values())) == 1)
+for server in servers.values():
+    engine_teardown.remove(server)                                 # the two servers' engines, stopped
+eng("rmi", release)
+registry.stop()
+
 # %% [markdown] anchor="s1.1.4"
-# ## 4. Learning on a small machine (学习中集群搭建的问题)
+# ## 5. Learning on a small machine (学习中集群搭建的问题)
 #
 # The source document notes that a learner's machine, being small, can start only a few virtual machines.
 # Containers are processes, so a "cluster" of them costs little. Start five, and measure the memory
@@ -119,6 +163,8 @@ print("removed", len(names), "containers")
 # - The same script gave different answers on two hosts, and the same answer in a container on both:
 #   the image carries the environment.
 # - Only what you pass explicitly (`-e`) crosses from host to container.
+# - DevOps in one picture: the developer pushes one image; test and production each deploy it with
+#   one command (`run IMAGE` pulls and starts it), and get the same result.
 # - Containers are cheap enough to run a small cluster on a laptop.
 #
 # ## Questions

@@ -66,7 +66,7 @@ teach.show_diagram(draw.process_graph(before, detail=False))
 
 # %%
 gate = run_steps.gated_runtime(WORK, hold_start=True)
-print(open(gate.runtime).read())
+print(teach.rooted(open(gate.runtime).read()))   # (paths under the course root written as $MINIDOCKER_COURSE_ROOT)
 
 # %% [markdown]
 # Start `run -d` in the background with that runtime, and snapshot the process tree once the runtime sits in
@@ -269,7 +269,7 @@ print("the shim says:", {k: answer[k] for k in ("status", "exit_status", "oom_ki
 # while it was away:
 
 # %%
-print(eng("daemon", "start"))
+print(teach.rooted(eng("daemon", "start")))
 print(eng("ps", "-a", "--format", "table {{.Names}}\t{{.Image}}\t{{.State}}"))
 print("ch05-seven exited with:", eng("wait", "ch05-seven").strip())
 

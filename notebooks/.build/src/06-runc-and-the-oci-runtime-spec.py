@@ -25,15 +25,14 @@
 # very same bundle runs under the real `runc`.
 
 # %%
-from pathlib import Path
-
 from minidocker import teach
+from minidocker.course import course_root
 from minidocker.observe import nsdiff, oci_runtime as lab
 from minidocker.runc import container, rootfs
 
 teach.require_root()
-WORK = Path("/tmp/minidocker-ch06")
-MINI, REAL = WORK / "state-minirunc", WORK / "state-runc"  # each runtime keeps its state under its own --root
+WORK = course_root() / "ch06"             # this chapter's files, under the course root ($MINIDOCKER_COURSE_ROOT)
+MINI, REAL = WORK / "run" / "minirunc", WORK / "run" / "runc"  # each runtime keeps its state under its own --root
 for program, root in (("minirunc", MINI), ("runc", REAL)):
     for cid in ("ch06", "ch06-probe"):
         lab.runtime(program, root, "delete", "--force", cid, check=False)  # leftovers of an earlier run
@@ -115,7 +114,7 @@ teach.show_source(rootfs.pivot)
 
 # %%
 lab.runtime("minirunc", MINI, "start", "ch06")
-print(lab.runtime("minirunc", MINI, "state", "ch06"))
+print(teach.rooted(lab.runtime("minirunc", MINI, "state", "ch06")))
 print("the init is now:", lab.describe_init(st["pid"])[0][1])
 
 # %% [markdown]

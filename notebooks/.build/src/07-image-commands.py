@@ -35,6 +35,8 @@
 # | `--filter dangling=true`, `image prune` | the **dangling images** (悬空镜像): no repository, no tag |
 
 # %%
+import shlex
+
 from minidocker import teach
 from minidocker.observe import build_steps, chapter_engine, course_registry, engine_teardown, reuse
 
@@ -87,7 +89,7 @@ print(eng("images"))
 # repository `app` only): the engine speaks Docker's Engine API.
 
 # %%
-print(teach.sh(f"docker -H unix://{eng.socket} images app"))
+print(teach.sh(f"docker -H unix://{shlex.quote(str(eng.socket))} images app"))
 
 # %% [markdown]
 # What is on disk: each image is a stack of **layers** (分层存储, source §1.3.4), and a layer is kept once
@@ -180,6 +182,21 @@ print(eng("images", "-a"))
 # %%
 print(eng("pull", "busybox"))
 print(eng("run", "--rm", "busybox", "echo", "busybox is back"))
+
+# %% [markdown] anchor="s1.3.4/official-images"
+# ### Official images (官方的镜像)
+#
+# `busybox` is an **official image** (source §1.3.4: 有官方的镜像, 可以直接在生产环境中使用, 也可以进一步定制).
+# On Docker Hub the official images are the repositories of the `library/` namespace, kept by Docker with
+# the software's makers: ready to run as they are, or to build on (`FROM busybox`, as our application
+# images do). A name without a namespace means `library/`, and a name without a registry means Docker Hub,
+# `docker.io`: the three names below are one repository, which the engine asks its mirror (our registry)
+# for, and find the image it already has. `search` marks the official images `[OK]`.
+
+# %%
+for name in ("busybox", "library/busybox", "docker.io/library/busybox:latest"):
+    print(f"$ minidocker pull {name}\n" + eng("pull", name))
+print(eng("search", "--filter", "is-official=true", "busybox"))
 
 # %% [markdown]
 # An image from another registry is named with that registry's address in front. Push an application

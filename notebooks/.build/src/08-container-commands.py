@@ -27,12 +27,12 @@
 
 # %%
 from minidocker import teach
-from minidocker.observe import engine_teardown, run_options, widgets
+from minidocker.observe import engine_teardown, run_options, terminal, widgets
 
 teach.require_root()
 ROOT = "ch08"                                # this chapter's own engine: its own state, sockets, cgroups
 eng = teach.engine(ROOT)
-NAMES = ("ch08-app", "ch08-web", "ch08-hog", "ch08-limits")
+NAMES = ("ch08-app", "ch08-web", "ch08-hog", "ch08-limits", "ch08-tty")
 for name in NAMES:
     eng("rm", "-f", name, check=False)       # leftovers of an earlier run
 eng("volume", "rm", "ch08-data", check=False)
@@ -56,8 +56,38 @@ print(eng("run", "--rm", "busybox", "echo", "one", "container,", "one", "command
 print("busybox's CMD:", eng("image", "inspect", "--format", "{{json .Config.Cmd}}", "busybox").strip())
 print(eng("run", "--rm", "busybox", "sh", "-c", "echo my PID is $$ and I am $(cat /proc/1/comm)"))
 
+# %% [markdown] anchor="cmd.it"
+# ## 2. `-i` and `-t`: an interactive terminal (交互式终端)
+#
+# `docker run -it busybox sh` gives you a shell inside the container: `-i` keeps the container's stdin
+# open and connected to yours, `-t` gives the container a **terminal** (a pseudo-terminal, pty) instead of
+# pipes. A notebook cell has no terminal: its commands run on pipes, and `-t` is refused there, exactly
+# as Docker refuses it when stdin is a pipe:
+
+# %%
+print(eng.status("run", "-it", "--rm", "busybox", "sh"))
+
+# %% [markdown]
+# With `-i` alone the shell reads its commands from our stdin, but it is not on a terminal (`tty` says so).
+# So this cell plays the terminal itself: it opens a pty pair (what a terminal window does), runs the
+# client `minidocker run -it ...` on it, types a line at each prompt and shows the screen. The container's
+# shell is on a terminal of its own (`/dev/pts/0` inside), of the size the client's terminal has (the
+# client sends it to the engine, and again at every resize):
+
+# %%
+print(eng("run", "-i", "--rm", "busybox", "sh", input="tty; echo my PID is $$\n", check=False))
+shell = terminal.session(teach.cli_path() + ["run", "-it", "--rm", "--name", "ch08-tty", "busybox", "sh"],
+                         ["tty", "stty size", "echo my PID is $$", "exit 3"], env=eng.env())
+print(shell.screen)
+print("exit code of `run -it`:", shell.code)
+
+# %% [markdown]
+# In JupyterLab you can do the same by hand: File > New > Terminal opens a real terminal, where
+# `minidocker run -it --rm busybox sh` (`minidocker` is on the terminal's `PATH`; it talks to the system
+# engine) behaves as `docker run -it` does: `exit` or Ctrl-D leaves.
+
 # %% [markdown] anchor="cmd.detach"
-# ## 2. `-d` (detached, 后台运行) and `--name`: then `ps`, `logs`, `exec`
+# ## 3. `-d` (detached, 后台运行) and `--name`: then `ps`, `logs`, `exec`
 #
 # With `-d` the client does not wait: it prints the new container's ID and returns, the container keeps
 # running in the background. `--name` gives it a name to use instead of the ID.
@@ -91,14 +121,14 @@ code, _ = eng.status("exec", "ch08-app", "sh", "-c", "exit 3")
 print("exec's exit code:", code)
 
 # %% [markdown] anchor="cmd.env"
-# ## 3. `-e`: environment variables (环境变量)
+# ## 4. `-e`: environment variables (环境变量)
 
 # %%
 print(eng("run", "--rm", "-e", "GREETING=你好", "-e", "TARGET=world", "busybox",
           "sh", "-c", 'echo "$GREETING, $TARGET"; env | sort | grep -E "^(GREETING|TARGET|PATH|HOSTNAME)=" | cut -c1-40 | sed "s/HOSTNAME=.*/HOSTNAME=<the container ID>/"'))
 
 # %% [markdown] anchor="cmd.volume"
-# ## 4. `-v`: a host directory (bind mount) and a named volume (数据卷)
+# ## 5. `-v`: a host directory (bind mount) and a named volume (数据卷)
 #
 # A container's own files disappear with it. `-v HOST_PATH:PATH` mounts a host directory into the
 # container: both sides see the same files, live.
@@ -117,10 +147,10 @@ print("on the host now:", (HOST_DIR / "from-container.txt").read_text().strip())
 eng("run", "--rm", "-v", "ch08-data:/data", "busybox", "sh", "-c", "echo kept across containers > /data/note")
 print(eng("run", "--rm", "-v", "ch08-data:/data", "busybox", "cat", "/data/note").strip())
 print(eng("volume", "ls", "--format", "{{.Driver}} {{.Name}}"))
-print("its directory on the host:", eng("volume", "inspect", "--format", "{{.Mountpoint}}", "ch08-data").strip())
+print("its directory on the host:", teach.rooted(eng("volume", "inspect", "--format", "{{.Mountpoint}}", "ch08-data").strip()))
 
 # %% [markdown] anchor="cmd.publish"
-# ## 5. `-p`: publish a port (端口映射)
+# ## 6. `-p`: publish a port (端口映射)
 #
 # A container has its own network namespace: a server inside listens on the container's address, not the
 # host's. `-p 127.0.0.1:HOST_PORT:CONTAINER_PORT` forwards the host's port to the container's. Here busybox's
@@ -134,7 +164,7 @@ print(eng("ps", "--filter", "name=ch08-web", "--format", "{{.Names}}: {{.Ports}}
 print("the host got:", run_options.http_get(PORT).strip())
 
 # %% [markdown] anchor="cmd.rm-flag"
-# ## 6. `--rm`: remove the container when it exits
+# ## 7. `--rm`: remove the container when it exits
 #
 # Without `--rm` a finished container stays (`ps -a` shows it as exited) until `rm`. With `--rm` the engine
 # removes it as soon as its command ends:
@@ -144,7 +174,7 @@ eng("run", "--rm", "--name", "ch08-once", "busybox", "true")
 print("ch08-once still listed by ps -a:", "ch08-once" in eng("ps", "-a", "--format", "{{.Names}}"))
 
 # %% [markdown] anchor="cmd.limits"
-# ## 7. Limits (资源限制): `--memory` and `--pids-limit`
+# ## 8. Limits (资源限制): `--memory` and `--pids-limit`
 #
 # Limits are **cgroups**: the engine writes them into the container's cgroup files and the kernel
 # enforces them. Start a container with both limits and read the files back:
@@ -184,7 +214,7 @@ print("exit code:", code, "| all 20 sleeps started:", len(started) == 20)
 print([line for line in out.splitlines() if "fork" in line][0])
 
 # %% [markdown] anchor="cmd.stop"
-# ## 8. `stop`, `rm`, `inspect`
+# ## 9. `stop`, `rm`, `inspect`
 #
 # `stop` sends `SIGTERM` and, after a grace period (`-t` seconds), `SIGKILL`. Our `ch08-app` is a shell
 # running as PID 1 of its namespace, and the kernel drops any signal a namespace's PID 1 has no handler for
@@ -213,7 +243,7 @@ print(eng("inspect", "--format", "Name={{.Name}} Image={{.Config.Image}} Cmd={{j
           "Memory={{.HostConfig.Memory}} PidsLimit={{.HostConfig.PidsLimit}} State={{.State.Status}}", "ch08-limits"))
 
 # %% [markdown] anchor="cmd.docker-cli"
-# ## 9. The same commands from Docker's own command line
+# ## 10. The same commands from Docker's own command line
 #
 # Our engine speaks the Docker Engine API, so Docker's own `docker` CLI can drive it, pointed at our socket
 # with `-H`. The same options, the same output, the same exit codes:
@@ -230,6 +260,7 @@ print(out)
 # | command | what it does | seen live as |
 # |---|---|---|
 # | `run IMAGE [COMMAND] [ARG...]` | makes and starts a container | its output |
+# | `-i`, `-t` | stdin kept open, a terminal (交互式终端) | a shell on `/dev/pts/0`, typed into |
 # | `-d`, `--name` | in the background, with a name | `ps` |
 # | `-e` | environment variables (环境变量) | `env` inside |
 # | `-v` | bind mount or named volume (数据卷) | files on both sides |

@@ -26,6 +26,7 @@
 # This chapter builds with minidocker's builder, which follows Docker's classic builder step by step.
 
 # %%
+import shlex
 from pathlib import Path
 
 from minidocker import teach
@@ -93,7 +94,12 @@ print(eng("history", "ch09-app:1"))
 
 # %% [markdown]
 # Each layer is a directory of the snapshotter (containerd's overlay snapshotter), named by a number;
-# busybox's is the same directory every image built on busybox uses.
+# busybox's is the same directory every image built on busybox uses. Five layers: busybox's (1), then one
+# for each of our steps that changed files: `WORKDIR` (2), `COPY` (3), `RUN` (4), `RUN` (5).
+#
+# Why does `WORKDIR /app` make a layer when `ENV` and `CMD` do not? `/app` does not exist in busybox, and
+# Docker's classic builder creates a missing working directory in a container and commits it, as it does
+# for `RUN`: the layer holds one empty directory (`history` shows it as 0 B).
 
 # %%
 mine = reuse.layers_on_disk(eng, "ch09-app:1")
@@ -103,8 +109,9 @@ teach.table(["layer", "made by", "directory under the snapshotter", "on disk"],
              for i, (l, s) in enumerate(zip(mine, steps))])
 
 # %% [markdown]
-# What is *in* each layer of ours: the `COPY` layer holds one file, the first `RUN` layer the files it
-# wrote, the second `RUN` layer only a record that `big.bin` was deleted.
+# What is *in* each layer of ours: the `WORKDIR` layer the directory `/app` alone, the `COPY` layer one
+# file, the first `RUN` layer the files it wrote, the second `RUN` layer only a record that `big.bin` was
+# deleted.
 
 # %%
 for n, layer in list(enumerate(mine, 1))[1:]:
@@ -114,7 +121,7 @@ for n, layer in list(enumerate(mine, 1))[1:]:
 # %% [markdown]
 # ## 3. A file deleted in a later step: whiteouts
 #
-# A layer below is read-only: deleting `big.bin` cannot change layer 3. Layer 4 holds a **whiteout**
+# A layer below is read-only: deleting `big.bin` cannot change layer 4. Layer 5 holds a **whiteout**
 # instead: on disk, a character device 0:0 named `big.bin` that overlayfs reads as "no such file". In a
 # container the file is gone:
 
@@ -132,7 +139,7 @@ for n, names in enumerate(layer_files.saved_layers(archive), 1):
     print(f"layer {n}: {len(names)} entries, whiteouts: {layer_files.whiteouts(names)}")
 
 # %% [markdown]
-# The 500 kB are still in the image, in layer 3, for every pull and every disk: deleting a file in a
+# The 500 kB are still in the image, in layer 4, for every pull and every disk: deleting a file in a
 # later step hides it, it does not shrink the image. Delete in the same `RUN` that made the file.
 #
 # A container of this image, drawn live from its overlay mount: the image's layers are the read-only
@@ -166,7 +173,7 @@ print("from the cache: %d of %d steps" % build_steps.cached_count(again))
 # the same cache: the engine keeps it, not the client.
 
 # %%
-by_docker = teach.sh(f"DOCKER_BUILDKIT=0 docker -H unix://{eng.socket} build -q -t ch09-app:1 {ctx} 2>/dev/null").strip()
+by_docker = teach.sh(f"DOCKER_BUILDKIT=0 docker -H unix://{shlex.quote(str(eng.socket))} build -q -t ch09-app:1 {shlex.quote(str(ctx))} 2>/dev/null").strip()
 print(by_docker, "\nthe same image as before:", by_docker == eng("image", "inspect", "--format", "{{.Id}}", "ch09-app:1").strip())
 
 # %% [markdown]
