@@ -191,8 +191,6 @@ class Namespace(_Obj):
         self.type: str = _typed(d.get("type"), str, where + ".type", "")
         if self.type not in BY_TYPE:
             raise InvalidArgument(f"config.json: {where}.type: unknown namespace {self.type!r}")
-        if self.type == "time":
-            raise Unsupported(f"config.json: unsupported field {where}.type: time namespaces are not implemented")
         self.path: str = _typed(d.get("path"), str, where + ".path", "")
 
 
@@ -347,14 +345,16 @@ class Resources(_Obj):
 
 class Linux(_Obj):
     __slots__ = ("namespaces", "resources", "cgroups_path", "masked_paths", "readonly_paths", "sysctl",
-                 "devices", "seccomp", "rootfs_propagation", "mount_label", "uid_mappings", "gid_mappings")
+                 "devices", "seccomp", "rootfs_propagation", "mount_label", "uid_mappings", "gid_mappings",
+                 "time_offsets")
     FIELDS = ("namespaces", "resources", "cgroupsPath", "maskedPaths", "readonlyPaths", "sysctl", "devices",
               "seccomp", "rootfsPropagation", "mountLabel", "uidMappings", "gidMappings", "intelRdt",
               "personality", "timeOffsets")
+    CLOCKS = ("monotonic", "boottime")  # the clocks a time namespace offsets (time_namespaces(7))
 
     def __init__(self, raw: object) -> None:
         d = _check(raw, "linux", self.FIELDS)
-        for name in ("intelRdt", "personality", "timeOffsets"):
+        for name in ("intelRdt", "personality"):
             if not _empty(d.get(name)):
                 raise Unsupported(f"config.json: unsupported field linux.{name}")
         spaces = _typed(d.get("namespaces"), list, "linux.namespaces", [])
@@ -371,6 +371,19 @@ class Linux(_Obj):
             raise InvalidArgument("config.json: user namespace mappings specified, but no user namespace in linux.namespaces")
         if user is not None and not user.path and not (self.uid_mappings and self.gid_mappings):
             raise InvalidArgument("config.json: a new user namespace needs linux.uidMappings and linux.gidMappings")
+        self.time_offsets: list[tuple[str, int, int]] = []  # (clock, seconds, nanoseconds)
+        for clock, value in _typed(d.get("timeOffsets"), dict, "linux.timeOffsets", {}).items():
+            where = f"linux.timeOffsets.{clock}"
+            if clock not in self.CLOCKS:
+                raise InvalidArgument(f"config.json: {where}: a time namespace offsets only monotonic and boottime")
+            v = _check(value, where, ("secs", "nanosecs"))
+            nanos = _typed(v.get("nanosecs"), int, where + ".nanosecs", 0)
+            if not 0 <= nanos < 10**9:
+                raise InvalidArgument(f"config.json: {where}.nanosecs must be below one second")
+            self.time_offsets.append((clock, _typed(v.get("secs"), int, where + ".secs", 0), nanos))
+        time = self.namespace("time")
+        if self.time_offsets and (time is None or time.path):
+            raise InvalidArgument("config.json: linux.timeOffsets needs a new time namespace in linux.namespaces")
         self.resources = Resources(d.get("resources"))
         self.cgroups_path: str = _typed(d.get("cgroupsPath"), str, "linux.cgroupsPath", "")
         self.masked_paths: list[str] = _strings(d.get("maskedPaths"), "linux.maskedPaths")

@@ -143,7 +143,9 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
     from . import init
 
     parent, child = Channel.pair()
-    if spec.linux.namespace("user") is not None:
+    from . import userns
+
+    if userns.needed(spec):
         return _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds,
                                  parent, child)
     # The init stays this Python until it execs the container's program, visible to whoever shares
@@ -185,7 +187,7 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
 
 def _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds, parent,
                       child) -> tuple[int, Channel]:
-    """Two steps, as runc's nsexec: a first child enters the user namespace and forks the init (userns.py)."""
+    """Two steps, as runc's nsexec: a first child enters the user (and time) namespace and forks the init (userns.py)."""
     from . import init, userns
 
     def start_init() -> None:

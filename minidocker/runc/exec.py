@@ -20,7 +20,7 @@ from .state import State
 
 # Joined in this order: the user namespace first, since the others belong to it (setns into them needs
 # CAP_SYS_ADMIN there); mnt last, because after it the host's paths (cgroup files, /proc/PID) are gone.
-_ORDER = ("user", "ipc", "uts", "net", "cgroup", "mnt")
+_ORDER = ("user", "ipc", "uts", "net", "cgroup", "time", "mnt")
 
 
 def build_process(state: State, args) -> runtime.Process:

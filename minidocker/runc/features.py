@@ -8,16 +8,16 @@ def document() -> dict:
     from ..linux.capabilities import NAMES, last_cap
     from ..linux.namespaces import BY_TYPE
     from ..linux.seccomp import OPS
-    from ..oci.runtime import VERSION
+    from ..oci.runtime import VERSION, Hooks
     from . import mountopts
 
     return {
         "ociVersionMin": "1.0.0",
         "ociVersionMax": VERSION,
-        "hooks": ["prestart", "createRuntime", "poststart", "poststop"],
+        "hooks": list(Hooks.FIELDS),
         "mountOptions": sorted(set(mountopts.FLAGS) | set(mountopts.PROPAGATION)),
         "linux": {
-            "namespaces": sorted(n for n in BY_TYPE if n not in ("user", "time")),
+            "namespaces": sorted(BY_TYPE),
             "capabilities": NAMES[: last_cap() + 1],
             "cgroup": {"v1": True, "v2": True, "systemd": False, "systemdUser": False},
             "seccomp": {

@@ -84,7 +84,7 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     flags = 0
     for space in spec.linux.namespaces:
         flag = ns.BY_TYPE[space.type][0]
-        if space.type in ("pid", "user"):
+        if space.type in ("pid", "user") or (space.type == "time" and not space.path):
             continue  # done before the fork (a process never changes its own pid namespace), see userns.py
         if space.path:
             ns.setns(space.path, flag)

@@ -1,6 +1,7 @@
-"""User namespaces: the stage that makes or joins one before the container's init exists, and the maps
-written for it (cf. runc libcontainer/nsenter/nsexec.c stage-1 child, libcontainer/process_linux.go
-setupUser; user_namespaces(7); newuidmap(1) from Debian's uidmap package).
+"""User and new time namespaces: the stage that makes or joins them before the container's init exists,
+and the maps written for a user namespace (cf. runc libcontainer/nsenter/nsexec.c stage-1 child,
+libcontainer/process_linux.go setupUser; crun's timens handling; user_namespaces(7), time_namespaces(7);
+newuidmap(1) from Debian's uidmap package).
 
 Every other namespace must belong to the container's user namespace, the pid namespace included (mounting
 /proc needs CAP_SYS_ADMIN in the user namespace that owns the pid namespace). So the order is runc's: a
@@ -9,6 +10,10 @@ writes its uid_map and gid_map (through newuidmap/newgidmap when the caller is n
 runtimes do); that child becomes root of the namespace, makes or joins the pid namespace, forks the init
 as its PID 1, reports the init's host pid and exits. The init is re-parented to the nearest subreaper (the
 shim, or `minirunc run` itself).
+
+A new time namespace, like a pid namespace, only holds the children of the process that unshares it, and
+its clock offsets (linux.timeOffsets) must be written before any process is in it: the first child does
+both, single-threaded as setns/unshare of a time namespace need, so the init is born in it.
 """
 
 from __future__ import annotations
@@ -59,22 +64,25 @@ def write_maps(pid: int, spec: Spec) -> None:
             raise RuntimeFailure(f"user namespace: {what} failed" + (f": {detail[-1]}" if detail else ""))
 
 
+def needed(spec: Spec) -> bool:
+    """Whether the init must be forked by a first child: a user namespace, or a new time namespace."""
+    time = spec.linux.namespace("time")
+    return spec.linux.namespace("user") is not None or (time is not None and not time.path)
+
+
 def stage_one(spec: Spec, channel: Channel, start_init) -> None:
-    """In the first child: enter the user namespace, become its root, enter the pid namespace and fork
-    the init (start_init, which never returns); report its pid and exit. Never returns."""
+    """In the first child: enter the user namespace and become its root, make the time namespace, enter
+    the pid namespace and fork the init (start_init, which never returns); report its pid and exit."""
     try:
         user = spec.linux.namespace("user")
-        if user.path:
-            ns.setns(user.path, ns.CLONE_NEWUSER)
-        else:
-            ns.unshare(ns.CLONE_NEWUSER)
-            channel.send("userns")  # the runtime writes our maps, then answers
-            channel.expect("mapped")
-        try:
-            os.setresgid(0, 0, 0)
-            os.setresuid(0, 0, 0)
-        except OSError as e:
-            raise RuntimeFailure(f"user namespace: cannot become its root (is uid and gid 0 mapped?): {e.strerror}") from None
+        if user is not None:
+            _enter_user(user, channel)
+        time = spec.linux.namespace("time")
+        if time is not None and not time.path:
+            ns.unshare(ns.CLONE_NEWTIME)
+            if spec.linux.time_offsets:
+                with open("/proc/self/timens_offsets", "w") as f:  # one write, before any process is inside
+                    f.write("".join(f"{clock} {secs} {nanos}\n" for clock, secs, nanos in spec.linux.time_offsets))
         pidns = spec.linux.namespace("pid")
         if pidns is not None:
             if pidns.path:
@@ -95,3 +103,17 @@ def stage_one(spec: Spec, channel: Channel, start_init) -> None:
         channel.fail(e)
         os._exit(1)
     os._exit(0)
+
+
+def _enter_user(user, channel: Channel) -> None:
+    if user.path:
+        ns.setns(user.path, ns.CLONE_NEWUSER)
+    else:
+        ns.unshare(ns.CLONE_NEWUSER)
+        channel.send("userns")  # the runtime writes our maps, then answers
+        channel.expect("mapped")
+    try:
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
+    except OSError as e:
+        raise RuntimeFailure(f"user namespace: cannot become its root (is uid and gid 0 mapped?): {e.strerror}") from None

@@ -94,7 +94,7 @@ def test_exec_joins_the_user_namespace(runtimes, bundle: Path, mapped_rootfs: Pa
 def holder():
     """A process in new user (with maps written as root), network, ipc, uts, cgroup and pid namespaces,
     whose /proc/PID/ns files the containers join by path; killed at the end."""
-    proc = subprocess.Popen(["unshare", "--user", "--net", "--ipc", "--uts", "--cgroup", "--pid", "--fork",
+    proc = subprocess.Popen(["unshare", "--user", "--net", "--ipc", "--uts", "--cgroup", "--pid", "--fork", "--kill-child",
                              "sleep", "300"], stdin=subprocess.DEVNULL)
     try:
         import time
@@ -210,3 +210,49 @@ def test_a_non_root_caller_maps_through_newuidmap(tmp_path: Path) -> None:
     finally:
         target.kill()
         target.wait()
+
+
+def test_time_namespace_with_offsets(runtimes, bundle: Path) -> None:
+    """A new time namespace with clock offsets (runtime-spec 1.1 linux.timeOffsets). runc 1.1 has no time
+    namespaces and crun 1.8.1 fails any config with one ("write to sync socket"), so the reference is
+    util-linux's unshare(1) with the same offsets. exec joins the container's time namespace."""
+    year = 365 * 86400
+    reference = subprocess.run(["unshare", "--time", "--fork", "--monotonic", "1000", "--boottime", str(year),
+                                "cat", "/proc/self/timens_offsets"], capture_output=True, text=True, check=True).stdout
+    configure(bundle, args=["sh", "-c", "cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime"])
+
+    def with_time(spec: dict) -> None:
+        spec["linux"]["namespaces"].append({"type": "time"})
+        spec["linux"]["timeOffsets"] = {"monotonic": {"secs": 1000}, "boottime": {"secs": year}}
+    edit(bundle, with_time)
+    done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("timens"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "\n".join(lines[:2]) + "\n" == reference and int(lines[2]) >= year
+    configure(bundle, args=["sleep", "60"])
+    cid = runtimes.new_id("timens")
+    assert runtimes("minirunc", "run", "-d", "--bundle", str(bundle), cid).returncode == 0
+    init = runtimes.state("minirunc", cid)["pid"]
+    assert os.readlink(f"/proc/{init}/ns/time") != os.readlink("/proc/self/ns/time")
+    joined = runtimes("minirunc", "exec", cid, "cat", "/proc/self/timens_offsets")
+    assert joined.stdout == reference, joined.stderr
+
+
+def test_time_namespace_by_path(runtimes, bundle: Path) -> None:
+    """Joined by setns in the init itself (a time namespace, unlike a pid one, takes the caller at once)."""
+    holder = subprocess.Popen(["unshare", "--time", "--fork", "--kill-child", "--boottime", "5000", "sleep", "300"])
+    try:
+        import time
+
+        deadline = time.monotonic() + 10
+        while not Path(f"/proc/{holder.pid}/task/{holder.pid}/children").read_text().split():
+            assert time.monotonic() < deadline, "unshare did not fork"
+        inner = int(Path(f"/proc/{holder.pid}/task/{holder.pid}/children").read_text().split()[0])
+        configure(bundle, args=["cat", "/proc/self/timens_offsets"])
+        edit(bundle, lambda s: s["linux"]["namespaces"].append({"type": "time", "path": f"/proc/{inner}/ns/time"}))
+        done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("timep"))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["monotonic", "0", "0", "boottime", "5000", "0"]
+    finally:
+        holder.kill()
+        holder.wait()

@@ -104,7 +104,8 @@ def test_features_document_follows_the_code() -> None:
 
     doc = document()
     assert doc["ociVersionMax"] == "1.0.2-dev" and "rbind" in doc["mountOptions"]
-    assert "user" not in doc["linux"]["namespaces"] and "cgroup" in doc["linux"]["namespaces"]
+    assert {"user", "time", "cgroup"} <= set(doc["linux"]["namespaces"])
+    assert doc["hooks"] == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
     assert doc["linux"]["capabilities"][0] == "CAP_CHOWN" and doc["linux"]["cgroup"]["systemd"] is False
 
 

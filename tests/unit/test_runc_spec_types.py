@@ -36,7 +36,7 @@ def test_docker_default_spec_is_accepted() -> None:
 @pytest.mark.parametrize("path, value, field", [
     (("linux", "intelRdt"), {"closID": "x"}, "linux.intelRdt"),
     (("linux", "resources", "rdma"), {"mlx4_0": {"hcaHandles": 1}}, "linux.resources.rdma"),
-    (("linux", "timeOffsets"), {"monotonic": {"secs": 1}}, "linux.timeOffsets"),
+    (("linux", "personality"), {"domain": "LINUX32"}, "linux.personality"),
 ])
 def test_unsupported_fields_are_named(example: dict, path: tuple, value: object, field: str) -> None:
     doc = copy.deepcopy(example)
@@ -185,3 +185,14 @@ def test_user_namespace_maps_as_root_and_through_newuidmap(example: dict) -> Non
                                                 ("/proc/42/gid_map", "0 1000 1\n")]
     assert userns.map_commands(42, spec, 1000) == [("newuidmap", ["42", "0", "1000", "1", "1", "100000", "65536"]),
                                                    ("newgidmap", ["42", "0", "1000", "1"])]
+
+
+def test_time_offsets(example: dict) -> None:
+    example["linux"]["timeOffsets"] = {"boottime": {"secs": 86400}, "monotonic": {"secs": -5, "nanosecs": 7}}
+    with pytest.raises(InvalidArgument, match="timeOffsets needs a new time namespace"):
+        runtime.Spec(example)
+    example["linux"]["namespaces"].append({"type": "time"})
+    assert runtime.Spec(example).linux.time_offsets == [("boottime", 86400, 0), ("monotonic", -5, 7)]
+    example["linux"]["timeOffsets"]["realtime"] = {"secs": 1}
+    with pytest.raises(InvalidArgument, match="linux.timeOffsets.realtime: a time namespace offsets only"):
+        runtime.Spec(example)
