@@ -49,5 +49,19 @@ for tool in minirunc:minidocker.runc.cli minidocker-shim:minidocker.shim.main; d
   chmod +x ".venv/bin/$name.tmp" && mv ".venv/bin/$name.tmp" ".venv/bin/$name"
 done
 
+# Notebook kernels find the course's commands (`!minidocker ps` in a cell) however JupyterLab or nbval was
+# started: the venv's kernel spec puts .venv/bin first on their PATH (jupyter_client fills in ${PATH}).
+.venv/bin/python - "$repo" <<'PY'
+import json, sys
+from pathlib import Path
+spec = Path(sys.prefix, "share/jupyter/kernels/python3/kernel.json")
+if spec.exists():
+    doc = json.loads(spec.read_text())
+    want = {**doc.get("env", {}), "PATH": f"{sys.argv[1]}/.venv/bin:${{PATH}}"}
+    if doc.get("env") != want:
+        doc["env"] = want
+        spec.write_text(json.dumps(doc, indent=1) + "\n")
+PY
+
 # 3. The offline base image busybox:latest.
 .venv/bin/python -m minidocker.baseimage --ensure
