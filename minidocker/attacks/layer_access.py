@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import Status, must
+from . import Status, compile_c, must
 
 C_SOURCE = r"""
 #include <stdio.h>
@@ -32,14 +32,10 @@ PROBE = Path(__file__).with_name("local_user_probe.py")
 
 def build_image(status: Status, tag: str, workdir: Path) -> str:
     """An image with a setuid-root program (compiled with the host's cc, as an attacker would)."""
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        raise RuntimeError("no C compiler (cc) to build the setuid program")
     ctx = workdir / "suid-context"
     ctx.mkdir(parents=True, exist_ok=True)
     (ctx / "whoami.c").write_text(C_SOURCE)
-    subprocess.run([cc, "-static", "-O1", "-o", str(ctx / "whoami-suid"), str(ctx / "whoami.c")], check=True,
-                   capture_output=True)
+    compile_c(ctx / "whoami.c", ctx / "whoami-suid", "-static")
     (ctx / "Dockerfile").write_text(DOCKERFILE)
     must(status, "build", "-q", "-t", tag, str(ctx))
     return tag

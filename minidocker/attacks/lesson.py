@@ -7,8 +7,6 @@ in a few stable lines (no ids, paths or timings) that the notebook prints and nb
 from __future__ import annotations
 
 import secrets
-import select
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -68,14 +66,8 @@ def dumpable_rule() -> list[tuple[str, str]]:
 def localnet_attack(eng: Any, workdir: Path, extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """lo-syn from a container against a listener on the host's 127.0.0.1 (a port the kernel picks)."""
     image = localnet.build_image(eng.status, "ch10-lo-syn", workdir)
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        port = listener.getsockname()[1]
-        code, out = eng.status("run", "--rm", *extra, image, "sh", "-c", localnet.ATTACK.replace("{port}", str(port)))
-        ready, _, _ = select.select([listener], [], [], 1.0)
-        got = listener.accept()[0].recv(100) if ready else b""
-    said = out.strip().splitlines()[-1].replace(str(port), "<PORT>") if out.strip() else ""
+    code, out, got = localnet.attack(eng.status, image, extra)
+    said = out.strip().splitlines()[-1] if out.strip() else ""
     return [("lo-syn's last line", said), ("lo-syn's exit code", str(code)),
             ("what the host's 127.0.0.1 service received", got.decode(errors="replace").strip() or "nothing")]
 

@@ -10,11 +10,11 @@ container would reach them.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import select
+import socket
 from pathlib import Path
 
-from . import Status, must
+from . import Status, compile_c, must
 
 SOURCE = Path(__file__).with_name("lo_syn.c")
 DOCKERFILE = "FROM busybox\nCOPY lo-syn /usr/local/bin/lo-syn\n"
@@ -24,18 +24,23 @@ ATTACK = "ping -c 1 -W 1 $(ip route | awk '/^default/ {print $3}') >/dev/null; e
 
 def build_image(status: Status, tag: str, workdir: Path) -> str:
     """An image holding lo-syn, built static with the host's cc (the attacker's own tool)."""
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        raise RuntimeError("no C compiler (cc) to build lo-syn")
     ctx = workdir / "lo-syn-context"
     ctx.mkdir(parents=True, exist_ok=True)
-    subprocess.run([cc, "-static", "-O1", "-o", str(ctx / "lo-syn"), str(SOURCE)], check=True, capture_output=True)
+    compile_c(SOURCE, ctx / "lo-syn", "-static")
     (ctx / "Dockerfile").write_text(DOCKERFILE)
     must(status, "build", "-q", "-t", tag, str(ctx))
     return tag
 
 
-def attack(status: Status, image: str, port: int) -> tuple[int, str]:
-    """Run lo-syn in a fresh container against the host's 127.0.0.1:port: (exit code, what it printed).
-    0: it connected (or was answered with a RST), 1: no answer."""
-    return status("run", "--rm", image, "sh", "-c", ATTACK.replace("{port}", str(port)))
+def attack(status: Status, image: str, options: tuple[str, ...] | list[str] = ()) -> tuple[int, str, bytes]:
+    """Listen on the host's 127.0.0.1 (a port the kernel picks) and run lo-syn against it in a fresh
+    container started with `options`: (lo-syn's exit code, its output with the port as <PORT>, the
+    bytes the listener received). Exit 0: it connected (or was answered), 1: no answer, 2: no raw socket."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        code, out = status("run", "--rm", *options, image, "sh", "-c", ATTACK.replace("{port}", str(port)))
+        ready, _, _ = select.select([listener], [], [], 1.0)  # lo-syn has exited: anything it sent is here
+        got = listener.accept()[0].recv(100) if ready else b""
+    return code, out.replace(str(port), "<PORT>"), got

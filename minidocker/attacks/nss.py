@@ -9,11 +9,9 @@ chroot again and climb out with `..`) and writes the marker file the caller name
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-from . import Status, must
+from . import Status, compile_c, compiler, must  # noqa: F401 - compiler: the tests' skip condition
 
 NSSWITCH = "passwd: evil files\ngroup: evil files\nshadow: evil files\n"
 INSIDE_MARKER = "/nss-evil-ran"  # written first, inside the container's root: proof the library ran at all
@@ -59,20 +57,12 @@ CMD ["sh", "-c", "test -e {INSIDE_MARKER} && echo the library ran in here || ech
 """
 
 
-def compiler() -> str | None:
-    """The host's C compiler (the attacker builds the library on their own machine)."""
-    return shutil.which("cc") or shutil.which("gcc")
-
-
 def build_context(dest: Path, marker: Path) -> Path:
     """A build context for the evil image whose library writes `marker` (a host path) when it escapes."""
-    cc = compiler()
-    if cc is None:
-        raise RuntimeError("no C compiler (cc) to build libnss_evil.so.2")
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "evil.c").write_text(C_SOURCE)
-    subprocess.run([cc, "-shared", "-fPIC", "-O1", f'-DMARKER="{marker}"', f'-DINSIDE_MARKER="{INSIDE_MARKER}"',
-                    "-o", str(dest / "libnss_evil.so.2"), str(dest / "evil.c")], check=True, capture_output=True)
+    compile_c(dest / "evil.c", dest / "libnss_evil.so.2", "-shared", "-fPIC", f'-DMARKER="{marker}"',
+              f'-DINSIDE_MARKER="{INSIDE_MARKER}"')
     (dest / "nsswitch.conf").write_text(NSSWITCH)
     (dest / "Dockerfile").write_text(DOCKERFILE)
     return dest

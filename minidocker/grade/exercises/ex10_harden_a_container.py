@@ -5,15 +5,13 @@ path_resolution(7) search permission; CVE-2020-8558, CVE-2021-41091; chapter 10)
 from __future__ import annotations
 
 import os
-import select
 import shutil
-import socket
 import stat
 import tempfile
 from pathlib import Path
 
 from minidocker import paths
-from minidocker.attacks import layer_access, localnet
+from minidocker.attacks import compiler, layer_access, localnet
 from minidocker.grade.exercise import Exercise, Facts, unique
 
 EXERCISE = ex = Exercise("10-harden-a-container", "Harden a container")
@@ -37,18 +35,6 @@ def _scratch_tree(top: Path) -> list[Path]:
     return [top / rel / "secret" for rel in modes] + [top / "open" / "traversable"]
 
 
-def _lo_syn(eng, image: str, options: list[str]) -> tuple[int, str, bytes]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        port = listener.getsockname()[1]
-        code, out = eng.status("run", "--rm", *options, image, "sh", "-c",
-                               localnet.ATTACK.replace("{port}", str(port)))
-        ready, _, _ = select.select([listener], [], [], 1.0)
-        got = listener.accept()[0].recv(100) if ready else b""
-    return code, out.replace(str(port), "<PORT>"), got
-
-
 def _collect_options(facts: Facts, eng, hardened_options) -> None:
     options = facts.call("hardened_options", hardened_options)
     if options is None:
@@ -56,7 +42,7 @@ def _collect_options(facts: Facts, eng, hardened_options) -> None:
     if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
         facts.errors["hardened_options"] = f"hardened_options() returned {options!r}, not a list of strings"
         return
-    if shutil.which("cc") is None and shutil.which("gcc") is None:
+    if compiler() is None:
         facts.errors["hardened_options"] = "this machine has no C compiler (cc) to build the attackers' images"
         return
     lo, suid = unique("ex10-lo-syn"), unique("ex10-suid")
@@ -64,7 +50,7 @@ def _collect_options(facts: Facts, eng, hardened_options) -> None:
         localnet.build_image(eng.status, lo, Path(work))
         layer_access.build_image(eng.status, suid, Path(work))
     try:
-        facts.values["lo_syn"] = _lo_syn(eng, lo, options)
+        facts.values["lo_syn"] = localnet.attack(eng.status, lo, options)
         facts.values["suid"] = eng.status("run", "--rm", "-u", NOBODY, *options, suid, "whoami-suid")
         facts.values["plain"] = eng.status("run", "--rm", *options, "busybox", "sh", "-c", "echo works; id -u")
         facts.values["options"] = options
