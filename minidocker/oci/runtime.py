@@ -293,14 +293,22 @@ class Resources(_Obj):
     __slots__ = ("memory", "memory_swap", "memory_reservation", "memory_swappiness", "oom_kill_disable",
                  "pids", "cpu_shares", "cpu_quota", "cpu_period", "cpu_rt_runtime", "cpu_rt_period",
                  "cpuset_cpus", "cpuset_mems", "devices", "block_io", "hugepage_limits", "net_classid",
-                 "net_priorities", "kernel_memory")
+                 "net_priorities", "kernel_memory", "cpu_idle", "rdma", "unified")
 
     def __init__(self, raw: object, where: str = "linux.resources") -> None:
         d = _check(raw, where, ("memory", "pids", "cpu", "devices", "blockIO", "hugepageLimits", "network",
                                 "rdma", "unified"))
-        for name in ("rdma", "unified"):
-            if not _empty(d.get(name)):  # Docker writes e.g. "unified": {}; a value that limits is refused
-                raise Unsupported(f"config.json: unsupported field {where}.{name}")
+        unified = _typed(d.get("unified"), dict, where + ".unified", {})
+        if not all(isinstance(v, str) for v in unified.values()):
+            raise InvalidArgument(f"config.json: {where}.unified values must be strings")
+        if any("/" in k for k in unified):  # runc's words
+            raise InvalidArgument(f"config.json: {where}.unified: a resource must be a file name (no slashes)")
+        self.unified: dict[str, str] = dict(unified)
+        self.rdma: list[tuple[str, int | None, int | None]] = []  # (device, hcaHandles, hcaObjects)
+        for device, limits in _typed(d.get("rdma"), dict, where + ".rdma", {}).items():
+            lim = _check(limits, f"{where}.rdma.{device}", ("hcaHandles", "hcaObjects"))
+            self.rdma.append((device, _typed(lim.get("hcaHandles"), int, f"{where}.rdma.{device}.hcaHandles"),
+                              _typed(lim.get("hcaObjects"), int, f"{where}.rdma.{device}.hcaObjects")))
         m = _check(d.get("memory"), where + ".memory", ("limit", "reservation", "swap", "kernel", "kernelTCP",
                                                          "swappiness", "disableOOMKiller", "useHierarchy",
                                                          "checkBeforeUpdate"))
@@ -315,8 +323,7 @@ class Resources(_Obj):
         self.pids: int | None = _typed(p.get("limit"), int, where + ".pids.limit")
         c = _check(d.get("cpu"), where + ".cpu", ("shares", "quota", "period", "realtimeRuntime", "realtimePeriod",
                                                    "cpus", "mems", "idle"))
-        if not _empty(c.get("idle")):
-            raise Unsupported(f"config.json: unsupported field {where}.cpu.idle")
+        self.cpu_idle: int | None = _typed(c.get("idle"), int, where + ".cpu.idle")
         self.cpu_shares: int | None = _typed(c.get("shares"), int, where + ".cpu.shares")
         self.cpu_quota: int | None = _typed(c.get("quota"), int, where + ".cpu.quota")
         self.cpu_period: int | None = _typed(c.get("period"), int, where + ".cpu.period")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import Unsupported
+from ..errors import RuntimeFailure, Unsupported
 from ..oci.runtime import DeviceRule, Resources
 from .cgroups import UNIFIED, _write, is_unified
 
@@ -43,6 +43,16 @@ def apply(paths: dict[str, str], res: Resources, extra_devices: list[str]) -> No
         _write(_v1(paths, "net_cls", "linux.resources.network.classID"), "net_cls.classid", res.net_classid)
     for name, priority in res.net_priorities:  # the kernel reads one "interface priority" per write
         _write(_v1(paths, "net_prio", "linux.resources.network.priorities"), "net_prio.ifpriomap", f"{name} {priority}")
+    for line in _rdma(res):
+        _write(_v1(paths, "rdma", "linux.resources.rdma"), "rdma.max", line)
+    if res.unified:
+        raise Unsupported("invalid configuration: cannot use unified on cgroup v1")  # runc's words
+
+
+def _rdma(res: Resources) -> list[str]:
+    """rdma.max lines, v1 and v2 alike: "mlx4_0 hca_handle=2 hca_object=2000" (cf. runc fscommon/rdma.go)."""
+    return [device + (f" hca_handle={h}" if h is not None else "") + (f" hca_object={o}" if o is not None else "")
+            for device, h, o in res.rdma]
 
 
 def _v1(paths: dict[str, str], controller: str, field: str = "") -> str | None:
@@ -84,6 +94,8 @@ def _cpu_v1(path: str, res: Resources) -> None:
         _write(path, "cpu.rt_runtime_us", res.cpu_rt_runtime)
     if res.cpu_shares:
         _write(path, "cpu.shares", res.cpu_shares)
+    if res.cpu_idle is not None:
+        _write(path, "cpu.idle", res.cpu_idle)
     if res.cpu_period:
         _write(path, "cpu.cfs_period_us", res.cpu_period)
     if res.cpu_quota:
@@ -192,9 +204,37 @@ def _v2(path: str, res: Resources) -> None:
     if res.cpu_quota or res.cpu_period:
         quota = res.cpu_quota if res.cpu_quota and res.cpu_quota > 0 else "max"
         _write(path, "cpu.max", f"{quota} {res.cpu_period or 100000}")
+    if res.cpu_idle is not None:
+        _write(path, "cpu.idle", res.cpu_idle)
     _io_v2(path, res)
     for size, limit in res.hugepage_limits:
         _write(path, f"hugetlb.{size}.max", limit)
+    for line in _rdma(res):
+        _write(path, "rdma.max", line)
+    _unified(path, res.unified)
+
+
+def _unified(path: str, files: dict[str, str]) -> None:
+    """linux.resources.unified: any v2 file by name, written last so it wins (cf. runc fs2 setUnified)."""
+    for name, value in files.items():
+        try:
+            with open(f"{path}/{name}", "w") as f:
+                f.write(value)
+        except OSError as e:
+            controller, dot, _ = name.partition(".")
+            if not dot:
+                raise Unsupported(f"unified resource {name!r} must be in the form CONTROLLER.PARAMETER") from None
+            if not os.path.exists(f"{path}/{name}") and controller not in _controllers(path) and controller != "cgroup":
+                raise Unsupported(f"unified resource {name!r} can't be set: controller {controller!r} not available") from None
+            raise RuntimeFailure(f"unable to set unified resource {name!r}: {e.strerror}") from None
+
+
+def _controllers(path: str) -> set[str]:
+    try:
+        with open(f"{path}/cgroup.controllers") as f:
+            return set(f.read().split())
+    except OSError:
+        return set()
 
 
 def _io_v2(path: str, res: Resources) -> None:

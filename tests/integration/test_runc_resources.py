@@ -80,6 +80,7 @@ def test_block_io_throttles(runtimes, bundle: Path) -> None:
     ({"blockIO": {"weight": 500}}, f"{CG}/blkio/blkio.weight"),
     ({"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}, f"{CG}/hugetlb"),
     ({"network": {"classID": 1048577}}, f"{CG}/net_cls"),
+    ({"rdma": {"mlx4_0": {"hcaHandles": 2}}}, f"{CG}/rdma"),
 ])
 def test_what_this_host_lacks_is_refused_by_both(runtimes, bundle: Path, resources: dict, unavailable: str) -> None:
     """The hugetlb and net_cls controllers are not mounted here and the disk has no CFQ/BFQ scheduler:
@@ -129,3 +130,21 @@ def test_allow_all_then_denies(runtimes, bundle: Path) -> None:
     seen = both(runtimes, bundle)
     assert seen["minirunc"][:2] == (0, "a *:* rwm\n")  # a v1 list shows no exceptions of an allow-all
     assert seen["minirunc"][:2] == seen["runc"][:2]
+
+
+def test_unified_is_refused_on_v1_as_runc(runtimes, bundle: Path) -> None:
+    if os.path.exists(f"{CG}/cgroup.controllers"):
+        pytest.skip("a cgroup v2 host")
+    with_resources(bundle, {"unified": {"memory.high": "100000000"}}, ["true"])
+    seen = both(runtimes, bundle)
+    assert seen["runc"][0] != 0 and "cannot use unified on cgroup v1" in seen["runc"][2]
+    assert seen["minirunc"][0] != 0 and "cannot use unified on cgroup v1" in seen["minirunc"][2]
+
+
+@pytest.mark.skipif(not os.path.exists(f"{CG}/cpu/cpu.idle"), reason="no cpu.idle (kernel < 5.15)")
+def test_cpu_idle_beyond_runc(runtimes, bundle: Path) -> None:
+    """cpu.idle (SCHED_IDLE for the whole group): runc 1.1 ignores the field, minirunc writes it."""
+    with_resources(bundle, {"cpu": {"idle": 1}}, ["cat", f"{CG}/cpu/cpu.idle"])
+    seen = both(runtimes, bundle)
+    assert seen["runc"][:2] == (0, "0\n")
+    assert seen["minirunc"][:2] == (0, "1\n")

@@ -128,3 +128,27 @@ def test_device_rules_take_effect_in_order() -> None:
     assert resources.emulate([deny_all, (False, "c 1:3 rwm"), (True, "c 1:3 rw")]) == (False, {"c 1:3": "rw"})
     assert resources.emulate([(True, "a"), (False, "b 7:* rwm"), (True, "b 7:* r")]) == (True, {"b 7:*": "wm"})
     assert resources.emulate([deny_all, (True, "c 1:3 r"), (True, "a")]) == (True, {})  # "a" resets the list
+
+
+def test_idle_rdma_and_unified(tmp_path: Path, writes: Recorder, monkeypatch) -> None:
+    raw = {"cpu": {"idle": 1}, "rdma": {"mlx4_0": {"hcaHandles": 2, "hcaObjects": 2000}, "mlx5_1": {"hcaHandles": 3}}}
+    monkeypatch.setattr(resources, "is_unified", lambda: False)
+    paths = v1_tree(tmp_path)
+    (tmp_path / "rdma").mkdir()
+    paths["rdma"] = str(tmp_path / "rdma")
+    resources.apply(paths, Resources(raw), [])
+    assert writes == [("cpu,cpuacct", "cpu.idle", "1"), ("rdma", "rdma.max", "mlx4_0 hca_handle=2 hca_object=2000"),
+                      ("rdma", "rdma.max", "mlx5_1 hca_handle=3")]
+    with pytest.raises(Unsupported, match="cannot use unified on cgroup v1"):
+        resources.apply(paths, Resources({"unified": {"memory.high": "max"}}), [])
+    writes.clear()
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cgroup.controllers").write_text("cpu memory pids\n")
+    (v2 / "memory.high").write_text("")
+    resources._v2(str(v2), Resources({**raw, "unified": {"memory.high": "1000000"}}))
+    assert writes == [("v2", "cpu.idle", "1"), ("v2", "rdma.max", "mlx4_0 hca_handle=2 hca_object=2000"),
+                      ("v2", "rdma.max", "mlx5_1 hca_handle=3")]
+    assert (v2 / "memory.high").read_text() == "1000000"  # unified files are written directly, last
+    with pytest.raises(Unsupported, match="controller 'io' not available"):
+        resources._unified(str(v2 / "missing"), {"io.max": "8:0 rbps=1"})

@@ -35,7 +35,6 @@ def test_docker_default_spec_is_accepted() -> None:
 
 @pytest.mark.parametrize("path, value, field", [
     (("linux", "intelRdt"), {"closID": "x"}, "linux.intelRdt"),
-    (("linux", "resources", "rdma"), {"mlx4_0": {"hcaHandles": 1}}, "linux.resources.rdma"),
     (("linux", "personality"), {"domain": "LINUX32"}, "linux.personality"),
 ])
 def test_unsupported_fields_are_named(example: dict, path: tuple, value: object, field: str) -> None:
