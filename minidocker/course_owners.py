@@ -8,8 +8,8 @@ A process belongs to a root when, path components compared (never substrings, so
 - it lives in the root's cgroup (a component of its cgroup path is the root's instance name);
 - its executable, working directory or root directory lies under the root;
 - its mount namespace's root is a mount under the root (a container's overlay or bind-mounted rootfs);
-- it is one of the engine's own programs (minidockerd, minicontainerd, minidocker-shim, minirunc) started
-  with MINIDOCKER_ROOT equal to the root.
+- it was started with MINIDOCKER_ROOT equal to the root (the engine's programs, a client, the notebook
+  kernel a grader ran against that root), the whole value compared.
 The caller and its ancestors never belong to anything: a reset run under `timeout` or from a shell whose
 working directory is the root must not kill its own parents.
 """
@@ -22,7 +22,6 @@ from pathlib import Path
 
 from .linux import process
 
-ENGINE_PROGRAMS = ("minidockerd", "minicontainerd", "minidocker-shim", "minirunc", "minirunc:[INIT]")
 RECORD_DEPTH = 4  # run/containerd/<id>/shim.json, state-minirunc/<id>/state.json: records sit shallow
 
 
@@ -179,12 +178,9 @@ def _why(pid: int, root: Path, instance: str, my_mnt: str | None, host: list[lis
         if sources and all(under(s, root) for s in sources):
             return f"root mount from {sources[0]}"
     try:
-        with open(f"/proc/{pid}/comm") as f:
-            comm = f.read().strip()
-        if comm in ENGINE_PROGRAMS:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if env_entry in f.read().split(b"\0"):
-                    return f"{comm} with {env_entry.decode()}"
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            if env_entry in f.read().split(b"\0"):  # the whole entry: MINIDOCKER_ROOT=/x/root2 is not /x/root's
+                return f"started with {env_entry.decode()}"
     except OSError:
         pass
     return None

@@ -68,9 +68,11 @@ def test_a_reset_stops_what_root_owns_and_nothing_of_a_sibling_root_or_its_own_p
     try:
         mine = _sleepers(root)
         decoys = _sleepers(root2)
-        # A process that only names ROOT (command line, MINIDOCKER_ROOT) but is none of the engine's programs.
-        decoys["names root"] = subprocess.Popen(["sh", "-c", f"sleep 600; : {root}"], cwd=root2,
-                                                env=dict(os.environ, MINIDOCKER_ROOT=str(root)))
+        # Started against ROOT (a client, a notebook kernel): MINIDOCKER_ROOT is ROOT, whatever its cwd.
+        mine["environment"] = subprocess.Popen(["sleep", "600"], cwd="/", env=dict(os.environ, MINIDOCKER_ROOT=str(root)))
+        # Only names ROOT on its command line, and was started against ROOT2: not ROOT's.
+        decoys["names root"] = subprocess.Popen(["sh", "-c", f"sleep 600; : {root}"], cwd="/",
+                                                env=dict(os.environ, MINIDOCKER_ROOT=str(root2)))
         # A pid file older than the process it names: the pid was recycled, the process is not the root's.
         recycled = subprocess.Popen(["sleep", "600"], cwd="/")
         decoys["recycled pid"] = recycled
