@@ -13,6 +13,15 @@ PR_SET_NAME = 15
 PR_SET_CHILD_SUBREAPER = 36
 
 
+# personality(2) execution domains the runtime spec names (linux.personality.domain).
+PERSONALITIES = {"LINUX": 0x0000, "LINUX32": 0x0008}
+
+
+def set_personality(domain: str) -> None:
+    """personality(2): LINUX32 makes uname(2) report a 32-bit machine (i686) to this process and its children."""
+    check(libc.personality(ctypes.c_ulong(PERSONALITIES[domain])), f"personality {domain}")
+
+
 def set_name(name: str) -> None:
     """The process name shown by ps (comm), at most 15 bytes."""
     libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)

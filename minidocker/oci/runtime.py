@@ -353,7 +353,7 @@ class Resources(_Obj):
 class Linux(_Obj):
     __slots__ = ("namespaces", "resources", "cgroups_path", "masked_paths", "readonly_paths", "sysctl",
                  "devices", "seccomp", "rootfs_propagation", "mount_label", "uid_mappings", "gid_mappings",
-                 "time_offsets")
+                 "time_offsets", "personality")
     FIELDS = ("namespaces", "resources", "cgroupsPath", "maskedPaths", "readonlyPaths", "sysctl", "devices",
               "seccomp", "rootfsPropagation", "mountLabel", "uidMappings", "gidMappings", "intelRdt",
               "personality", "timeOffsets")
@@ -361,9 +361,14 @@ class Linux(_Obj):
 
     def __init__(self, raw: object) -> None:
         d = _check(raw, "linux", self.FIELDS)
-        for name in ("intelRdt", "personality"):
-            if not _empty(d.get(name)):
-                raise Unsupported(f"config.json: unsupported field linux.{name}")
+        if not _empty(d.get("intelRdt")):
+            raise Unsupported("config.json: unsupported field linux.intelRdt")
+        persona = _check(d.get("personality"), "linux.personality", ("domain", "flags"))
+        self.personality: str = _typed(persona.get("domain"), str, "linux.personality.domain", "")
+        if persona and self.personality not in ("LINUX", "LINUX32"):
+            raise InvalidArgument(f"config.json: linux.personality.domain: unknown execution domain {self.personality!r}")
+        if _strings(persona.get("flags"), "linux.personality.flags"):  # the spec defines none yet
+            raise InvalidArgument("config.json: linux.personality.flags: no flag values are defined")
         spaces = _typed(d.get("namespaces"), list, "linux.namespaces", [])
         self.namespaces = [Namespace(n, f"linux.namespaces[{i}]") for i, n in enumerate(spaces)]
         kinds = [n.type for n in self.namespaces]

@@ -122,7 +122,7 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         state = State(directory, {
             "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
             "created": _now(), "annotations": spec.annotations, "cgroup_paths": paths, "cgroup_made": made,
-            "process": b.raw.get("process") or {}, "seccomp": spec.linux.seccomp,
+            "process": b.raw.get("process") or {}, "seccomp": spec.linux.seccomp, "personality": spec.linux.personality,
             "hooks": {"poststart": hooks.as_raw(spec.hooks.poststart), "poststop": hooks.as_raw(spec.hooks.poststop)},
         })
         _await_ready(state, spec, channel)

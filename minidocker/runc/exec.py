@@ -163,6 +163,10 @@ def _child(state, proc, fds, channel, console_fd, env, args_preserve: int = 0) -
             os.setsid()
             setup_slave(console_fd, proc.console_size, bind_console=False)
         _limits(proc)
+        if state.data.get("personality"):  # the container's execution domain, as crun gives its execs
+            from ..linux.process import set_personality
+
+            set_personality(state.data["personality"])
         _close_inherited(args_preserve)
         path = become_with_seccomp(proc, env, filt)
         channel.send("ready")

@@ -160,6 +160,10 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     if spec.root.readonly:
         rootfs.readonly_root()
     _limits(proc)
+    if spec.linux.personality:
+        from ..linux.process import set_personality
+
+        set_personality(spec.linux.personality)
     _close_inherited(cfg.preserve_fds, fds)
     return become_with_seccomp(proc, env, filt)
 

@@ -147,3 +147,27 @@ def test_preserve_fds_and_session_keyring_as_runc(runtimes, bundle: Path, tmp_pa
         seen[runtime] = lines[:2] + own_keyring  # other containers' keyrings may be listed too: not ours to compare
     assert seen["minirunc"] == ["through fd 3", "0 1 2 3 ", "3f1b0000 _ses.<ID>:"]
     assert seen["minirunc"] == seen["runc"]
+
+
+@pytest.mark.parametrize("domain, machine", [("LINUX32", "i686"), ("LINUX", "x86_64")])
+def test_personality_as_crun(runtimes, bundle: Path, domain: str, machine: str) -> None:
+    """linux.personality (runtime-spec 1.1; runc 1.1's spec types lack it, crun 1.8 applies it):
+    LINUX32 makes uname report a 32-bit machine, to the container's process and to exec'd ones."""
+    import platform
+
+    if platform.machine() != "x86_64":
+        pytest.skip("the expected machine names are x86_64's")
+    configure(bundle, args=["sh", "-c", "uname -m; sleep 60"])
+    spec = json.loads((bundle / "config.json").read_text())
+    spec["linux"]["personality"] = {"domain": domain}
+    (bundle / "config.json").write_text(json.dumps(spec))
+    seen = {}
+    for runtime in ("crun", "minirunc"):
+        cid = runtimes.new_id("persona")
+        assert runtimes(runtime, "run", "-d", "--bundle", str(bundle), cid).returncode == 0, runtime
+        init = runtimes.state(runtime, cid)["pid"]
+        persona = int(Path(f"/proc/{init}/personality").read_text(), 16)
+        seen[runtime] = (persona, runtimes(runtime, "exec", cid, "uname", "-m").stdout)
+        runtimes(runtime, "delete", "--force", cid)
+    assert seen["minirunc"] == ({"LINUX32": 8, "LINUX": 0}[domain], machine + "\n")
+    assert seen["minirunc"] == seen["crun"]

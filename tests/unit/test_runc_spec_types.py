@@ -35,7 +35,6 @@ def test_docker_default_spec_is_accepted() -> None:
 
 @pytest.mark.parametrize("path, value, field", [
     (("linux", "intelRdt"), {"closID": "x"}, "linux.intelRdt"),
-    (("linux", "personality"), {"domain": "LINUX32"}, "linux.personality"),
 ])
 def test_unsupported_fields_are_named(example: dict, path: tuple, value: object, field: str) -> None:
     doc = copy.deepcopy(example)
@@ -194,4 +193,15 @@ def test_time_offsets(example: dict) -> None:
     assert runtime.Spec(example).linux.time_offsets == [("boottime", 86400, 0), ("monotonic", -5, 7)]
     example["linux"]["timeOffsets"]["realtime"] = {"secs": 1}
     with pytest.raises(InvalidArgument, match="linux.timeOffsets.realtime: a time namespace offsets only"):
+        runtime.Spec(example)
+
+
+def test_personality(example: dict) -> None:
+    example["linux"]["personality"] = {"domain": "LINUX32"}
+    assert runtime.Spec(example).linux.personality == "LINUX32"
+    example["linux"]["personality"] = {"domain": "PER_BSD"}
+    with pytest.raises(InvalidArgument, match="linux.personality.domain: unknown execution domain 'PER_BSD'"):
+        runtime.Spec(example)
+    example["linux"]["personality"] = {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}
+    with pytest.raises(InvalidArgument, match="linux.personality.flags"):
         runtime.Spec(example)
