@@ -12,17 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..oci.image import INDEX_TYPES, OCI_INDEX, OCI_MANIFEST
+from ..oci.image import MANIFEST_TYPES as IMAGE_TYPES
 from . import digests
 from .errcodes import DigestInvalid, ManifestBlobUnknown, ManifestInvalid, ManifestUnknown
 from .storage import Storage, check_tag
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-IMAGE_TYPES = {OCI_MANIFEST, DOCKER_MANIFEST}
-INDEX_TYPES = {OCI_INDEX, DOCKER_LIST}
-MANIFEST_TYPES = IMAGE_TYPES | INDEX_TYPES
+MANIFEST_TYPES = IMAGE_TYPES | INDEX_TYPES  # what this registry stores (no schema1)
 # layers that live elsewhere by definition (image-spec "non-distributable", Docker's foreign layers)
 ELSEWHERE = ("nondistributable", "foreign")
 
