@@ -16,7 +16,7 @@ import queue
 import tempfile
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from ...errors import InvalidArgument
 from ...linux.removeall import remove_all_quietly
@@ -70,12 +70,14 @@ def options_from(req: Request):
                    extra_hosts=_extra_hosts(req), network_mode=req.query.get("networkmode") or "")
 
 
-def unpack_context(body: bytes, into: Path) -> None:
-    """Unpack the context tar with the untrusted-tar rules of the layer unpacker."""
+def unpack_context(body: bytes | BinaryIO, into: Path) -> None:
+    """Unpack the context tar (bytes or a file) with the untrusted-tar rules of the layer unpacker."""
     from ...containerd.archive import apply_tar
 
-    if body:
-        apply_tar(io.BytesIO(body), into)
+    stream = io.BytesIO(body) if isinstance(body, (bytes, bytearray)) else body
+    if stream.read(1):
+        stream.seek(0)
+        apply_tar(stream, into)
 
 
 def drop_ignored_build_files(context: Path, dockerfile: str) -> None:
@@ -113,7 +115,7 @@ def build(req: Request) -> Response:
     scratch.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="context-", dir=scratch))
     try:
-        unpack_context(req.body, workdir)
+        unpack_context(req.body_stream(), workdir)
         # A repeated `dockerfile` counts once, by its first value (clients send an outside Dockerfile this way).
         dockerfile = req.query.get("dockerfile") or "Dockerfile"
         text = read_dockerfile(workdir, dockerfile)

@@ -7,7 +7,6 @@ hence the {name:path} patterns.
 
 from __future__ import annotations
 
-import io
 from typing import Iterator
 
 from ...errors import InvalidArgument, MinidockerError
@@ -44,7 +43,7 @@ def load(req: Request) -> Response:
 
     def stream() -> Iterator[dict]:
         try:
-            messages = images.load(io.BytesIO(req.body))
+            messages = images.load(req.body_stream())
         except (MinidockerError, OSError) as err:
             yield {"errorDetail": {"message": str(err)}, "error": str(err)}
             return
@@ -66,7 +65,7 @@ def create(req: Request) -> Response:
     src = req.query.get("fromSrc")
     if src is not None:
         changes = [c for c in req.query_list("changes") if c]
-        image_id = images.import_image(io.BytesIO(req.body), repo=req.query.get("repo", ""),
+        image_id = images.import_image(req.body_stream(), repo=req.query.get("repo", ""),
                                        tag=req.query.get("tag", ""), message=req.query.get("message", ""),
                                        changes=changes, src=src)
         return Response(stream=json_lines(iter([{"status": image_id}])))

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+MAX_JSON_BODY = 16 << 20  # no create/network/exec body comes near it
 TRUE_WORDS = {"1", "true", "True", "TRUE", "yes"}
 FALSE_WORDS = {"0", "false", "False", "FALSE", "no", ""}
 
@@ -30,6 +31,15 @@ class Request:
     backend: Any = None  # the daemon object handlers call into
     conn: Any = None  # the raw socket, for handlers that hijack the connection
     raw_query: str = ""  # the query string as sent, for parameters given several times (build's t=)
+    body_file: Any = None  # a body too big to hold in memory, spooled to disk by the server (then body is b"")
+
+    def body_stream(self) -> Any:
+        """The body as a binary file (image tars, build contexts): read it in blocks, never whole."""
+        import io
+
+        if self.body_file is not None:
+            return self.body_file
+        return io.BytesIO(self.body)
 
     def query_list(self, name: str) -> list[str]:
         """Every value of a repeated query parameter (`t=a&t=b`), in order."""
@@ -54,12 +64,17 @@ class Request:
 
     def json(self, go_type: Any = None) -> Any:
         """The body as JSON (None when empty), checked against the Go type dockerd decodes it into (see dockerd/apitypes.py)."""
-        if not self.body:
-            return None
         from ...errors import InvalidArgument
 
+        raw = self.body
+        if not raw and self.body_file is not None:
+            raw = self.body_file.read(MAX_JSON_BODY + 1)
+            if len(raw) > MAX_JSON_BODY:
+                raise InvalidArgument(f"request body too large: a JSON body is at most {MAX_JSON_BODY} bytes")
+        if not raw:
+            return None
         try:
-            body = json.loads(self.body)
+            body = json.loads(raw)
         except ValueError as err:
             raise InvalidArgument(f"invalid JSON body: {err}") from None
         if go_type is not None:

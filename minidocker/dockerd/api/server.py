@@ -18,6 +18,7 @@ import threading
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, unquote
 
+from ... import paths
 from ...errors import MinidockerError
 from . import router
 
@@ -28,6 +29,8 @@ REASONS = {101: "UPGRADED", 200: "OK", 201: "Created", 204: "No Content", 304: "
            400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
            500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported"}
 MAX_HEADER_LINES = 200
+IN_MEMORY_BODY = 1 << 20  # larger request bodies are spooled to a file (see _read_body)
+READ_BLOCK = 1 << 16
 
 log = logging.getLogger("minidockerd.api")
 
@@ -131,20 +134,64 @@ class Connection:
             pass
 
 
-def _read_body(conn: Connection, headers: dict[str, str]) -> bytes:
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        parts = []
-        while True:
-            size_line = conn.readline().split(b";")[0].strip()
-            size = int(size_line or b"0", 16)
-            if size == 0:
-                while conn.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(parts)
-            parts.append(conn.read_exact(size))
-            conn.read_exact(2)
-    length = int(headers.get("content-length") or 0)
-    return conn.read_exact(length) if length else b""
+def _read_body(conn: Connection, headers: dict[str, str]) -> tuple[bytes, Any]:
+    """(body, None) for a small body; (b"", spooled file) for one over IN_MEMORY_BODY (an image to load or
+    import, a build context): memory stays bounded whatever the client sends (cf. moby, which streams
+    r.Body into the image importer). A malformed length or chunk size closes the connection."""
+    spool = None
+    small = bytearray()
+
+    def take(data: bytes) -> None:
+        nonlocal spool
+        if spool is None and len(small) + len(data) > IN_MEMORY_BODY:
+            spool = _spool_file()
+            spool.write(small)
+            small.clear()
+        if spool is None:
+            small.extend(data)
+        else:
+            spool.write(data)
+
+    try:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            while True:
+                size = int(conn.readline().split(b";")[0].strip() or b"0", 16)
+                if size < 0:
+                    raise ValueError("negative chunk size")
+                if size == 0:
+                    while conn.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                while size:
+                    n = min(size, READ_BLOCK)
+                    take(conn.read_exact(n))
+                    size -= n
+                conn.read_exact(2)
+        else:
+            left = int(headers.get("content-length") or 0)
+            if left < 0:
+                raise ValueError("negative content-length")
+            while left:
+                n = min(left, READ_BLOCK)
+                take(conn.read_exact(n))
+                left -= n
+    except ValueError as err:
+        if spool is not None:
+            spool.close()
+        raise ConnectionError(f"malformed request body: {err}") from None
+    if spool is None:
+        return bytes(small), None
+    spool.seek(0)
+    return b"", spool
+
+
+def _spool_file():
+    """An unnamed file under the engine's state (not /tmp, often a small tmpfs), gone when closed."""
+    import tempfile
+
+    where = paths.state_dir() / "tmp"
+    where.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return tempfile.TemporaryFile(dir=where)
 
 
 def _os_error_text(err: OSError) -> str:
@@ -187,14 +234,18 @@ class APIHandler(socketserver.BaseRequestHandler):
             headers[key.strip().lower()] = value.strip()
         if headers.get("expect", "").lower() == "100-continue":  # curl, for bodies over 1 KiB
             conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-        body = _read_body(conn, headers)
+        body, body_file = _read_body(conn, headers)
         keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
         if version == "HTTP/1.0" and headers.get("connection", "").lower() == "keep-alive":
             keep = True
-        return self._dispatch(conn, method.upper(), target, headers, body, keep)
+        try:
+            return self._dispatch(conn, method.upper(), target, headers, body, keep, body_file)
+        finally:
+            if body_file is not None:
+                body_file.close()
 
     def _dispatch(self, conn: Connection, method: str, target: str, headers: dict[str, str],
-                  body: bytes, keep: bool) -> bool:
+                  body: bytes, keep: bool, body_file: Any = None) -> bool:
         raw_path, _, raw_query = target.partition("?")
         path = unquote(raw_path)
         m = VERSION_PREFIX.match(path)
@@ -219,7 +270,8 @@ class APIHandler(socketserver.BaseRequestHandler):
             self._send(conn, 404, {"message": "page not found"}, keep=keep)
             return keep
         route, params = found
-        req = router.Request(method, path, params, query, headers, body, self.server.backend, conn, raw_query)
+        req = router.Request(method, path, params, query, headers, body, self.server.backend, conn, raw_query,
+                             body_file)
         try:
             resp = route.handler(req)
         except MinidockerError as err:
