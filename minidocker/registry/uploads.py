@@ -73,9 +73,11 @@ class Uploads:
                 owner = (folder / "repo").read_text()
             except OSError:
                 continue
-            if idle > self.idle_seconds and not self._lock(folder.name).locked():
+            lock = self._locks.get(folder.name)
+            if idle > self.idle_seconds and not (lock and lock.locked()):
                 shutil.rmtree(folder, ignore_errors=True)
                 self._hashes.pop(folder.name, None)
+                self._locks.pop(folder.name, None)
             elif owner == name:
                 count += 1
         return count

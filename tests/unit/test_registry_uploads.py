@@ -78,3 +78,35 @@ def test_a_patch_without_content_range_appends_as_docker_does(registry):
     assert patch(registry, location, DATA[:5], None)[1]["Range"] == "0-4"
     assert patch(registry, location, DATA[5:], None)[1]["Range"] == f"0-{len(DATA) - 1}"
     assert call(registry, "PUT", f"{location}?digest={digest(DATA)}")[0] == 201
+
+
+def test_concurrent_uploads_of_one_blob_to_one_repository_all_land_whole(tmp_path):
+    import threading
+
+    blob = bytes(range(256)) * 64  # 16 KiB
+    results = []
+    with serving(tmp_path / "r") as server:
+        def push() -> None:
+            location = start(server)
+            for offset in range(0, len(blob), 4096):
+                status, headers, _ = patch(server, location, blob[offset:offset + 4096], f"{offset}-{offset + 4095}")
+                if status != 202:
+                    results.append(status)
+                    return
+            results.append(call(server, "PUT", f"{location}?digest={digest(blob)}")[0])
+
+        threads = [threading.Thread(target=push) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert results == [201] * 8
+        assert call(server, "GET", f"/v2/lib/app/blobs/{digest(blob)}")[2] == blob
+        assert list((server.storage.root / "uploads").iterdir()) == []
+
+
+def test_idle_sessions_expire_and_free_their_place(tmp_path):
+    with serving(tmp_path / "r", max_uploads_per_repository=1, upload_idle_seconds=0.0) as server:
+        first = start(server)
+        second = start(server)  # the first, idle for longer than 0 s, was dropped to make room
+        assert call(server, "GET", first)[0] == 404 and call(server, "GET", second)[0] == 204
