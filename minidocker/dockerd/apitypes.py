@@ -48,7 +48,7 @@ class Scalar(GoType):
                 return
             ok = False
         if not ok:
-            _fail(_json_kind(value), self, path, struct)
+            _fail(json_kind(value), self, path, struct)
 
 
 class Any_(GoType):
@@ -61,7 +61,7 @@ class Empty(GoType):
 
     def check(self, value: Any, path: str, struct: str) -> None:
         if value is not None and not isinstance(value, dict):
-            _fail(_json_kind(value), self, path, struct)
+            _fail(json_kind(value), self, path, struct)
 
 
 class StrSlice(GoType):
@@ -71,10 +71,10 @@ class StrSlice(GoType):
         if value is None or isinstance(value, str):
             return
         if not isinstance(value, list):
-            _fail(_json_kind(value), GoType("string"), "", "")
+            _fail(json_kind(value), GoType("string"), "", "")
         for item in value:
             if item is not None and not isinstance(item, str):
-                _fail(_json_kind(item), GoType("string"), "", "")
+                _fail(json_kind(item), GoType("string"), "", "")
 
 
 class List(GoType):
@@ -86,7 +86,7 @@ class List(GoType):
         if value is None:
             return
         if not isinstance(value, list):
-            _fail(_json_kind(value), self, path, struct)
+            _fail(json_kind(value), self, path, struct)
         for item in value:
             self.item.check(item, path, struct)
 
@@ -100,7 +100,7 @@ class Map(GoType):
         if value is None:
             return
         if not isinstance(value, dict):
-            _fail(_json_kind(value), self, path, struct)
+            _fail(json_kind(value), self, path, struct)
         for item in value.values():
             self.value.check(item, path, struct)
 
@@ -118,8 +118,8 @@ class Struct(GoType):
             return
         if not isinstance(value, dict):
             if not path:
-                raise InvalidArgument(f"json: cannot unmarshal {_json_kind(value)} into Go value of type {self.name}")
-            _fail(_json_kind(value), self, path, struct)
+                raise InvalidArgument(f"json: cannot unmarshal {json_kind(value)} into Go value of type {self.name}")
+            _fail(json_kind(value), self, path, struct)
         own = self.name.rpartition(".")[2]
         for key, item in value.items():
             t = self.fields.get(key) or self._folded.get(key.lower())
@@ -127,7 +127,8 @@ class Struct(GoType):
                 t.check(item, f"{path}.{key}" if path else key, own)
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """encoding/json's name for the kind of a decoded JSON value."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, (int, float)):

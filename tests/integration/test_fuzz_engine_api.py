@@ -131,3 +131,38 @@ def test_what_was_saved_survives_a_restart(engine):
     """After the fuzz: a daemon restart reloads every record, and ps/images still answer."""
     engine.restart_daemons()
     still_whole(engine)
+
+
+QUERY_VALUE = st.one_of(st.text(max_size=12), st.integers(-2**70, 2**70).map(str), ANY_JSON.map(json.dumps),
+                        st.sampled_from(["", "1", "0", "true", "all", "-1", "1e3", "1.5", "[1]", '{"status":"x"}',
+                                         '{"label":{"a=b":true}}', '{"before":["nosuch"]}', "SIGKILL", "99"]))
+QUERIES = st.one_of(
+    st.tuples(st.just("GET"), st.just("/containers/json"),
+              st.fixed_dictionaries({}, optional={k: QUERY_VALUE for k in ("all", "limit", "size", "filters")})),
+    st.tuples(st.just("GET"), st.just("/images/json"),
+              st.fixed_dictionaries({}, optional={k: QUERY_VALUE for k in ("all", "filters", "digests")})),
+    st.tuples(st.just("GET"), st.just("/networks"), st.fixed_dictionaries({}, optional={"filters": QUERY_VALUE})),
+    st.tuples(st.just("GET"), st.just("/volumes"), st.fixed_dictionaries({}, optional={"filters": QUERY_VALUE})),
+    st.tuples(st.just("GET"), st.just("/containers/fuzzed/logs"),
+              st.fixed_dictionaries({"stdout": st.just("1")},
+                                    optional={k: QUERY_VALUE for k in ("tail", "since", "until", "timestamps")})),
+    st.tuples(st.just("POST"), st.just("/containers/fuzzed/kill"),
+              st.fixed_dictionaries({}, optional={"signal": QUERY_VALUE})),
+    st.tuples(st.just("POST"), st.just("/containers/fuzzed/resize"),
+              st.fixed_dictionaries({}, optional={"h": QUERY_VALUE, "w": QUERY_VALUE})),
+    st.tuples(st.just("GET"), st.just("/containers/fuzzed/stats"), st.just({"stream": "0"})),
+)
+
+
+@SETTINGS
+@given(case=QUERIES)
+def test_any_query_is_answered_below_500(engine, case):
+    from urllib.parse import urlencode
+
+    if request(engine, "GET", "/v1.41/containers/fuzzed/json")[0] == 404:
+        assert request(engine, "POST", "/v1.41/containers/create?name=fuzzed", {"Image": "busybox", "Cmd": ["true"]})[0] == 201
+    method, path, query = case
+    status, text = request(engine, method, "/v1.41" + path + ("?" + urlencode(query) if query else ""))
+    event(f"{method} {path} answered {status}")
+    assert status < 500 or status == 501, (status, text, method, path, query)
+    still_whole(engine)

@@ -18,6 +18,12 @@ TRUE_WORDS = {"1", "true", "True", "TRUE", "yes"}
 FALSE_WORDS = {"0", "false", "False", "FALSE", "no", ""}
 
 
+def _kind(value: Any) -> str:
+    from ..apitypes import json_kind
+
+    return json_kind(value)
+
+
 @dataclass
 class Request:
     """One parsed API request. `params` are path parameters, `query` the raw query (first value wins, as Go's FormValue)."""
@@ -94,9 +100,17 @@ class Request:
             parsed = json.loads(raw)
         except ValueError:
             raise InvalidArgument(f"invalid filter {raw!r}") from None
+        if not isinstance(parsed, dict):  # dockerd's words (filters.FromJSON), 400 here as every bad filter
+            raise InvalidArgument(f"json: cannot unmarshal {_kind(parsed)} into Go value of type "
+                                  "map[string]map[string]bool")
         out: dict[str, list[str]] = {}
         for key, values in parsed.items():
-            out[key] = [k for k, v in values.items() if v] if isinstance(values, dict) else list(values)
+            if isinstance(values, dict):
+                out[key] = [k for k, v in values.items() if v]
+            elif isinstance(values, list) and all(isinstance(v, str) for v in values):
+                out[key] = list(values)  # the legacy {"key": ["v"]} form
+            else:
+                raise InvalidArgument(f"json: cannot unmarshal {_kind(values)} into Go value of type map[string]bool")
         return out
 
 
