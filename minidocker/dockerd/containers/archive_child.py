@@ -21,13 +21,6 @@ import sys
 import tarfile
 import time
 
-try:  # tarfile imports these lazily for compressed input: load the host's copies before the chroot
-    import bz2  # noqa: F401
-    import lzma  # noqa: F401
-    import zlib  # noqa: F401
-except ImportError:
-    pass
-
 # tarfile fills uname/gname through pwd.getpwuid/grp.getgrgid, i.e. glibc NSS, when these are set.
 tarfile.pwd = tarfile.grp = None
 NAMES_MAX = 1 << 20  # bytes of /etc/passwd or /etc/group read: a huge or endless file must not hang cp
@@ -151,6 +144,9 @@ def main(argv: list[str]) -> int:
             return put(path, len(argv) > 3 and argv[3] == "1")
     except OSError as err:
         print(err, file=sys.stderr)
+        return 1
+    except ImportError as err:  # seal_imports at work: a lazy import would have run the container's code
+        print(f"archive helper: {err} (imports are closed inside the container)", file=sys.stderr)
         return 1
     print(f"unknown operation {op}", file=sys.stderr)
     return 1
