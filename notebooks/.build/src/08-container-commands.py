@@ -65,17 +65,22 @@ print(eng("run", "--rm", "busybox", "sh", "-c", "echo my PID is $$ and I am $(ca
 # as Docker refuses it when stdin is a pipe:
 
 # %%
-print(eng.status("run", "-it", "--rm", "busybox", "sh"))
+code, out = eng.status("run", "-it", "--rm", "busybox", "sh")
+print(f"exit code {code}: {out.strip()}")
 
 # %% [markdown]
-# With `-i` alone the shell reads its commands from our stdin, but it is not on a terminal (`tty` says so).
+# With `-i` alone the shell reads its commands from our stdin, but it is not on a terminal (`tty` says so):
+
+# %%
+print(eng("run", "-i", "--rm", "busybox", "sh", input="tty; echo my PID is $$\n", check=False))
+
+# %% [markdown]
 # So this cell plays the terminal itself: it opens a pty pair (what a terminal window does), runs the
 # client `minidocker run -it ...` on it, types a line at each prompt and shows the screen. The container's
 # shell is on a terminal of its own (`/dev/pts/0` inside), of the size the client's terminal has (the
 # client sends it to the engine, and again at every resize):
 
 # %%
-print(eng("run", "-i", "--rm", "busybox", "sh", input="tty; echo my PID is $$\n", check=False))
 shell = terminal.session(teach.cli_path() + ["run", "-it", "--rm", "--name", "ch08-tty", "busybox", "sh"],
                          ["tty", "stty size", "echo my PID is $$", "exit 3"], env=eng.env())
 print(shell.screen)
