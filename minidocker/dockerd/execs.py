@@ -202,15 +202,25 @@ class ExecMixin:
         ex.done.set()
 
     def _exec_watcher(self, ex: Exec) -> None:
-        status = self.tasks.wait_retrying(ex.container.id, ex.id)
-        ex.exit_code = int(status.get("exit_status", 0))
+        """One thread per running exec; whatever fails (EIO on a FIFO, containerd gone), `done` is set,
+        so an attached `exec` and `exec inspect` never wait forever."""
+        try:
+            status = self.tasks.wait_retrying(ex.container.id, ex.id)
+            ex.exit_code = int(status.get("exit_status", 0))
+        except Exception as err:  # noqa: BLE001 - reported, the exec is then seen as ended
+            log.exception("waiting for exec %s failed", ex.id[:12])
+            ex.exit_code, ex.error = 126, f"waiting for the exec failed: {err}"
         ex.running = False
-        self._exec_ended(ex)
-        self.tasks.forget_exec(ex.container.id, ex.id)
-        if ex.io is not None:
-            ex.io.finish()
-            ex.io.remove_files()
-        ex.done.set()
+        try:
+            self._exec_ended(ex)
+            self.tasks.forget_exec(ex.container.id, ex.id)
+            if ex.io is not None:
+                ex.io.finish()
+                ex.io.remove_files()
+        except Exception:  # noqa: BLE001 - reported; the exit itself is known
+            log.exception("clean-up after exec %s failed", ex.id[:12])
+        finally:
+            ex.done.set()
         self.emit(ex.container, "exec_die", execID=ex.id, exitCode=str(ex.exit_code))
 
     def exec_resize(self, ex: Exec, height: int, width: int) -> None:

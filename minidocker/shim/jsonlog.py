@@ -70,6 +70,10 @@ class LineSplitter:
                 break
         self._pending = buf
 
+    def drop(self) -> None:
+        """Forget a pending partial line (its start could not be written)."""
+        self._pending = b""
+
     def flush(self) -> None:
         """End of output: whatever is left becomes a last entry, without a newline."""
         if self._pending:

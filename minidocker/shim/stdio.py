@@ -48,7 +48,12 @@ class FifoWriter:
 
 
 def copy_output(src: int, fifo: FifoWriter | None, splitter: LineSplitter | None) -> None:
-    """Copy a process's output until end of file to its FIFO (if any) and the log (if any)."""
+    """Copy a process's output until end of file to its FIFO (if any) and the log (if any).
+
+    A log write that fails (ENOSPC, EIO) drops that output and is reported once; the copy goes on, and
+    logging resumes by itself once the disk has room again (as moby's log copier drops and goes on):
+    stopping would fill the pipe and block the container."""
+    failing = False
     try:
         while True:
             try:
@@ -60,9 +65,15 @@ def copy_output(src: int, fifo: FifoWriter | None, splitter: LineSplitter | None
             if splitter is not None:
                 try:
                     splitter.feed(data)
-                except OSError as err:  # a full disk must not stop the copy: the container would block
-                    print(f"minidocker-shim: json log: {err}; logging stopped", file=sys.stderr, flush=True)
-                    splitter = None
+                    if failing:
+                        print("minidocker-shim: json log: writing again", file=sys.stderr, flush=True)
+                        failing = False
+                except OSError as err:
+                    splitter.drop()
+                    if not failing:
+                        print(f"minidocker-shim: json log: {err}; output dropped until it can be written",
+                              file=sys.stderr, flush=True)
+                        failing = True
             if fifo is not None:
                 fifo.write(data)
     finally:

@@ -86,6 +86,9 @@ def test_a_failing_log_never_stops_the_copy(tmp_path):
         def flush(self):
             raise OSError(28, "No space left on device")
 
+        def drop(self):
+            pass
+
     fifo = tmp_path / "out"
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
@@ -97,3 +100,37 @@ def test_a_failing_log_never_stops_the_copy(tmp_path):
     t.join(5)
     assert not t.is_alive()
     assert os.read(reader, 100) == b"still flowing\n"
+
+
+def test_logging_resumes_once_the_disk_has_room_again(capfd):
+    """ENOSPC drops that output (reported once); the next output that can be written is logged."""
+    class Flaky:
+        def __init__(self):
+            self.calls, self.logged, self.first = 0, [], threading.Event()
+
+        def feed(self, data):
+            self.calls += 1
+            if self.calls == 1:
+                self.first.set()
+                raise OSError(28, "No space left on device")
+            self.logged.append(data)
+
+        def flush(self):
+            pass
+
+        def drop(self):
+            pass
+
+    log = Flaky()
+    r, w = os.pipe()
+    t = threading.Thread(target=stdio.copy_output, args=(r, None, log))
+    t.start()
+    os.write(w, b"lost\n")
+    assert log.first.wait(5)
+    os.write(w, b"kept\n")
+    os.close(w)
+    t.join(5)
+    assert not t.is_alive()
+    assert log.logged == [b"kept\n"]
+    err = capfd.readouterr().err
+    assert err.count("No space left on device") == 1 and "writing again" in err

@@ -183,23 +183,27 @@ class TaskIO:
         return got
 
     def _pump(self) -> None:
-        live = False
-        while self._fds:
-            watch = ([*self._fds.values()] if live else []) + [self._wake_r]
-            ready, _, _ = select.select(watch, [], [])
-            if self._wake_r in ready:
-                word = os.read(self._wake_r, 64)
-                if b"f" in word:
-                    break  # forced: the shim is gone or never came
-                live = True
-            self._read_ready(ready)
-        # Whatever is buffered still belongs to this run.
-        while self._fds and self._read_ready(list(self._fds.values())):
-            pass
-        log.debug("%s: output ended (%d bytes, %s)", self.process[:12], self.copied,
-                  "forced" if self._fds else "end of file")
-        self._done.set()
-        self.hub.end()
+        try:
+            live = False
+            while self._fds:
+                watch = ([*self._fds.values()] if live else []) + [self._wake_r]
+                ready, _, _ = select.select(watch, [], [])
+                if self._wake_r in ready:
+                    word = os.read(self._wake_r, 64)
+                    if b"f" in word:
+                        break  # forced: the shim is gone or never came
+                    live = True
+                self._read_ready(ready)
+            # Whatever is buffered still belongs to this run.
+            while self._fds and self._read_ready(list(self._fds.values())):
+                pass
+            log.debug("%s: output ended (%d bytes, %s)", self.process[:12], self.copied,
+                      "forced" if self._fds else "end of file")
+        except OSError as err:  # EIO, EBADF...: reported; attached clients still see the end
+            log.error("%s: reading the output failed: %s", self.process[:12], err)
+        finally:
+            self._done.set()
+            self.hub.end()
 
     def finish(self, grace: float = 5.0) -> None:
         """The process exited: let the output reach its end of file (the shim closes its copies once
