@@ -287,3 +287,15 @@ def test_an_internal_failure_is_a_500_the_client_can_read(registry, monkeypatch,
     assert status == 500 and "Input/output error" in json.loads(body)["errors"][0]["message"]
     assert "GET /v2/lib/app/tags/list failed" in capfd.readouterr().err
     assert call(registry, "GET", "/v2/")[0] == 200  # the server lives on
+
+
+def test_pipelined_requests_are_each_answered_in_order(registry):
+    """The other side of smuggling: requests a client really sent back to back all get their answer."""
+    location = upload(registry)
+    with Conn(registry) as conn:
+        conn.send(request("PATCH", location, b"abc", {"Content-Range": "0-2"}) + request("GET", location)
+                  + request("GET", "/v2/lib/app/tags/list"))
+        first, second, third = conn.response(), conn.response(), conn.response()
+    assert (first[0], first[1]["range"]) == (202, "0-2")
+    assert (second[0], second[1]["range"]) == (204, "0-2")
+    assert third[0] == 200 and json.loads(third[2]) == {"name": "lib/app", "tags": ["v1"]}
