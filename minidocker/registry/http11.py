@@ -163,6 +163,7 @@ class SafeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     limits: Limits = Limits()
     body: Body | None = None
+    linger = expecting = answered = False
 
     # -- reading a request --
     def handle_one_request(self) -> None:

@@ -61,6 +61,7 @@ class Handler(SafeHandler):
         if first and first[0] == TLS_HANDSHAKE:  # skopeo tries TLS first: answer plainly, then close
             self.connection.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
                                     b"Client sent an HTTPS request to an HTTP server.\n")
+            self.linger = True  # the ClientHello is still unread: no reset before the client reads our answer
             return
         super().handle()
 
