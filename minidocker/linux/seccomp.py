@@ -25,6 +25,8 @@ NR_ERROR = -1  # __NR_SCMP_ERROR: the name is not a system call of this architec
 # enum scmp_filter_attr: SCMP_FLTATR_CTL_NNP says whether seccomp_load() sets no_new_privs itself.
 # libseccomp's default is yes; runc turns it off, so that only process.noNewPrivileges decides.
 FLTATR_CTL_NNP = 3
+FLTATR_CTL_LOG = 6  # SECCOMP_FILTER_FLAG_LOG: log every action but SCMP_ACT_ALLOW
+FLTATR_CTL_SSB = 7  # SECCOMP_FILTER_FLAG_SPEC_ALLOW: no speculative store bypass mitigation forced
 
 
 class ArgCmp(ctypes.Structure):
@@ -73,11 +75,19 @@ class Filter:
 
     def sets_no_new_privs(self) -> bool:
         """Whether seccomp_load() would set no_new_privs itself (libseccomp's filter attribute)."""
+        return bool(self.attribute(FLTATR_CTL_NNP))
+
+    def attribute(self, attr: int) -> int:
         value = ctypes.c_uint32()
-        rc = self.lib.seccomp_attr_get(self.ctx, FLTATR_CTL_NNP, ctypes.byref(value))
+        rc = self.lib.seccomp_attr_get(self.ctx, attr, ctypes.byref(value))
         if rc < 0:
-            raise OSError(-rc, "seccomp_attr_get SCMP_FLTATR_CTL_NNP")
-        return bool(value.value)
+            raise OSError(-rc, f"seccomp_attr_get {attr}")
+        return value.value
+
+    def set_attribute(self, attr: int, value: int) -> None:
+        rc = self.lib.seccomp_attr_set(self.ctx, attr, value)
+        if rc < 0:
+            raise OSError(-rc, f"seccomp_attr_set {attr}")
 
     def add_arch(self, name: str) -> None:
         """A libseccomp architecture name ("x86_64", "x86", "x32"); the native one is always present."""

@@ -14,6 +14,10 @@ from __future__ import annotations
 from ..errors import InvalidArgument, Unsupported
 
 EPERM = 1
+# linux.seccomp.flags -> the libseccomp filter attribute that asks the kernel for it (None: nothing to do,
+# TSYNC only matters to a multi-threaded loader). runc 1.1 ignores the field; runc 1.2 maps it so.
+FLAGS = {"SECCOMP_FILTER_FLAG_TSYNC": None, "SECCOMP_FILTER_FLAG_LOG": "FLTATR_CTL_LOG",
+         "SECCOMP_FILTER_FLAG_SPEC_ALLOW": "FLTATR_CTL_SSB"}
 
 
 def _action(name: str, errno_ret: int | None, where: str) -> int:
@@ -35,7 +39,10 @@ def _action(name: str, errno_ret: int | None, where: str) -> int:
 
 def validate(profile: dict) -> None:
     """Refuse what the filter cannot honour, before anything is created."""
-    # Unknown properties are ignored (runtime-spec Extensibility); unknown actions and operators are not.
+    # Unknown properties are ignored (runtime-spec Extensibility); unknown actions, operators and flags are not.
+    flags = profile.get("flags") or []
+    if not isinstance(flags, list) or any(f not in FLAGS for f in flags):
+        raise InvalidArgument(f"config.json: linux.seccomp.flags {flags!r}: known flags are {', '.join(FLAGS)}")
     if profile.get("listenerPath"):
         raise Unsupported("config.json: unsupported field linux.seccomp.listenerPath")
     _action(profile.get("defaultAction") or "", profile.get("defaultErrnoRet"), "linux.seccomp.defaultAction")
@@ -57,6 +64,9 @@ def compile_filter(profile: dict):
 
     default = _action(profile["defaultAction"], profile.get("defaultErrnoRet"), "linux.seccomp.defaultAction")
     filt = sc.Filter(default)
+    for flag in profile.get("flags") or []:
+        if FLAGS[flag]:
+            filt.set_attribute(getattr(sc, FLAGS[flag]), 1)
     for arch in profile.get("architectures") or []:
         filt.add_arch(arch.removeprefix("SCMP_ARCH_").lower())
     for rule in profile.get("syscalls") or []:

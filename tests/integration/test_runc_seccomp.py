@@ -48,3 +48,23 @@ def test_exec_runs_under_the_same_filter(runtimes, bundle: Path) -> None:
     assert runtimes("minirunc", "run", "-d", "--bundle", str(bundle), cid).returncode == 0
     done = runtimes("minirunc", "exec", cid, "sh", "-c", "mkdir /tmp/e || echo REFUSED")
     assert "REFUSED" in done.stdout and "Permission denied" in done.stderr + done.stdout
+
+
+def test_flags_are_applied_and_unknown_ones_refused(runtimes, bundle: Path) -> None:
+    """linux.seccomp.flags: LOG and SPEC_ALLOW become libseccomp filter attributes, as crun applies them
+    (runc 1.1 refuses any: "seccomp flags are not yet supported by runc"); the filter works the same; an
+    unknown flag is refused by name before anything is created."""
+    with_seccomp(bundle, ["sh", "-c", "grep ^Seccomp: /proc/self/status; mkdir /tmp/d || echo REFUSED"])
+    spec = json.loads((bundle / "config.json").read_text())
+    spec["linux"]["seccomp"]["flags"] = ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]
+    (bundle / "config.json").write_text(json.dumps(spec))
+    seen = {}
+    for runtime in ("crun", "minirunc"):
+        done = runtimes(runtime, "run", "--bundle", str(bundle), runtimes.new_id("secf"))
+        seen[runtime] = (done.returncode, done.stdout)
+    assert seen["minirunc"] == (0, "Seccomp:\t2\nREFUSED\n")
+    assert seen["minirunc"] == seen["crun"]
+    spec["linux"]["seccomp"]["flags"] = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]
+    (bundle / "config.json").write_text(json.dumps(spec))
+    done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("secf"))
+    assert done.returncode != 0 and "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" in done.stderr

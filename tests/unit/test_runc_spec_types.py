@@ -205,3 +205,18 @@ def test_personality(example: dict) -> None:
     example["linux"]["personality"] = {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}
     with pytest.raises(InvalidArgument, match="linux.personality.flags"):
         runtime.Spec(example)
+
+
+def test_seccomp_flags_become_filter_attributes() -> None:
+    from minidocker.linux import seccomp as sc
+    from minidocker.runc import seccomp
+
+    profile = {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC"]}
+    seccomp.validate(profile)
+    filt = seccomp.compile_filter(profile)
+    try:
+        assert (filt.attribute(sc.FLTATR_CTL_LOG), filt.attribute(sc.FLTATR_CTL_SSB)) == (1, 0)
+    finally:
+        filt.release()
+    with pytest.raises(InvalidArgument, match="SECCOMP_FILTER_FLAG_BOGUS"):
+        seccomp.validate({**profile, "flags": ["SECCOMP_FILTER_FLAG_BOGUS"]})
