@@ -146,3 +146,19 @@ def test_a_bridge_name_option_is_refused_clearly_not_ignored(engine):
     ok = engine.docker("network", "create", "-o", "com.docker.network.driver.mtu=1500", "robustnet")
     assert ok.returncode == 0, ok.stderr
     assert engine.docker("network", "rm", "robustnet").returncode == 0
+
+
+def test_cp_of_a_file_over_the_in_memory_body_limit_reaches_the_container(engine, tmp_path):
+    """A PUT /archive body larger than 1 MiB is spooled to disk by the server: it must arrive whole."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 << 20))
+    assert engine.cli("create", "--name", "cpbig", "busybox", "true").returncode == 0
+    try:
+        out = engine.cli("cp", str(big), "cpbig:/big.bin")
+        assert out.returncode == 0, out.stderr
+        back = tmp_path / "back.bin"
+        out = engine.cli("cp", "cpbig:/big.bin", str(back))
+        assert out.returncode == 0, out.stderr
+        assert back.read_bytes() == big.read_bytes()
+    finally:
+        engine.cli("rm", "-f", "cpbig")

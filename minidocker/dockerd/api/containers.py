@@ -373,7 +373,7 @@ def archive_put(req: Request) -> Response:
 
     d = req.backend
     c = d.containers.get(req.params["id"])
-    archive.put(d, c, req.query.get("path", ""), req.body, req.flag("noOverwriteDirNonDir"))
+    archive.put(d, c, req.query.get("path", ""), req.body_stream().read(), req.flag("noOverwriteDirNonDir"))
     return Response(200, b"", content_type=None)
 
 
