@@ -20,7 +20,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
-from ..errors import DigestMismatch, InvalidArgument, MinidockerError, NotFound
+from ..errors import DigestMismatch, MinidockerError, NotFound
 
 MANIFEST_ACCEPT = ", ".join([
     "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -184,8 +184,11 @@ class RegistryClient:
             raise self._error(resp, f"manifest {name}:{reference}")
         data = resp.read()
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        claimed = reference if reference.startswith("sha256:") else resp.getheader("Docker-Content-Digest")
-        if claimed and claimed != digest:
+        claimed = reference if ":" in reference else resp.getheader("Docker-Content-Digest")
+        algorithm = (claimed or "").partition(":")[0]
+        # checked by the claimed digest's own algorithm (a manifest pulled by sha512:... is hashed with sha512)
+        actual = f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}" if algorithm in ("sha256", "sha512") else None
+        if claimed and claimed != actual:
             raise DigestMismatch(f"manifest verification failed for digest {claimed}")
         media_type = (resp.getheader("Content-Type") or "").split(";")[0].strip() or json.loads(data).get("mediaType", "")
         return Manifest(data, media_type, digest)

@@ -188,3 +188,19 @@ def test_a_root_written_in_the_sha256_only_layout_is_still_served(tmp_path):
         status, headers, got = call(server, "GET", "/v2/lib/app/manifests/v1")
         assert status == 200 and got == data and headers["Docker-Content-Digest"] == digest(data)
         assert call(server, "GET", f"/v2/lib/app/blobs/{digest(layer)}")[2] == layer
+
+
+def test_the_registry_client_verifies_a_manifest_pulled_by_its_sha512_digest(registry):
+    from minidocker.errors import DigestMismatch
+    from minidocker.registry.client import RegistryClient
+
+    doc = manifest_doc(registry, "lib/app", b"client")
+    data = json.dumps(doc).encode()
+    assert put_manifest(registry, "lib/app", digest(data, "sha512"), doc)[0] == 201
+    client = RegistryClient(f"http://127.0.0.1:{registry.server_address[1]}")
+    assert client.manifest("lib/app", digest(data, "sha512")).data == data
+    other = json.dumps(manifest_doc(registry, "lib/app", b"other")).encode()
+    assert put_manifest(registry, "lib/app", "v2", json.loads(other))[0] == 201
+    registry.storage.blob_path(digest(data, "sha512")).write_bytes(other)  # a registry serving other bytes
+    with pytest.raises(DigestMismatch):
+        client.manifest("lib/app", digest(data, "sha512"))
