@@ -90,9 +90,7 @@ def cmd_run(root: str, args, log: Log) -> int:
 
     console_fd = mine = None
     bundle = container.Bundle(args.bundle)
-    from .userns import needed
-
-    if needed(bundle.spec) and not args.detach:
+    if container.needs_first_child(bundle.spec) and not args.detach:
         from ..linux.process import set_child_subreaper
 
         set_child_subreaper()  # the init is our grandchild (see userns.py): it must come back to us to be waited for

@@ -143,9 +143,7 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
     from . import init
 
     parent, child = Channel.pair()
-    from . import userns
-
-    if userns.needed(spec):
+    if needs_first_child(spec):
         return _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds,
                                  parent, child)
     # The init stays this Python until it execs the container's program, visible to whoever shares
@@ -183,6 +181,12 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
             raise RuntimeFailure(said[6:]) from None
         raise e
     return pid, parent
+
+
+def needs_first_child(spec: runtime.Spec) -> bool:
+    """A user namespace, or a new time namespace: a first child makes them and forks the init (userns.py)."""
+    time_ns = spec.linux.namespace("time")
+    return spec.linux.namespace("user") is not None or (time_ns is not None and not time_ns.path)
 
 
 def _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds, parent,

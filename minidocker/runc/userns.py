@@ -64,12 +64,6 @@ def write_maps(pid: int, spec: Spec) -> None:
             raise RuntimeFailure(f"user namespace: {what} failed" + (f": {detail[-1]}" if detail else ""))
 
 
-def needed(spec: Spec) -> bool:
-    """Whether the init must be forked by a first child: a user namespace, or a new time namespace."""
-    time = spec.linux.namespace("time")
-    return spec.linux.namespace("user") is not None or (time is not None and not time.path)
-
-
 def stage_one(spec: Spec, channel: Channel, start_init) -> None:
     """In the first child: enter the user namespace and become its root, make the time namespace, enter
     the pid namespace and fork the init (start_init, which never returns); report its pid and exit."""
