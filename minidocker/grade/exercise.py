@@ -77,7 +77,7 @@ class Exercise:
         """The engine the exercise runs against: $MINIDOCKER_ROOT's (private when graded), else the system one."""
         from minidocker import teach
 
-        return teach.engine()
+        return teach.engine(timeout=120)  # a busy grading machine may take a while to start it
 
     def facts(self, *answer: Any) -> Facts:
         """Collect once per set of answers (re-running a solution cell makes new functions: collect again)."""

@@ -1,7 +1,8 @@
 """A class folder of mixed submissions graded once by `python -m minidocker.grade` (module-scoped):
-every exercise solved (its master), unsolved (its learner's copy) and wrong (tests/fixtures/grade),
-plus a corrupt file, a chapter notebook, one that hangs, one that kills its kernel, one that leaves a
-container behind. Engines run under the test root; the fixture proves none is left afterwards."""
+every exercise solved (its master) and wrong (tests/fixtures/grade), a few unsolved (learners' copies:
+test_grade_selfcheck.py runs every one), plus a corrupt file, a chapter notebook, one that hangs, one
+that kills its kernel, one that leaves a container behind (named 0-*: graded first, so the hang
+overlaps the rest). Engines run under the test root; the fixture proves none is left afterwards."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from minidocker import course
 from minidocker.grade import catalog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "grade"
+UNSOLVED = catalog.master_ids()[::4]  # a sample: they fail fast and the self-check test runs them all
 TIMEOUT = 100  # per notebook: the hanging one costs this much of one worker
 
 
@@ -40,18 +42,19 @@ def make_class(folder: Path) -> dict[str, str]:
     for ex in catalog.master_ids():
         for kind, src in (("solved", catalog.master_path(ex)), ("unsolved", catalog.EXERCISES / ex / "student.ipynb"),
                           ("wrong", FIXTURES / f"{ex}-wrong.ipynb")):
-            (folder / f"{ex}-{kind}.ipynb").write_bytes(src.read_bytes())
-            kinds[f"{ex}-{kind}.ipynb"] = kind
-    (folder / "corrupt.ipynb").write_text('{"cells": [ truncated')
+            if kind != "unsolved" or ex in UNSOLVED:
+                (folder / f"{ex}-{kind}.ipynb").write_bytes(src.read_bytes())
+                kinds[f"{ex}-{kind}.ipynb"] = kind
+    (folder / "0-corrupt.ipynb").write_text('{"cells": [ truncated')
     chapter = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('a chapter, not an exercise')")])
-    nbformat.write(chapter, folder / "not-an-exercise.ipynb")
+    nbformat.write(chapter, folder / "0-not-an-exercise.ipynb")
     first = catalog.master_ids()[0]
-    nbformat.write(_with_extra_cell(first, "import time\ntime.sleep(3600)"), folder / "hangs.ipynb")
-    nbformat.write(_with_extra_cell(first, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"), folder / "kills-kernel.ipynb")
+    nbformat.write(_with_extra_cell(first, "import time\ntime.sleep(3600)"), folder / "0-hangs.ipynb")
+    nbformat.write(_with_extra_cell(first, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"), folder / "0-kills-kernel.ipynb")
     nbformat.write(_with_extra_cell(first, 'eng("run", "-d", "--name", "forgotten", "busybox", "sleep", "600")'),
-                   folder / "leaves-container.ipynb")
-    kinds.update({"corrupt.ipynb": "corrupt", "not-an-exercise.ipynb": "not-an-exercise", "hangs.ipynb": "hangs",
-                  "kills-kernel.ipynb": "kills-kernel", "leaves-container.ipynb": "leaves-container"})
+                   folder / "0-leaves-container.ipynb")
+    kinds.update({"0-corrupt.ipynb": "corrupt", "0-not-an-exercise.ipynb": "not-an-exercise", "0-hangs.ipynb": "hangs",
+                  "0-kills-kernel.ipynb": "kills-kernel", "0-leaves-container.ipynb": "leaves-container"})
     return kinds
 
 

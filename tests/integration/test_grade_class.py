@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from grade_class_fixture import FIXTURES, graded  # noqa: F401 - the module-scoped fixture
+from grade_class_fixture import FIXTURES, UNSOLVED, graded  # noqa: F401 - the module-scoped fixture
 from minidocker.grade import catalog
 
-pytestmark = [pytest.mark.root, pytest.mark.slow]
+pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.timeout(1800)]  # the module fixture grades many notebooks
 EXERCISES = catalog.master_ids()
 WRONG = json.loads((FIXTURES / "wrong.json").read_text())
 
@@ -29,7 +29,7 @@ def test_a_solved_notebook_gets_every_point(graded, exercise):
         assert r["points"] == r["max_points"] and float(r["points"]) > 0 and r["message"] == "", r
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
+@pytest.mark.parametrize("exercise", UNSOLVED)
 def test_an_unsolved_notebook_gets_0_and_each_requirement_says_why(graded, exercise):
     rows = graded.of(f"{exercise}-unsolved.ipynb")
     assert len(rows) >= 3 and all(r["points"] == "0" for r in rows)
@@ -50,11 +50,11 @@ def test_a_plausible_wrong_answer_gets_partial_points_and_its_specific_message(g
 
 
 @pytest.mark.parametrize("name, reason", [
-    ("corrupt.ipynb", "not a readable notebook"),
-    ("not-an-exercise.ipynb", "not an exercise"),
-    ("hangs.ipynb", "did not finish within"),
-    ("kills-kernel.ipynb", "the kernel died"),
-    ("leaves-container.ipynb", "left 1 container(s) behind (forgotten)"),
+    ("0-corrupt.ipynb", "not a readable notebook"),
+    ("0-not-an-exercise.ipynb", "not an exercise"),
+    ("0-hangs.ipynb", "did not finish within"),
+    ("0-kills-kernel.ipynb", "the kernel died"),
+    ("0-leaves-container.ipynb", "left 1 container(s) behind (forgotten)"),
 ])
 def test_bad_input_gets_0_points_and_the_reason(graded, name, reason):
     rows = graded.of(name)
@@ -65,7 +65,7 @@ def test_bad_input_gets_0_points_and_the_reason(graded, name, reason):
 
 
 def test_the_container_left_behind_would_have_earned_full_points_and_says_so(graded):
-    rows = graded.of("leaves-container.ipynb")
+    rows = graded.of("0-leaves-container.ipynb")
     assert all(f"(would have earned {float(r['max_points']):g})" in r["message"] for r in rows), rows
 
 
@@ -73,7 +73,7 @@ def test_every_learner_gets_a_feedback_file(graded):
     for name in graded.kinds:
         text = (graded.feedback / f"{Path(name).stem}.feedback.txt").read_text()
         assert text.startswith(f"# Feedback: {name}")
-    unsolved = (graded.feedback / f"{EXERCISES[0]}-unsolved.feedback.txt").read_text()
+    unsolved = (graded.feedback / f"{UNSOLVED[0]}-unsolved.feedback.txt").read_text()
     assert "✘ r1-" in unsolved and "hint: " in unsolved
     solved = (graded.feedback / f"{EXERCISES[0]}-solved.feedback.txt").read_text()
     assert "✘" not in solved and "✔ r1-" in solved

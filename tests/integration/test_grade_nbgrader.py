@@ -18,7 +18,7 @@ from minidocker import course
 from minidocker.grade import catalog
 from minidocker.grade.exercises import load
 
-pytestmark = [pytest.mark.root, pytest.mark.slow]
+pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.timeout(1800)]  # the module fixture grades many notebooks
 EXERCISE = "03-container-is-a-process"  # the quickest to run
 BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH: the venv's bin must be on it
 
