@@ -10,6 +10,7 @@ raises AssertionError saying what is wrong and giving a hint.
 
 from __future__ import annotations
 
+import inspect
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -80,11 +81,18 @@ class Exercise:
         return teach.engine(timeout=120)  # a busy grading machine may take a while to start it
 
     def facts(self, *answer: Any) -> Facts:
-        """Collect once per set of answers (re-running a solution cell makes new functions: collect again)."""
+        """Collect once per set of answers (re-running a solution cell makes new functions: collect again).
+
+        When every answer is still nbgrader's stub, nothing is set up on the engine: each is "not written yet"."""
         key = tuple(id(a) for a in answer)
         if self._cache is None or self._cache[0] != key:
             assert self._collect is not None, f"exercise {self.id} has no collector"
-            self._cache = (key, list(answer), self._collect(*answer))
+            names = list(inspect.signature(self._collect).parameters)
+            if answer and all(map(is_stub, answer)):
+                facts = Facts(errors={n: f"{n}() is not written yet (it raises NotImplementedError)" for n in names})
+            else:
+                facts = self._collect(*answer)
+            self._cache = (key, list(answer), facts)
         return self._cache[2]
 
     def check(self, number: int, *answer: Any) -> None:
@@ -99,6 +107,16 @@ class Exercise:
     @property
     def max_points(self) -> int:
         return sum(r.points for r in self.requirements.values())
+
+
+def is_stub(fn: Any) -> bool:
+    """True for a function whose body is still nbgrader's `# YOUR CODE HERE` / `raise NotImplementedError()`."""
+    try:
+        lines = inspect.getsource(fn).splitlines()[1:]
+    except (OSError, TypeError):
+        return False
+    body = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    return body == ["raise NotImplementedError()"]
 
 
 def unique(prefix: str) -> str:

@@ -63,21 +63,39 @@ def outputs(exercise_id: str) -> dict[Path, str]:
             folder / "README.md": readme(master, exercise_id)}
 
 
+def index() -> dict[Path, str]:
+    """exercises/README.md: every exercise, its chapter and its requirements."""
+    from minidocker.grade.exercises import load
+
+    lines = ["# Exercises", "", "One per chapter (`NN` is the chapter): open `NN-slug/student.ipynb`, write the answers where it",
+             "says `# YOUR CODE HERE`, run the check cells. Each `README.md` says what to do; the checks run",
+             "against the real engine (as root, the engine up). Generated from the masters by",
+             "`python -m minidocker.grade generate`.", "", "| exercise | requirements (points) |", "|---|---|"]
+    for ex_id in catalog.master_ids():
+        ex = load(ex_id)
+        reqs = "; ".join(f"{r.title} ({r.points})" for _, r in sorted(ex.requirements.items()))
+        lines.append(f"| [{ex_id}]({ex_id}/README.md): {ex.title} | {reqs} |")
+    return {catalog.EXERCISES / "README.md": "\n".join(lines) + "\n"}
+
+
+def _all(exercise_ids: list[str] | None) -> dict[Path, str]:
+    files = {path: text for ex in exercise_ids or catalog.master_ids() for path, text in outputs(ex).items()}
+    return files if exercise_ids else {**files, **index()}
+
+
 def stale(exercise_ids: list[str] | None = None) -> list[Path]:
     """Generated files that are missing or differ from what the masters give now."""
-    return [path for ex in exercise_ids or catalog.master_ids() for path, text in outputs(ex).items()
-            if not path.exists() or path.read_text() != text]
+    return [path for path, text in _all(exercise_ids).items() if not path.exists() or path.read_text() != text]
 
 
 def write(exercise_ids: list[str] | None = None) -> list[Path]:
     """Write every learner's copy (default: of every master); return the files that changed."""
     changed = []
-    for ex in exercise_ids or catalog.master_ids():
-        for path, text in outputs(ex).items():
-            if not path.exists() or path.read_text() != text:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(path.name + ".tmp")
-                tmp.write_text(text)
-                tmp.replace(path)
-                changed.append(path)
+    for path, text in _all(exercise_ids).items():
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text)
+            tmp.replace(path)
+            changed.append(path)
     return changed

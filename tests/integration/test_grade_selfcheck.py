@@ -51,14 +51,13 @@ def selfcheck(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     students = [catalog.EXERCISES / ex / "student.ipynb" for ex in EXERCISES]
     solved = []
     for ex in SOLVED:  # a solved copy: the master, as a learner would save it beside the exercise
-        (work / ex).mkdir()
-        solved.append(work / ex / "solved.ipynb")
+        solved.append(work / f"{ex}-solved.ipynb")
         solved[-1].write_bytes(catalog.master_path(ex).read_bytes())
     base = grade_root() / "selfcheck"
     base.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(2) as pool:
-        a = pool.submit(_nbval, students, base / "nbval-students", work / "students.xml")
-        b = pool.submit(_nbval, solved, base / "nbval-solved", work / "solved.xml")
+        a = pool.submit(_nbval, students, base / "s", work / "students.xml")  # short roots: socket paths
+        b = pool.submit(_nbval, solved, base / "v", work / "solved.xml")
         return {"unsolved": a.result(), "solved": b.result()}
 
 

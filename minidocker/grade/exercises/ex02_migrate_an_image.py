@@ -33,7 +33,7 @@ def collect(migrate) -> Facts:
     from minidocker import teach
 
     facts, src, tag = Facts(), ex.engine(), unique("ex02-app") + ":v1"
-    target_root = course.course_root() / unique("ex02-other-host")
+    target_root = course.course_root() / unique("ex02-b")  # short: a unix socket path has 107 bytes at most
     with tempfile.TemporaryDirectory(prefix="ex02-") as work:
         ctx = Path(work) / "ctx"
         ctx.mkdir()
