@@ -87,9 +87,6 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
     notes = spec.unenforced()
     if spec.linux.resources.kernel_memory:
         notes.append("Kernel memory settings are ignored and will be removed")  # runc 1.1's words and stance
-    if spec.linux.resources.devices and cgroups.is_unified():
-        notes.append("linux.resources.devices is not enforced on cgroup v2 (runc loads an eBPF program there); "
-                     "the device nodes themselves are still only those of linux.devices and the defaults")
     for message in notes:
         if warn:
             warn(message)

@@ -19,6 +19,8 @@ def apply(paths: dict[str, str], res: Resources, extra_devices: list[str]) -> No
     unified = paths.get(UNIFIED)
     if unified and is_unified():
         _v2(unified, res)
+        if res.devices:
+            _devices_v2(unified, res.devices, extra_devices)
         return
     # v1 (on a hybrid host the v2 hierarchy holds no controllers: it is only joined)
     if res.cpuset_cpus or res.cpuset_mems:
@@ -150,6 +152,17 @@ def _devices_v1(path: str, rules: list[DeviceRule], extra: list[str]) -> None:
     _write(path, "devices.allow" if allow_all else "devices.deny", "a")
     for key in sorted(exceptions, key=_sort_key):
         _write(path, "devices.deny" if allow_all else "devices.allow", f"{key} {exceptions[key]}")
+
+
+def _devices_v2(path: str, rules: list[DeviceRule], extra: list[str]) -> None:
+    """v2 has no devices files: the same outcome as in v1, as an eBPF program attached to the cgroup (as runc)."""
+    from ..linux import bpf
+
+    allow_all, exceptions = emulate([(r.allow, _rule(r)) for r in rules] + [(True, e) for e in DEFAULT_ALLOWED + extra])
+    try:
+        bpf.attach_device_filter(path, bpf.program(allow_all, exceptions))
+    except OSError as e:
+        raise RuntimeFailure(f"cgroup v2 device filter on {path}: {e.strerror}") from None
 
 
 def emulate(rules: list[tuple[bool, str]]) -> tuple[bool, dict[str, str]]:
