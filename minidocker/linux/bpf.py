@@ -15,7 +15,7 @@ import struct
 
 from .libc import check, libc
 
-SYS_BPF = 321  # x86_64
+SYS_BPF = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine, 321)  # the bpf(2) system call number
 BPF_PROG_LOAD = 5
 BPF_PROG_ATTACH = 8
 BPF_PROG_TYPE_CGROUP_DEVICE = 15
