@@ -46,3 +46,13 @@ def test_the_cloud_init_file_runs_the_readmes_two_commands_and_prints_the_url():
     assert data["runcmd"] == [[data["write_files"][0]["path"]]]
     for command in ("sudo ./run-course", "sudo ./run-tests"):
         assert command in ROOT.joinpath("README.md").read_text()
+
+
+def test_every_chapter_ends_with_a_link_to_its_exercise():
+    import nbformat
+
+    for nb_path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        last = nbformat.read(nb_path, as_version=4).cells[-1]
+        links = re.findall(r"\]\(\.\./exercises/([^/]+)/student\.ipynb\)", last.source)
+        assert len(links) == 1 and links[0].startswith(nb_path.name[:3]), (nb_path.name, last.source)
+        assert (ROOT / "exercises" / links[0] / "student.ipynb").exists()
