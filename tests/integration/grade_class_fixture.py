@@ -90,4 +90,5 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
     assert not leftover, f"the grader left engine roots behind: {leftover}"
     with open(work / "grades.csv") as f:
         rows = list(csv.DictReader(f))
+    print(f"\n{proc.stdout}graded in {time.monotonic() - started:.0f} s")  # the table, seen with pytest -s
     return Graded(folder, kinds, proc, rows, time.monotonic() - started, work / "feedback")
