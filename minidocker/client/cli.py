@@ -46,6 +46,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "registry serve": ("serve_registry", "serve"), "registry gc": ("serve_registry", "gc"),
     "network ls": ("network", "ls"), "network list": ("network", "ls"), "network create": ("network", "create"),
     "network inspect": ("network", "inspect"), "network rm": ("network", "rm"), "network prune": ("network", "prune"),
+    "network connect": ("network", "connect"), "network disconnect": ("network", "disconnect"),
     "port": ("network", "port"), "container port": ("network", "port"),
     "attach": ("start", "attach"), "container attach": ("start", "attach"),
     "stats": ("stats", "stats"), "container stats": ("stats", "stats"),

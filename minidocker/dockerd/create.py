@@ -214,7 +214,7 @@ class CreateMixin:
             raise InvalidArgument("config cannot be empty in order to create a container")
         body = dict(body)
         hc_in = body.pop("HostConfig", None) or {}
-        body.pop("NetworkingConfig", None)
+        networking = body.pop("NetworkingConfig", None)
         image_ref = body.get("Image") or ""
         if not image_ref:
             raise InvalidArgument("No image specified")
@@ -268,6 +268,7 @@ class CreateMixin:
         if not hc.get("CgroupnsMode"):
             hc["CgroupnsMode"] = "host"
         validate_host_config(hc)
+        networks = self.initial_networks(hc.get("NetworkMode") or "default", networking)
         warnings = discard_unsupported(hc)
         # `-v /data` arrives as Config.Volumes, like an image's VOLUME: both are anonymous volumes.
         points = mnt.collect(hc, {**(image_cfg.get("Volumes") or {}), **(config.get("Volumes") or {})})
@@ -278,6 +279,7 @@ class CreateMixin:
             config["Hostname"] = socket.gethostname() if hc.get("NetworkMode") == "host" else cid[:12]
         c = Container(cid, cname, config, hc, image.id, argv[0], argv[1:])
         c.runtime = hc["Runtime"]
+        c.network_settings = {"Networks": networks}
         self.containers.reserve(c)  # 409 on a name in use, before anything is made on disk
         try:
             rootfs = self.images.prepare_rootfs(cid, image)

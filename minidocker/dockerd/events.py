@@ -47,14 +47,17 @@ class EventBus:
 
 
 def matches(event: dict[str, Any], filters: dict[str, list[str]]) -> bool:
-    """The `filters` of GET /events: type, event (action), container (id or name), image, label."""
+    """The `filters` of GET /events: type, event (action), container/network/volume (id or name), image, label."""
     attrs = event["Actor"]["Attributes"]
     if "type" in filters and event["Type"] not in filters["type"]:
         return False
     if "event" in filters and event["Action"].split(":")[0] not in filters["event"]:
         return False
-    if "container" in filters and event["Type"] == "container":
-        if not any(event["Actor"]["ID"].startswith(v) or attrs.get("name") == v for v in filters["container"]):
+    # container / network / volume: prefix of the actor's id or name, whatever the event's type, so a
+    # container filter leaves out network events, as moby's fuzzyMatchName does
+    for key in ("container", "network", "volume"):
+        if key in filters and not any(event["Actor"]["ID"].startswith(v) or (attrs.get("name") or "").startswith(v)
+                                      for v in filters[key]):
             return False
     if "image" in filters and attrs.get("image") not in filters["image"]:
         return False

@@ -13,11 +13,20 @@ from typing import Any
 from ..errors import Conflict
 
 from .containers.record import Container, write_atomic
+from .embedded_dns import EmbeddedDnsMixin, embedded_resolv_conf, uses_embedded_dns
+from .netconnect import NetworkConnectMixin
+
+
+def _host_resolv_conf() -> str:
+    try:
+        return open("/etc/resolv.conf").read()
+    except OSError:
+        return ""
 
 log = logging.getLogger("minidockerd.sandbox")
 
 
-class SandboxMixin:
+class SandboxMixin(NetworkConnectMixin, EmbeddedDnsMixin):
     def _connect_network(self, c: Container) -> str | None:
         """The netns path for the spec ("" = the host's, None = a fresh one)."""
         mode = c.host_config.get("NetworkMode") or "default"
@@ -30,23 +39,23 @@ class SandboxMixin:
                 raise Conflict(f"cannot join network of a non running container: {other.id}")
             mode = f"container:{other.id}"
         try:
-            settings = self.networks.connect(
-                c.id, mode=mode, port_bindings=c.host_config.get("PortBindings") or None,
-                hostname=c.config.get("Hostname") or "", exposed_ports=c.config.get("ExposedPorts"),
-                publish_all=bool(c.host_config.get("PublishAllPorts")))
+            settings = self.connect_all(c, mode)
         except ImportError:
             if mode not in ("none", "default", "bridge"):
                 raise
             c.network_settings = {"Networks": {"none": {}}}
             return None
         c.network_settings = settings or {}
+        self.dns_serve(c)
         return (settings or {}).get("SandboxKey") or None
 
     def _disconnect_network(self, c: Container) -> None:
         if (c.host_config.get("NetworkMode") or "") == "host":
             return
         try:
+            self.dns_forget(c)
             self.networks.disconnect(c.id)
+            self.disconnected_all(c)
         except ImportError:
             pass
         except Exception:  # noqa: BLE001 - never let cleanup hide the exit
@@ -64,7 +73,10 @@ class SandboxMixin:
             hostname_text = (hostname + "\n").encode()
         write_atomic(c.dir / "hostname", hostname_text)
         write_atomic(c.dir / "hosts", hosts)
-        write_atomic(c.dir / "resolv.conf", self._resolv_text(mode).encode())
+        resolv = self._resolv_text(mode)
+        if mode != "host" and uses_embedded_dns(c):
+            resolv = embedded_resolv_conf(_host_resolv_conf())
+        write_atomic(c.dir / "resolv.conf", resolv.encode())
 
     def _hosts_text(self, c: Container, hostname: str) -> str:
         try:

@@ -31,7 +31,9 @@ class FakeContainers:
 @pytest.fixture
 def api(md_root: Path):
     mgr = NetworkManager(paths.state_dir() / "network")
-    backend = SimpleNamespace(networks=mgr, containers=FakeContainers())
+    from minidocker.dockerd.events import EventBus
+
+    backend = SimpleNamespace(networks=mgr, containers=FakeContainers(), events=EventBus())
 
     def call(method: str, path: str, body=None, query=None):
         found = router.match(method, path)

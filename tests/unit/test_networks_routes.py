@@ -29,13 +29,26 @@ class Recorder:
     def remove_network(self, ref):
         self.calls.append(("remove", ref))
 
+    def network(self, ref):
+        return {"Id": "n" * 64, "Name": ref, "Driver": "bridge"}
+
     def prune_networks(self, filters):
         self.calls.append(("prune", filters))
         return {"NetworksDeleted": []}
 
 
+class Events:
+    """Stands in for dockerd's event log: network create/destroy are events, as Docker's."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple] = []
+
+    def emit(self, kind, action, actor_id, attributes=None, image=""):
+        self.seen.append((kind, action, (attributes or {}).get("name")))
+
+
 def call(method: str, path: str, query=None, body: bytes = b""):
-    backend = SimpleNamespace(networks=Recorder())
+    backend = SimpleNamespace(networks=Recorder(), events=Events())
     route, params = router.match(method, path)
     resp = route.handler(router.Request(method, path, params, query or {}, {}, body, backend))
     return resp, backend.networks.calls

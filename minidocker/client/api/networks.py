@@ -27,6 +27,18 @@ class NetworkMixin:
     def remove_network(self, net_id: str) -> None:
         self._call("DELETE", f"/networks/{net_id}")
 
+    def connect_container_to_network(self, container: str, net_id: str, aliases: list[str] | None = None,
+                                     ipv4_address: str | None = None) -> None:
+        config: dict[str, Any] = {}
+        if aliases:
+            config["Aliases"] = list(aliases)
+        if ipv4_address:
+            config["IPAMConfig"] = {"IPv4Address": ipv4_address}
+        self._call("POST", f"/networks/{net_id}/connect", body={"Container": container, "EndpointConfig": config})
+
+    def disconnect_container_from_network(self, container: str, net_id: str, force: bool = False) -> None:
+        self._call("POST", f"/networks/{net_id}/disconnect", body={"Container": container, "Force": force})
+
     def prune_networks(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return self._json("POST", "/networks/prune", {"filters": filters_param(filters)})
 

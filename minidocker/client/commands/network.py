@@ -92,6 +92,29 @@ def rm(cli: Any, a: argparse.Namespace) -> int:
     return _each(cli, a.names, lambda n: cli.api._call("DELETE", f"/networks/{n}") and None)
 
 
+def connect_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--alias", action="append", default=[], help="Add network-scoped alias for the container")
+    p.add_argument("--ip", help="IPv4 address (e.g., 172.30.100.104)")
+    p.add_argument("network", metavar="NETWORK")
+    p.add_argument("container", metavar="CONTAINER")
+
+
+def connect(cli: Any, a: argparse.Namespace) -> int:
+    cli.api.connect_container_to_network(a.container, a.network, a.alias, a.ip)
+    return 0
+
+
+def disconnect_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--force", action="store_true", help="Force the container to disconnect from a network")
+    p.add_argument("network", metavar="NETWORK")
+    p.add_argument("container", metavar="CONTAINER")
+
+
+def disconnect(cli: Any, a: argparse.Namespace) -> int:
+    cli.api.disconnect_container_from_network(a.container, a.network, a.force)
+    return 0
+
+
 def prune_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
 

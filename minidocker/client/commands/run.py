@@ -35,6 +35,8 @@ def _container_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cpus", help="Number of CPUs")
     p.add_argument("--pids-limit", type=int, default=0, help="Tune container pids limit (set -1 for unlimited)")
     p.add_argument("--network", "--net", default="default", help="Connect a container to a network")
+    p.add_argument("--network-alias", action="append", default=[], help="Add network-scoped alias for the container")
+    p.add_argument("--ip", default="", help="IPv4 address (e.g., 172.30.100.104)")
     p.add_argument("--read-only", action="store_true", help="Mount the container's root filesystem as read only")
     p.add_argument("--cap-add", action="append", default=[], help="Add Linux capabilities")
     p.add_argument("--cap-drop", action="append", default=[], help="Drop Linux capabilities")
@@ -156,7 +158,13 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
     health = _healthcheck(a)
     if health is not None:
         fields["Healthcheck"] = health
-    return cfg.create_body(a.image, a.command or None, hc, **fields)
+    body = cfg.create_body(a.image, a.command or None, hc, **fields)
+    for endpoint in body["NetworkingConfig"]["EndpointsConfig"].values():
+        if a.network_alias:
+            endpoint["Aliases"] = list(a.network_alias)
+        if a.ip:
+            endpoint["IPAMConfig"] = {"IPv4Address": a.ip}
+    return body
 
 
 def _healthcheck(a: argparse.Namespace) -> dict[str, Any] | None:

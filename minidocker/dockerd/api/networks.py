@@ -55,13 +55,34 @@ def create_network(req: Request) -> Response:
     body = req.json(apitypes.NETWORK_CREATE)
     if not isinstance(body, dict):
         raise InvalidArgument("network create needs a JSON object body")
-    return Response(201, req.backend.networks.create_network(body))
+    made = req.backend.networks.create_network(body)
+    req.backend.events.emit("network", "create", made["Id"], {"name": body.get("Name") or "",
+                                                              "type": body.get("Driver") or "bridge"})
+    return Response(201, made)
 
 
 @route("DELETE", "/networks/{id}")
 def remove_network(req: Request) -> Response:
+    record = req.backend.networks.network(req.params["id"])
     req.backend.networks.remove_network(req.params["id"])
+    req.backend.events.emit("network", "destroy", record["Id"], {"name": record["Name"], "type": record["Driver"]})
     return Response(204)
+
+
+@route("POST", "/networks/{id}/connect")
+def connect(req: Request) -> Response:
+    body = req.json(apitypes.NETWORK_CONNECT) or {}
+    d = req.backend
+    d.connect_to_network(d.containers.get(body.get("Container") or ""), req.params["id"], body.get("EndpointConfig"))
+    return Response(200, b"", content_type="text/plain; charset=utf-8")
+
+
+@route("POST", "/networks/{id}/disconnect")
+def disconnect(req: Request) -> Response:
+    body = req.json(apitypes.NETWORK_DISCONNECT) or {}
+    d = req.backend
+    d.disconnect_from_network(d.containers.get(body.get("Container") or ""), req.params["id"], bool(body.get("Force")))
+    return Response(200, b"", content_type="text/plain; charset=utf-8")
 
 
 @route("POST", "/networks/prune")

@@ -45,7 +45,12 @@ class NetworkInUse(MinidockerError):
 
 class NetworkAdmin:
     def _in_use(self) -> set[str]:
-        return {ep.get("NetworkID") for ep in self.store.endpoints()}
+        return {ep.get("NetworkID") for ep in self.store.all_endpoints()}
+
+    def network(self, ref: str) -> dict[str, Any]:
+        """A network's record by name, id or unique id prefix (a copy: callers may keep it)."""
+        with self._lock:
+            return dict(self.catalog.find(ref))
 
     def list_networks(self, filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
         """GET /networks: every network, Docker's NetworkResource without Containers."""
@@ -57,7 +62,7 @@ class NetworkAdmin:
     def inspect_network(self, ref: str, name_of: NameOf = None) -> dict[str, Any]:
         """GET /networks/{id}: by name, id or unique id prefix; Containers named with name_of(id)."""
         with self._lock:
-            return network_resource(self.catalog.find(ref), self.store.endpoints(), name_of)
+            return network_resource(self.catalog.find(ref), self.store.all_endpoints(), name_of)
 
     def create_network(self, body: dict[str, Any]) -> dict[str, str]:
         """POST /networks/create: a user-defined bridge, made on the host at once (as Docker does)."""

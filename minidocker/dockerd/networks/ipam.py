@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ...errors import Conflict
+from ...errors import Conflict, InvalidArgument
 
 POOL = ipaddress.ip_network("10.99.0.0/16")
 PREFIX = 24
@@ -83,6 +83,19 @@ class Allocator:
                 self.in_use.add(host)
                 return str(host)
         raise Conflict(f"no available IPv4 addresses on this network's address pools: {self.subnet}")
+
+    def take(self, address: str) -> str:
+        """A user-chosen address (--ip): inside the subnet, not the gateway's, not in use (libnetwork's words)."""
+        try:
+            wanted = ipaddress.ip_address(address)
+        except ValueError:
+            raise InvalidArgument(f"invalid IPv4 address: {address}") from None
+        if wanted not in self.subnet or wanted in (self.subnet.network_address, self.subnet.broadcast_address):
+            raise InvalidArgument(f"no configured subnet or ip-range contain the IP address {address}")
+        if wanted == self.gateway or wanted in self.in_use:
+            raise Conflict("Address already in use")
+        self.in_use.add(wanted)
+        return str(wanted)
 
     def release(self, address: str) -> None:
         self.in_use.discard(ipaddress.ip_address(address))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import paths
-from ...errors import InvalidArgument, NotFound
+from ...errors import Conflict, InvalidArgument, MinidockerError, NotFound, Unsupported
 from ...linux import netns
 from . import ports as portlib
 from . import bridge, orphans, sandbox
@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODES = ("", "default", "bridge")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+class Forbidden(MinidockerError):
+    """A second endpoint of one container on one network (Docker answers 403 Forbidden)."""
+
+    status = 403
 
 
 def instance_tag() -> str:
@@ -66,7 +72,7 @@ class NetworkManager(NetworkAdmin):
     # queries -------------------------------------------------------------------------------------
     def settings(self, container_id: str) -> dict[str, Any] | None:
         ep = self.store.endpoint(container_id)
-        return network_settings(ep) if ep else None
+        return network_settings(ep, self.store.attachments(container_id)) if ep else None
 
     @staticmethod
     def stopped_settings(network_name: str = "bridge") -> dict[str, Any]:
@@ -77,8 +83,11 @@ class NetworkManager(NetworkAdmin):
 
     # connect -------------------------------------------------------------------------------------
     def connect(self, container_id: str, mode: str = "bridge", port_bindings: dict | None = None,
-                hostname: str = "", exposed_ports: dict | None = None, publish_all: bool = False) -> dict[str, Any]:
-        """Give the container its network (see the package docstring); returns its NetworkSettings."""
+                hostname: str = "", exposed_ports: dict | None = None, publish_all: bool = False,
+                aliases: list[str] | None = None, ipv4: str = "", mac: str = "") -> dict[str, Any]:
+        """Give the container its network (see the package docstring); returns its NetworkSettings.
+        On a bridge network: `aliases` (network-scoped names for the embedded DNS), `ipv4` (--ip, only
+        on a network with a user-chosen subnet), `mac` (--mac-address)."""
         check_id(container_id)
         with self._lock:
             existing = self.store.endpoint(container_id)
@@ -107,6 +116,8 @@ class NetworkManager(NetworkAdmin):
             record = self.catalog.find("bridge" if mode in DEFAULT_MODES else mode)
             if record["Driver"] != "bridge":
                 raise InvalidArgument(f"network {record['Name']} cannot be used as a container's network mode")
+            ep.update(Aliases=list(aliases) if aliases else None, IPAMConfig={"IPv4Address": ipv4} if ipv4 else None,
+                      WantedMac=mac)
             return self._connect_bridge(ep, record, port_bindings, exposed_ports, publish_all)
 
     @staticmethod
@@ -137,8 +148,7 @@ class NetworkManager(NetworkAdmin):
                         exposed_ports: dict | None, publish_all: bool) -> dict[str, Any]:
         wanted = portlib.normalize(port_bindings, exposed_ports, publish_all)  # validate before any change
         self._realize(record)
-        with self._ipam_lock:
-            address = self._allocator(record).allocate()
+        address = self._address(record, (ep.get("IPAMConfig") or {}).get("IPv4Address", ""))
         held: list[socket.socket] = []
         try:
             for port in wanted:
@@ -157,7 +167,8 @@ class NetworkManager(NetworkAdmin):
         prefixlen = ipaddress.ip_network(record["Subnet"]).prefixlen
         ep.update(Mode="bridge", NetworkName=record["Name"], NetworkID=record["Id"], Bridge=record["Bridge"],
                   IPAddress=address, IPPrefixLen=prefixlen, Gateway=record["Gateway"],
-                  MacAddress=sandbox.mac_for(address), HostIf=sandbox.veth_name(self.tag, ep["ContainerID"]),
+                  MacAddress=ep.pop("WantedMac", "") or sandbox.mac_for(address),
+                  HostIf=sandbox.veth_name(self.tag, ep["ContainerID"]),
                   SandboxKey=str(self.netns_dir / ep["ContainerID"]), Ports=wanted)
         self.store.save_endpoint(ep)
 
@@ -165,10 +176,19 @@ class NetworkManager(NetworkAdmin):
             ns_path = Path(ep["SandboxKey"])
             sandbox.create_namespace(ns_path)
             self._settle(ep["HostIf"])  # the same container restarted: its old veth must be gone first
-            sandbox.plug(ns_path, ep["HostIf"], ep["Bridge"], address, prefixlen, ep["Gateway"])
+            sandbox.plug(ns_path, ep["HostIf"], ep["Bridge"], address, prefixlen, ep["Gateway"], mac=ep["MacAddress"])
             self.catalog.chains.add_ports(ep["Bridge"], wanted)
 
         return self._make(ep, build)
+
+    def _address(self, record: dict, wanted: str) -> str:
+        """The next free address, or the one the user asked for (only where the user chose the subnet)."""
+        if wanted and not record.get("UserSubnet"):
+            raise InvalidArgument("user specified IP address is supported only when connecting to networks "
+                                  "with user configured subnets")
+        with self._ipam_lock:
+            alloc = self._allocator(record)
+            return alloc.take(wanted) if wanted else alloc.allocate()
 
     def _make(self, ep: dict, build) -> dict[str, Any]:
         """Run the kernel-side steps; on any failure undo everything already recorded."""
@@ -190,10 +210,71 @@ class NetworkManager(NetworkAdmin):
         addresses of veths still being deleted."""
         alloc = self._allocators.get(record["Id"])
         if alloc is None or str(alloc.subnet) != record["Subnet"]:
-            used = [e["IPAddress"] for e in self.store.endpoints() if e.get("NetworkID") == record["Id"] and e.get("IPAddress")]
+            used = [e["IPAddress"] for e in self.store.all_endpoints()
+                    if e.get("NetworkID") == record["Id"] and e.get("IPAddress")]
             used += [ip for _, net, ip in self._unplugging.values() if net == record["Id"]]
             alloc = self._allocators[record["Id"]] = Allocator(record["Subnet"], used, record["Gateway"])
         return alloc
+
+    # further networks of a running container (docker network connect / disconnect) ----------------
+    def attach(self, container_id: str, network_ref: str, aliases: list[str] | None = None,
+               ipv4: str = "", name: str = "") -> dict[str, Any]:
+        """Plug a running container into one more bridge network: a veth to ethN in its sandbox, an
+        address, no default route (the first network keeps it). Returns its NetworkSettings."""
+        check_id(container_id)
+        with self._lock:
+            ep = self.store.endpoint(container_id)
+            if ep is None or ep.get("Mode") not in ("bridge", "none"):
+                raise Conflict("container sharing network namespace with another container or host cannot be "
+                               "connected to any other network")
+            record = self.catalog.find(network_ref)
+            if record["Driver"] != "bridge":
+                raise Conflict(f"container cannot be disconnected from host network or connected to host network"
+                               if record["Driver"] == "host" else
+                               f"container cannot be connected to network {record['Name']}")
+            others = self.store.attachments(container_id)
+            if ep.get("NetworkID") == record["Id"] or any(a["NetworkID"] == record["Id"] for a in others):
+                raise Forbidden(f"endpoint with name {name or container_id[:12]} already exists in network {record['Name']}")
+            self._realize(record)
+            address = self._address(record, ipv4)
+            taken = {a.get("Ifname") for a in others} | ({"eth0"} if ep.get("Mode") == "bridge" else set())
+            ifname = next(f"eth{n}" for n in range(0, 64) if f"eth{n}" not in taken)
+            att = {"ContainerID": container_id, "NetworkID": record["Id"], "NetworkName": record["Name"],
+                   "Bridge": record["Bridge"], "EndpointID": new_id(), "IPAddress": address,
+                   "IPPrefixLen": ipaddress.ip_network(record["Subnet"]).prefixlen, "Gateway": record["Gateway"],
+                   "MacAddress": sandbox.mac_for(address), "Ifname": ifname,
+                   "HostIf": sandbox.veth_name(self.tag, f"{container_id}/{record['Id']}"),
+                   "Aliases": list(aliases) if aliases else None,
+                   "IPAMConfig": {"IPv4Address": ipv4} if ipv4 else None}
+            self.store.save_attachment(att)
+            try:
+                self._settle(att["HostIf"])
+                # the first bridge network of a --network none container brings the default route
+                sandbox.plug(Path(ep["SandboxKey"]), att["HostIf"], att["Bridge"], address, att["IPPrefixLen"],
+                             att["Gateway"], ifname=ifname, default_route=ep.get("Mode") == "none" and not others)
+            except BaseException:
+                self._detach(att)
+                raise
+            return network_settings(ep, self.store.attachments(container_id))
+
+    def detach(self, container_id: str, network_ref: str) -> None:
+        """Unplug a network attached with attach(); NotFound when the container is not on it."""
+        check_id(container_id)
+        with self._lock:
+            record = self.catalog.find(network_ref)
+            for att in self.store.attachments(container_id):
+                if att["NetworkID"] == record["Id"]:
+                    self._detach(att)
+                    return
+            ep = self.store.endpoint(container_id)
+            if ep is not None and ep.get("NetworkID") == record["Id"]:
+                raise Unsupported(f"disconnecting a running container from its first network ({record['Name']}) "
+                                  "is not supported by minidocker: stop it first")
+            raise NotFound(f"container {container_id} is not connected to network {record['Name']}")
+
+    def _detach(self, att: dict) -> None:
+        self.store.drop_attachment(att)
+        self._unplug_later(att)
 
     # disconnect ----------------------------------------------------------------------------------
     def disconnect(self, container_id: str) -> None:
@@ -210,6 +291,8 @@ class NetworkManager(NetworkAdmin):
 
     def _teardown(self, ep: dict) -> None:
         cid = ep["ContainerID"]
+        for att in self.store.attachments(cid):
+            self._detach(att)
         for sock in self._held.pop(cid, []):
             sock.close()
         if ep.get("Mode") == "bridge":
@@ -268,6 +351,9 @@ class NetworkManager(NetworkAdmin):
                 if ep.get("Mode") in ("bridge", "none") and not netns.is_pinned(ep.get("SandboxKey", "")):
                     log.warning("network: dropping stale endpoint of %s", ep["ContainerID"][:12])
                     self._teardown(ep)
+            for att in self.store.attachments():
+                if self.store.endpoint(att["ContainerID"]) is None:
+                    self._detach(att)
             for record in self.catalog.all():
                 if record["Driver"] == "bridge" and (record["Subnet"] or record["Name"] == "bridge"):
                     self._realize(record)
@@ -290,6 +376,8 @@ class NetworkManager(NetworkAdmin):
                     self._teardown(ep)
                 except Exception as err:
                     log.warning("network: teardown of %s: %s", ep["ContainerID"][:12], err)
+            for att in self.store.attachments():
+                self._detach(att)
             self._settle()
             for record in self.catalog.all():
                 self.catalog.unrealize(record)

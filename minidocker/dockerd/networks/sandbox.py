@@ -8,6 +8,7 @@ that namespace as eth0, then configured from a thread that entered the namespace
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 from pathlib import Path
 
@@ -51,26 +52,29 @@ def remove_namespace(path: Path) -> None:
     netns.remove(path)
 
 
-def plug(ns_path: Path, host_if: str, bridge: str, address: str, prefixlen: int, gateway: str) -> str:
-    """Create the veth pair host_if <-> eth0 (in the namespace), attach host_if to the bridge, address eth0.
+def plug(ns_path: Path, host_if: str, bridge: str, address: str, prefixlen: int, gateway: str,
+         ifname: str = "eth0", mac: str = "", default_route: bool = True) -> str:
+    """Create the veth pair host_if <-> ifname (in the namespace), attach host_if to the bridge, address
+    ifname; the default route goes through the first network's gateway only (a later network adds its
+    subnet's route alone, as libnetwork's non-gateway endpoints).
 
-    Returns eth0's MAC address. On failure nothing is left behind (deleting one end deletes both).
+    Returns the MAC address. On failure nothing is left behind (deleting one end deletes both).
     """
-    mac = mac_for(address)
+    mac = mac or mac_for(address)
     fd = os.open(ns_path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         with IPRoute() as ipr:
             master = ipr.link_lookup(ifname=bridge)
             if not master:
                 raise OSError(ENODEV, f"bridge {bridge} does not exist")
-            ipr.link("add", ifname=host_if, kind="veth", peer={"ifname": "eth0", "address": mac, "net_ns_fd": fd})
+            ipr.link("add", ifname=host_if, kind="veth", peer={"ifname": ifname, "address": mac, "net_ns_fd": fd})
             try:
                 index = ipr.link_lookup(ifname=host_if)[0]
                 ipr.link("set", index=index, master=master[0], state="up")
                 # hairpin: with br_netfilter a DNAT back to the sender is bridged out of the port it
                 # came in by, which a bridge refuses unless the port allows it (Docker does the same)
                 Path(f"/sys/class/net/{host_if}/brport/hairpin_mode").write_text("1")
-                netns.run_in(ns_path, lambda: _configure_eth0(address, prefixlen, gateway))
+                netns.run_in(ns_path, lambda: _configure(ifname, address, prefixlen, gateway if default_route else ""))
             except BaseException:
                 _delete_link(ipr, host_if)
                 raise
@@ -79,12 +83,15 @@ def plug(ns_path: Path, host_if: str, bridge: str, address: str, prefixlen: int,
     return mac
 
 
-def _configure_eth0(address: str, prefixlen: int, gateway: str) -> None:
+def _configure(ifname: str, address: str, prefixlen: int, gateway: str) -> None:
     with IPRoute() as ipr:
-        index = ipr.link_lookup(ifname="eth0")[0]
-        ipr.addr("add", index=index, address=address, prefixlen=prefixlen)
+        index = ipr.link_lookup(ifname=ifname)[0]
+        # with its broadcast address, as libnetwork sets it (`ip addr` shows "brd")
+        broadcast = str(ipaddress.ip_network(f"{address}/{prefixlen}", strict=False).broadcast_address)
+        ipr.addr("add", index=index, address=address, prefixlen=prefixlen, broadcast=broadcast)
         ipr.link("set", index=index, state="up")
-        ipr.route("add", dst="0.0.0.0/0", gateway=gateway, oif=index)
+        if gateway:
+            ipr.route("add", dst="0.0.0.0/0", gateway=gateway, oif=index)
 
 
 def _delete_link(ipr: IPRoute, name: str) -> None:

@@ -9,9 +9,9 @@ def endpoint_settings(ep: dict | None) -> dict[str, Any]:
     """One entry of NetworkSettings.Networks (EndpointSettings)."""
     ep = ep or {}
     return {
-        "IPAMConfig": None,
+        "IPAMConfig": ep.get("IPAMConfig"),
         "Links": None,
-        "Aliases": None,
+        "Aliases": ep.get("Aliases"),
         "NetworkID": ep.get("NetworkID", ""),
         "EndpointID": ep.get("EndpointID", ""),
         "Gateway": ep.get("Gateway", ""),
@@ -36,11 +36,13 @@ def ports_of(ep: dict) -> dict[str, list[dict] | None]:
     return out
 
 
-def network_settings(ep: dict) -> dict[str, Any]:
-    """The full NetworkSettings of a connected container. Top-level address fields mirror the default bridge only, as Docker's."""
+def network_settings(ep: dict, attachments: list[dict] = ()) -> dict[str, Any]:
+    """The full NetworkSettings of a connected container: its first network and the ones attached later.
+    Top-level address fields mirror the default bridge only, as Docker's."""
     mode = ep.get("Mode", "bridge")
     primary = ep if ep.get("NetworkName") == "bridge" else {}
     networks = {ep["NetworkName"]: endpoint_settings(ep)} if ep.get("NetworkName") else {}
+    networks.update({a["NetworkName"]: endpoint_settings(a) for a in attachments})
     return {
         "Bridge": "",
         "SandboxID": ep.get("SandboxID", ""),

@@ -3,6 +3,8 @@
 Layout under the manager's state directory:
     networks/<network id>.json    name, driver, bridge, subnet, gateway, created
     endpoints/<container id>.json the container's address, veth, netns file, published ports
+    attachments/<container id>+<network id 12>.json   a further network of a running container
+                                  (`docker network connect`): its address, its veth, ethN in the netns
 An endpoint file exists exactly while its container holds an address, so the address allocator
 (ipam.py) is rebuilt from them after a dockerd restart: nothing else needs persisting.
 """
@@ -37,6 +39,7 @@ class Store:
         self.root = Path(root)
         self.networks_dir = self.root / "networks"
         self.endpoints_dir = self.root / "endpoints"
+        self.attachments_dir = self.root / "attachments"
 
     def _records(self, folder: Path) -> Iterator[dict]:
         if not folder.is_dir():
@@ -70,3 +73,19 @@ class Store:
 
     def drop_endpoint(self, container_id: str) -> None:
         (self.endpoints_dir / f"{container_id}.json").unlink(missing_ok=True)
+
+    # further networks of a running container (docker network connect)
+    def attachments(self, container_id: str | None = None) -> list[dict]:
+        found = list(self._records(self.attachments_dir))
+        return [a for a in found if container_id is None or a["ContainerID"] == container_id]
+
+    def save_attachment(self, record: dict) -> None:
+        name = f"{record['ContainerID']}+{record['NetworkID'][:12]}.json"
+        write_json(self.attachments_dir / name, record, durable=False)
+
+    def drop_attachment(self, record: dict) -> None:
+        (self.attachments_dir / f"{record['ContainerID']}+{record['NetworkID'][:12]}.json").unlink(missing_ok=True)
+
+    def all_endpoints(self) -> list[dict]:
+        """Every (container, network) endpoint: the containers' first networks and the attached ones."""
+        return self.endpoints() + self.attachments()
