@@ -8,7 +8,7 @@
 #
 # The console goes to the terminal (and to $MINIDOCKER_VM_LOG, default /tmp/minidocker-cgroup2-vm.log); the
 # last line is the summary. Exit status 0 only when every check held; 2 when the VM cannot be booted here.
-# Takes 3-6 minutes (TCG emulates every instruction); at most MINIDOCKER_VM_TIMEOUT seconds (600).
+# Takes 3-7 minutes (TCG emulates every instruction); at most MINIDOCKER_VM_TIMEOUT seconds (600).
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log="${MINIDOCKER_VM_LOG:-/tmp/minidocker-cgroup2-vm.log}"
