@@ -10,6 +10,10 @@ import pytest
 
 from minidocker import baseimage, paths
 
+# Notebooks under tests/fixtures are inputs of tests (a learner's wrong answer, a corrupt submission), run
+# by those tests through the grader: nbval must not collect them as notebooks of the course.
+collect_ignore_glob = ["fixtures/*"]
+
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `root` need root and a real kernel: skipped, saying why, when not root."""
