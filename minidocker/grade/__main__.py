@@ -1,5 +1,8 @@
 """`python -m minidocker.grade [--csv FILE] [--feedback DIR] [--timeout S] [-j N] NOTEBOOK|FOLDER...` grades
-a class; `python -m minidocker.grade generate [--check]` writes (or checks) the learners' copies."""
+a class; `python -m minidocker.grade generate [--check]` writes (or checks) the learners' copies.
+
+Exit codes: 0 every notebook graded, 1 some were bad input (0 points and the reason; the rest of the
+class is graded all the same), 2 no notebooks or bad options."""
 
 from __future__ import annotations
 
@@ -57,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.csv:
         report.write_csv(results, args.csv)
     report.write_feedback(results, args.feedback)
-    return 0
+    bad = [r for r in results if r.reason]
+    if bad:  # every notebook is graded and written down; the exit code still says some were bad input
+        print(f"minidocker.grade: {len(bad)} of {len(results)} notebook(s) got 0 points for a reason (see the table)",
+              file=sys.stderr)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ EXERCISES = catalog.master_ids()
 WRONG = json.loads((FIXTURES / "wrong.json").read_text())
 
 
-def test_the_grader_exits_0_and_prints_one_line_per_notebook(graded):
-    assert graded.proc.returncode == 0, graded.proc.stderr
+def test_the_grader_prints_one_line_per_notebook_and_exits_1_for_the_bad_input(graded):
+    assert graded.proc.returncode == 1, graded.proc.stderr
+    assert "5 of " in graded.proc.stderr and "got 0 points for a reason" in graded.proc.stderr
     for name in graded.kinds:
         assert name in graded.proc.stdout, f"{name} missing from the table:\n{graded.proc.stdout}"
 
