@@ -44,6 +44,7 @@ class Request:
         import io
 
         if self.body_file is not None:
+            self.body_file.seek(0)
             return self.body_file
         return io.BytesIO(self.body)
 
@@ -74,6 +75,7 @@ class Request:
 
         raw = self.body
         if not raw and self.body_file is not None:
+            self.body_file.seek(0)
             raw = self.body_file.read(MAX_JSON_BODY + 1)
             if len(raw) > MAX_JSON_BODY:
                 raise InvalidArgument(f"request body too large: a JSON body is at most {MAX_JSON_BODY} bytes")
