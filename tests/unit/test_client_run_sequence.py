@@ -172,3 +172,21 @@ def test_unknown_flag_exits_125_and_missing_argument_exits_1(engine: FakeEngine,
     assert main(["logs"]) == 1
     assert "'minidocker logs' requires 1 argument" in capfd.readouterr().err
     assert engine.requests(include_ping=True) == []  # nothing reached the daemon
+
+
+def test_security_opt_is_sent_and_a_seccomp_file_goes_as_its_json(engine: FakeEngine, capfd, tmp_path: Path) -> None:
+    _container_routes(engine)
+    profile = tmp_path / "profile.json"
+    profile.write_text('{\n  "defaultAction": "SCMP_ACT_ALLOW"\n}\n')
+    code = main(["run", "-d", "--security-opt", "no-new-privileges", "--security-opt", f"seccomp={profile}",
+                 "busybox", "true"])
+    assert code == 0, capfd.readouterr()
+    body = json.loads(next(s for s in engine.seen if s.path.endswith("/containers/create")).body)
+    assert body["HostConfig"]["SecurityOpt"] == ["no-new-privileges", 'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']
+
+
+def test_a_missing_seccomp_profile_is_one_line_and_exit_125(engine: FakeEngine, capfd, tmp_path: Path) -> None:
+    code = main(["run", "--security-opt", f"seccomp={tmp_path / 'nope.json'}", "busybox", "true"])
+    _, err = capfd.readouterr()
+    assert code == 125 and err.splitlines()[0].endswith("nope.json: no such file or directory"), err  # docker's words
+    assert not any(s.path.endswith("/containers/create") for s in engine.seen)

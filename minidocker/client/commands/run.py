@@ -204,8 +204,11 @@ def _security_opt(opt: str) -> str:
         try:
             with open(value) as f:
                 return "seccomp=" + json.dumps(json.load(f), separators=(",", ":"))
-        except (OSError, ValueError) as err:
-            raise UsageError(f"opening seccomp profile ({value}) failed: {err}", 125) from None
+        except OSError as err:
+            raise UsageError(f"opening seccomp profile ({value}) failed: open {value}: {(err.strerror or '').lower()}",
+                             125) from None
+        except ValueError as err:
+            raise UsageError(f"decoding seccomp profile failed: {err}", 125) from None
     return opt
 
 
