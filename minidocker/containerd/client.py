@@ -141,6 +141,17 @@ class Tasks(_Calls):
     def pids(self, id: str) -> list[int]:
         return [p.pid for p in self._call("Pids", pb.TaskRef(container_id=id)).processes]
 
+    def pause(self, id: str) -> None:
+        self._call("Pause", pb.TaskRef(container_id=id))
+
+    def resume(self, id: str) -> None:
+        self._call("Resume", pb.TaskRef(container_id=id))
+
+    def update(self, id: str, resources: bytes | dict) -> None:
+        if isinstance(resources, dict):
+            resources = json.dumps(resources).encode()
+        self._call("Update", pb.UpdateTaskRequest(container_id=id, resources=resources))
+
 
 class ContainerdClient:
     """One channel to minicontainerd, with the services as attributes."""

@@ -115,3 +115,18 @@ class TasksService(rpc.TasksServicer):
     @servicer_method
     def Pids(self, request, context):
         return pb.PidsResponse(processes=[pb.ProcessInfo(pid=p) for p in self.tasks.pids(request.container_id)])
+
+    @servicer_method
+    def Pause(self, request, context):
+        self.tasks.pause(request.container_id)
+        return pb.Empty()
+
+    @servicer_method
+    def Resume(self, request, context):
+        self.tasks.resume(request.container_id)
+        return pb.Empty()
+
+    @servicer_method
+    def Update(self, request, context):
+        self.tasks.update(request.container_id, request.resources)
+        return pb.Empty()

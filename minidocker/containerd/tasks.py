@@ -234,5 +234,18 @@ class TaskManager:
     def close_io(self, container_id: str, exec_id: str = "", stdin: bool = True) -> None:
         self._call(container_id, "close_io", exec_id=exec_id, stdin=stdin)
 
+    def pause(self, container_id: str) -> None:
+        self._call(container_id, "pause")
+
+    def resume(self, container_id: str) -> None:
+        self._call(container_id, "resume")
+
+    def update(self, container_id: str, resources: bytes) -> None:
+        try:
+            value = json.loads(resources)
+        except ValueError as err:
+            raise errors.InvalidArgument(f"update {container_id}: resources are not valid JSON: {err}") from None
+        self._call(container_id, "update", resources=value)
+
     def pids(self, container_id: str) -> list[int]:
         return list(self._call(container_id, "pids")["pids"])

@@ -11,7 +11,7 @@ absent = the container's init process) where it applies:
             runtime, runtime_root, runtime_command (optional argv prefix that starts the runtime),
             io {stdin, stdout, stderr, terminal}, log_path  -> pid
   start     exec_id                                   -> pid
-  state     exec_id          -> status ("created"/"running"/"stopped"/"deleted"), pid,
+  state     exec_id          -> status ("created"/"running"/"paused"/"stopped"/"deleted"), pid,
                                 exit_status, exited_at_ns, oom_killed
   kill      exec_id, signal, all                      -> {}
   wait      exec_id           (blocks until the process has exited) -> exit_status, exited_at_ns, oom_killed
@@ -19,6 +19,8 @@ absent = the container's init process) where it applies:
   resize    exec_id, width, height                    -> {}
   close_io  exec_id, stdin                            -> {}
   pids                                                -> pids [int]
+  pause / resume    (the init: runtime pause / resume; state "paused" between) -> {}
+  update    resources (linux.resources as an object: runtime update) -> {}
   delete    exec_id  (init: runtime delete, rootfs unmounted, then the shim exits) -> exit_status, ...
   shutdown  force                                     -> {} (the shim exits if nothing is left to hold)
   ping                                                -> pid (the shim's own)

@@ -1,7 +1,8 @@
 """Driving the OCI runtime's command line from the shim (cf. go-runc, used by containerd-shim-runc-v2).
 
     <runtime> --root R --log <bundle>/log.json --log-format json create --bundle B --pid-file P [--console-socket S] ID
-    <runtime> ... start ID | kill [--all] ID SIG | delete [--force] ID
+    <runtime> ... start ID | kill [--all] ID SIG | delete [--force] ID | pause ID | resume ID
+    <runtime> ... update --resources <bundle>/resources.json ID
     <runtime> ... exec --detach --pid-file P --process F [--console-socket S] ID
 
 Commands are spawned with posix_spawn and their status collected through the shim's reaper,
@@ -112,6 +113,22 @@ class Runtime:
             if "not running" in str(err) or "stopped" in str(err):
                 raise NotFound("process already finished") from None
             raise
+
+    def pause(self, container_id: str) -> None:
+        self._run(["pause", container_id])
+
+    def resume(self, container_id: str) -> None:
+        self._run(["resume", container_id])
+
+    def update(self, container_id: str, resources: dict) -> None:
+        """runc update reads linux.resources from a file (go-runc hands it the same JSON)."""
+        path = os.path.join(self.bundle, "resources.json")
+        with open(path, "w") as f:
+            json.dump(resources, f)
+        try:
+            self._run(["update", "--resources", path, container_id])
+        finally:
+            os.unlink(path)
 
     def delete(self, container_id: str, force: bool = False) -> None:
         self._run(["delete"] + (["--force"] if force else []) + [container_id])

@@ -181,6 +181,37 @@ class TaskService:
             self.execs[exec_id] = Process(exec_id, ProcessIO(io), process)
         return {}
 
+    def pause(self, req: dict) -> dict:
+        """Freeze the container's cgroup through the runtime (runc pause), as containerd's Pause."""
+        with self.lock:
+            init = self._process("")
+            if init.state.status is not Status.RUNNING:
+                raise Conflict(f"cannot pause a {init.state.status.value} task")
+            self.runtime.pause(self.id)
+            init.state.transition(Status.PAUSED)
+        return {}
+
+    def resume(self, req: dict) -> dict:
+        with self.lock:
+            init = self._process("")
+            if init.state.status is not Status.PAUSED:
+                raise Conflict(f"cannot resume a {init.state.status.value} task")
+            self.runtime.resume(self.id)
+            init.state.transition(Status.RUNNING)
+        return {}
+
+    def update(self, req: dict) -> dict:
+        """New linux.resources for the live container (runc update --resources), as containerd's Update."""
+        resources = req.get("resources")
+        if not isinstance(resources, dict):
+            raise InvalidArgument("update: resources must be a linux.resources object")
+        with self.lock:
+            init = self._process("")
+            if init.state.status not in (Status.RUNNING, Status.PAUSED):
+                raise Conflict(f"cannot update a {init.state.status.value} task")
+            self.runtime.update(self.id, resources)
+        return {}
+
     def resize(self, req: dict) -> dict:
         proc = self._process(req.get("exec_id"))
         if proc.io.console_fd < 0:
@@ -202,7 +233,7 @@ class TaskService:
         with self.lock:
             proc = self._process(req.get("exec_id"))
             status = proc.state.status
-            if status is Status.RUNNING:
+            if status in (Status.RUNNING, Status.PAUSED):
                 raise Conflict(f"cannot delete a running {'exec' if proc.state.exec_id else 'task'}: stop it first")
             if proc is not self.init:
                 proc.state.transition(Status.DELETED)
@@ -235,4 +266,4 @@ class TaskService:
         return {"pid": os.getpid()}
 
     METHODS = ("create", "start", "state", "kill", "wait", "exec", "resize", "close_io", "pids", "delete",
-               "shutdown", "ping")
+               "shutdown", "ping", "pause", "resume", "update")

@@ -1,7 +1,10 @@
 """The lifecycle of a process the shim holds: an explicit state machine (cf. containerd pkg/process/*_state.go).
 
     created --start--> running --exit--> stopped --delete--> deleted
-       |                                    ^
+       |                  | ^  \                 ^
+       |            pause | | resume  +--exit---+ (paused: killed, then thawed)
+       |                  v |        /
+       |                  paused ---+
        +----------exit (killed)-------------+      created --delete--> deleted
 
 The init process and every exec process each have one. Transitions not in the table are refused
@@ -20,13 +23,15 @@ from ..errors import Conflict
 class Status(enum.Enum):
     CREATED = "created"
     RUNNING = "running"
+    PAUSED = "paused"  # the init's cgroup is frozen (runc pause); only the init has this state
     STOPPED = "stopped"
     DELETED = "deleted"
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.CREATED: frozenset({Status.RUNNING, Status.STOPPED, Status.DELETED}),
-    Status.RUNNING: frozenset({Status.STOPPED}),
+    Status.RUNNING: frozenset({Status.STOPPED, Status.PAUSED}),
+    Status.PAUSED: frozenset({Status.RUNNING, Status.STOPPED}),
     Status.STOPPED: frozenset({Status.DELETED}),
     Status.DELETED: frozenset(),
 }

@@ -1112,6 +1112,21 @@ class TasksStub:
                 request_serializer=containerd__pb2.TaskRef.SerializeToString,
                 response_deserializer=containerd__pb2.PidsResponse.FromString,
                 _registered_method=True)
+        self.Pause = channel.unary_unary(
+                '/minidocker.containerd.v1.Tasks/Pause',
+                request_serializer=containerd__pb2.TaskRef.SerializeToString,
+                response_deserializer=containerd__pb2.Empty.FromString,
+                _registered_method=True)
+        self.Resume = channel.unary_unary(
+                '/minidocker.containerd.v1.Tasks/Resume',
+                request_serializer=containerd__pb2.TaskRef.SerializeToString,
+                response_deserializer=containerd__pb2.Empty.FromString,
+                _registered_method=True)
+        self.Update = channel.unary_unary(
+                '/minidocker.containerd.v1.Tasks/Update',
+                request_serializer=containerd__pb2.UpdateTaskRequest.SerializeToString,
+                response_deserializer=containerd__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class TasksServicer:
@@ -1187,6 +1202,26 @@ class TasksServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Pause(self, request, context):
+        """freezes the container's cgroup (runc pause)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Resume(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Update(self, request, context):
+        """new limits for a live task (runc update)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TasksServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1244,6 +1279,21 @@ def add_TasksServicer_to_server(servicer, server):
                     servicer.Pids,
                     request_deserializer=containerd__pb2.TaskRef.FromString,
                     response_serializer=containerd__pb2.PidsResponse.SerializeToString,
+            ),
+            'Pause': grpc.unary_unary_rpc_method_handler(
+                    servicer.Pause,
+                    request_deserializer=containerd__pb2.TaskRef.FromString,
+                    response_serializer=containerd__pb2.Empty.SerializeToString,
+            ),
+            'Resume': grpc.unary_unary_rpc_method_handler(
+                    servicer.Resume,
+                    request_deserializer=containerd__pb2.TaskRef.FromString,
+                    response_serializer=containerd__pb2.Empty.SerializeToString,
+            ),
+            'Update': grpc.unary_unary_rpc_method_handler(
+                    servicer.Update,
+                    request_deserializer=containerd__pb2.UpdateTaskRequest.FromString,
+                    response_serializer=containerd__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1543,6 +1593,87 @@ class Tasks:
             '/minidocker.containerd.v1.Tasks/Pids',
             containerd__pb2.TaskRef.SerializeToString,
             containerd__pb2.PidsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Pause(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/minidocker.containerd.v1.Tasks/Pause',
+            containerd__pb2.TaskRef.SerializeToString,
+            containerd__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Resume(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/minidocker.containerd.v1.Tasks/Resume',
+            containerd__pb2.TaskRef.SerializeToString,
+            containerd__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Update(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/minidocker.containerd.v1.Tasks/Update',
+            containerd__pb2.UpdateTaskRequest.SerializeToString,
+            containerd__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,
