@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import InvalidArgument, NotFound, Unsupported
 from . import health
 from .containers import mounts as mnt
-from .containers import names
+from .containers import logdriver, names
 from .containers.record import Container
 
 MIN_MEMORY = 6 * 1024 * 1024
@@ -64,10 +64,22 @@ def command(config: dict[str, Any], image_cfg: dict[str, Any]) -> tuple[list[str
     return entrypoint or None, cmd or None
 
 
-def validate_host_config(hc: dict[str, Any]) -> None:
-    from .networks.ports import check_specs
+def validate_restart_policy(policy: dict[str, Any], auto_remove: bool) -> None:
+    """dockerd's validateHostConfig / validateRestartPolicy, with their words."""
+    name = policy.get("Name") or ""
+    count = int(policy.get("MaximumRetryCount") or 0)
+    if auto_remove and name not in ("", "no"):
+        raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
+    if name in ("always", "unless-stopped", "no") and count != 0:
+        raise InvalidArgument(f"maximum retry count cannot be used with restart policy '{name}'")
+    if name == "on-failure" and count < 0:
+        raise InvalidArgument("maximum retry count cannot be negative")
+    if name not in ("", "no", "always", "unless-stopped", "on-failure"):
+        raise InvalidArgument(f"invalid restart policy '{name}'")
 
-    check_specs(hc.get("PortBindings"))
+
+def validate_limits(hc: dict[str, Any]) -> None:
+    """The resource checks create and update share (cf. daemon_unix.go verifyPlatformContainerResources)."""
     mem = int(hc.get("Memory") or 0)
     if mem and mem < MIN_MEMORY:
         raise InvalidArgument("Minimum memory limit allowed is 6MB")
@@ -81,26 +93,27 @@ def validate_host_config(hc: dict[str, Any]) -> None:
     if nano and (hc.get("CpuQuota") or hc.get("CpuPeriod")):
         raise InvalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both be set")
     validate_resources(hc)
+
+
+def validate_host_config(hc: dict[str, Any]) -> None:
+    from .networks.ports import check_specs
+
+    if hc.get("AutoRemove") and ((hc.get("RestartPolicy") or {}).get("Name") or "no") != "no":
+        raise InvalidArgument("can't create 'AutoRemove' container with restart policy")  # first, as dockerd
+    check_specs(hc.get("PortBindings"))
+    validate_restart_policy(hc.get("RestartPolicy") or {}, bool(hc.get("AutoRemove")))
+    validate_limits(hc)
     from .etcextra import check_extra_hosts
 
     check_extra_hosts(hc.get("ExtraHosts"))
     from . import spec_extras
 
     spec_extras.check(hc)
-    policy = (hc.get("RestartPolicy") or {}).get("Name") or "no"
-    if policy != "no":
-        if hc.get("AutoRemove"):
-            raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
-        raise Unsupported(f"restart policy {policy!r} is not supported by minidocker (only \"no\")")
     mode = hc.get("NetworkMode") or "default"
     if mode not in NETWORK_MODES and not mode.startswith("container:"):
         pass  # a user-defined network: the networking service says whether it exists
     if mode == "host" and hc.get("PortBindings"):
         pass  # Docker warns and ignores published ports with host networking
-    if hc.get("VolumesFrom") or hc.get("Links"):
-        raise Unsupported("--volumes-from and --link are not supported by minidocker")
-    if hc.get("Init"):
-        raise Unsupported("--init is not supported by minidocker (there is no docker-init)")
     if hc.get("Devices") or hc.get("DeviceRequests"):
         raise Unsupported("--device and --gpus are not supported by minidocker")
     from .containers.spec import no_new_privileges
@@ -248,10 +261,9 @@ class CreateMixin:
         hc = dict(HOST_CONFIG_DEFAULTS)
         hc.update({k: v for k, v in hc_in.items() if v is not None or k in ("PidsLimit", "MemorySwappiness")})
         hc["Runtime"] = hc_in.get("Runtime") or self.runtime
-        if not (hc.get("LogConfig") or {}).get("Type"):
-            hc["LogConfig"] = {"Type": "json-file", "Config": (hc.get("LogConfig") or {}).get("Config") or {}}
-        elif hc["LogConfig"]["Type"] != "json-file":
-            raise Unsupported(f"logging driver {hc['LogConfig']['Type']!r} is not supported (json-file only)")
+        log_config = hc.get("LogConfig") or {}
+        hc["LogConfig"] = {"Type": log_config.get("Type") or "json-file", "Config": log_config.get("Config") or {}}
+        logdriver.validate(hc["LogConfig"])
         if not hc.get("ShmSize"):
             hc["ShmSize"] = 67108864
         if hc.get("Memory") and not hc.get("MemorySwap"):
@@ -271,7 +283,8 @@ class CreateMixin:
         networks = self.initial_networks(hc.get("NetworkMode") or "default", networking)
         warnings = discard_unsupported(hc)
         # `-v /data` arrives as Config.Volumes, like an image's VOLUME: both are anonymous volumes.
-        points = mnt.collect(hc, {**(image_cfg.get("Volumes") or {}), **(config.get("Volumes") or {})})
+        points = mnt.collect(hc, {**(image_cfg.get("Volumes") or {}), **(config.get("Volumes") or {})},
+                             self._volumes_from(hc.get("VolumesFrom") or []))
         cid = secrets.token_hex(32)
         cname = names.validate(name) if name else names.generate(self.containers.names())
         if not config.get("Hostname"):
@@ -297,6 +310,18 @@ class CreateMixin:
             raise
         self.emit(c, "create")
         return {"Id": cid, "Warnings": warnings}
+
+    def _volumes_from(self, specs: list[str]) -> list[dict[str, Any]]:
+        """--volumes-from container[:ro|rw]: that container's mount points (cf. daemon/volumes.go registerMountPoints)."""
+        out: list[dict[str, Any]] = []
+        for spec in specs:
+            ref, writable = mnt.parse_volumes_from(spec)
+            try:
+                other = self.containers.get(ref)
+            except NotFound as err:
+                raise InvalidArgument(str(err)) from None  # dockerd: an invalid parameter, not a 404
+            out += mnt.shared_points(other.mount_points, writable)
+        return out
 
     def _resolve_mounts(self, points: list[dict[str, Any]], rootfs: list[Any]) -> list[dict[str, Any]]:
         """Create named and anonymous volumes, make missing bind sources, seed new volumes from the image."""

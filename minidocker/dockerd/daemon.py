@@ -6,7 +6,7 @@ It owns the container store and wires the other services lazily, so an idle dock
   networks    the NetworkManager (dockerd/networks)
   volumes     the local volume driver (dockerd/volumes.py)
 Lifecycle verbs live in dockerd/lifecycle.py (start, exits, stop, kill, remove), container creation in
-dockerd/create.py, exec in dockerd/execs.py; this class ties them to one object and one lock order:
+dockerd/create.py, exec in dockerd/execs.py, pause/unpause in dockerd/pause.py, update in dockerd/update.py; this class ties them to one object and one lock order:
 a container's own lock, then (briefly) the store's.
 """
 
@@ -22,13 +22,15 @@ from .create import CreateMixin
 from .execs import ExecMixin
 from .health import HealthMixin
 from .lifecycle import LifecycleMixin
+from .pause import PauseMixin
+from .update import UpdateMixin
 
 log = logging.getLogger("minidockerd")
 
 VERSION = "20.10.24+minidocker.0.1.0"
 
 
-class Daemon(CreateMixin, LifecycleMixin, ExecMixin, HealthMixin):
+class Daemon(CreateMixin, LifecycleMixin, PauseMixin, UpdateMixin, ExecMixin, HealthMixin):
     def __init__(self, runtime: str = "minirunc", debug: bool = False, containerd: Any = None,
                  images: Any = None, networks: Any = None) -> None:
         self.runtime = runtime
@@ -121,6 +123,7 @@ class Daemon(CreateMixin, LifecycleMixin, ExecMixin, HealthMixin):
         loaded = self.containers.load_all()
         if loaded:
             self.restore(loaded)
+            threading.Thread(target=self.restart_at_boot, args=(loaded,), name="restart-at-boot", daemon=True).start()
         if self.seed_base_image:
             from .baseimage_seed import ensure_busybox
 
@@ -131,6 +134,7 @@ class Daemon(CreateMixin, LifecycleMixin, ExecMixin, HealthMixin):
 
     def shutdown(self) -> None:
         """Stop serving; containers keep running (their shims hold them), as with live-restore."""
+        self.shutting_down = True  # an exit from now on is not restarted (moby IsShuttingDown)
         log.info("minidockerd shutting down; %d containers left as they are", len(self.containers))
         close = getattr(self._containerd, "close", None)
         if close:

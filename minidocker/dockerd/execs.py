@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import Conflict, InvalidArgument, NotFound
 from .containers import spec as specs
 from .containers.record import Container
+from .containers.state import Status
 from .containers.stdio import TaskIO, abort
 
 log = logging.getLogger("minidockerd.exec")
@@ -36,6 +37,7 @@ class Exec:
     process: dict[str, Any] | None = None
     error: str = ""
     refused: str = ""  # why dockerd itself could not build the process (no such user...)
+    detached: bool = False  # the detach keys ended its stream (see ExecMixin.exec_detached)
     done: threading.Event = field(default_factory=threading.Event)
 
     def inspect(self) -> dict[str, Any]:
@@ -52,7 +54,7 @@ class Exec:
             "OpenStdout": bool(self.config.get("AttachStdout")),
             "CanRemove": False,
             "ContainerID": self.container.id,
-            "DetachKeys": self.config.get("DetachKeys") or "",
+            "DetachKeys": detach_keys_b64(self.config.get("DetachKeys") or ""),
             "Pid": self.pid,
         }
 
@@ -105,12 +107,50 @@ def exec_env(container_config: dict[str, Any], exec_config: dict[str, Any]) -> l
     return replace_or_append(replace_or_append(base, container_config.get("Env")), exec_config.get("Env"))
 
 
+EXEC_CONFIG_FIELDS = ("User", "Privileged", "Tty", "ConsoleSize", "AttachStdin", "AttachStderr", "AttachStdout",
+                      "Detach", "DetachKeys", "Env", "WorkingDir", "Cmd")
+
+
+def fold_keys(body: dict[str, Any]) -> dict[str, Any]:
+    """Go's encoding/json matches field names case-insensitively: docker-py sends "detachKeys"."""
+    canonical = {f.lower(): f for f in EXEC_CONFIG_FIELDS}
+    return {canonical.get(k.lower(), k): v for k, v in body.items()}
+
+
+def detach_keys_b64(keys: str) -> str:
+    """exec inspect's DetachKeys: the parsed bytes, base64 as Go marshals a []byte ("" when none were given)."""
+    import base64
+
+    from .containers.detachkeys import parse
+
+    if not keys:
+        return ""
+    try:
+        return base64.b64encode(parse(keys)).decode()
+    except ValueError:
+        return ""
+
+
 class ExecMixin:
-    def exec_create(self, c: Container, body: dict[str, Any]) -> str:
+    def exec_create(self, c: Container, body: dict[str, Any], ref: str = "") -> str:
+        """ref: the container as the request named it (dockerd's paused message quotes it as given)."""
+        if isinstance(body, dict):
+            body = fold_keys(body)
         if not isinstance(body, dict) or not body.get("Cmd"):
             raise InvalidArgument("No exec command specified")
         if not _still_running(c):
             raise Conflict(f"Container {c.id} is not running")
+        if c.state.status is Status.PAUSED:
+            raise Conflict(f"Container {ref or c.id} is paused, unpause the container before exec")
+        if c.state.status is Status.RESTARTING:
+            raise Conflict(f"Container {c.id} is restarting, wait until the container is running")
+        from ..errors import RuntimeFailure
+        from .containers.detachkeys import parse as parse_detach_keys
+
+        try:
+            parse_detach_keys(body.get("DetachKeys") or "")  # a bad sequence is refused at create, as dockerd
+        except ValueError:
+            raise RuntimeFailure(f"Invalid escape keys ({body['DetachKeys']}) provided") from None
         eid = secrets.token_hex(32)
         self.execs[eid] = Exec(eid, c, dict(body))
         c.exec_ids.append(eid)
@@ -147,15 +187,20 @@ class ExecMixin:
             "noNewPrivileges": specs.no_new_privileges(c.host_config.get("SecurityOpt")),
         }
 
-    def exec_prepare(self, ex: Exec, detach: bool, tty: bool | None = None):
-        """Check, build the process and its FIFOs; returns the output queue (None when detached)."""
+    def exec_prepare(self, ex: Exec, detach: bool):
+        """Check, build the process and its FIFOs; returns the output queue (None when detached).
+
+        The process gets a terminal when exec *create* asked for one; the stream's framing is exec
+        *start*'s own Tty (the API handler's business), as in dockerd."""
         c = ex.container
+        if c.state.status is Status.PAUSED:
+            raise Conflict(f"Container {c.id} is paused, unpause the container before exec")
+        if c.state.status is Status.RESTARTING:
+            raise Conflict(f"Container {c.id} is restarting, wait until the container is running")
         if ex.running or ex.exit_code is not None or ex.io is not None:
             raise Conflict(f"Error: Exec command {ex.id} has already run")
         if not c.state.running:
             raise Conflict(f"Container {c.id} is not running")
-        if tty is not None:
-            ex.config["Tty"] = tty or bool(ex.config.get("Tty"))
         try:
             ex.process = self._exec_process(ex)
         except (InvalidArgument, NotFound) as err:
@@ -201,12 +246,24 @@ class ExecMixin:
             abort(ex.io)
         ex.done.set()
 
+    def exec_detached(self, ex: Exec) -> None:
+        """The detach keys ended an exec's stream. dockerd 20.10 takes that for a failed attach (its
+        EscapeError arrives wrapped): the exec is dropped with 126 and its stdin closed; the process's
+        later exit is no longer recorded (cf. daemon/exec.go ContainerExecStart's deferred clean-up)."""
+        ex.detached = True
+        ex.running = False
+        ex.exit_code = 126
+        self._exec_ended(ex)
+        if ex.io is not None:
+            ex.io.close_stdin()
+
     def _exec_watcher(self, ex: Exec) -> None:
         """One thread per running exec; whatever fails (EIO on a FIFO, containerd gone), `done` is set,
         so an attached `exec` and `exec inspect` never wait forever."""
         try:
             status = self.tasks.wait_retrying(ex.container.id, ex.id)
-            ex.exit_code = int(status.get("exit_status", 0))
+            if not ex.detached:  # a detached exec keeps the 126 dockerd gave it
+                ex.exit_code = int(status.get("exit_status", 0))
         except Exception as err:  # noqa: BLE001 - reported, the exec is then seen as ended
             log.exception("waiting for exec %s failed", ex.id[:12])
             ex.exit_code, ex.error = 126, f"waiting for the exec failed: {err}"

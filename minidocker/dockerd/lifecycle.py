@@ -23,6 +23,7 @@ from .containers.record import Container
 from .containers.state import Status, now_rfc3339
 from . import etcextra, spec_extras
 from .containers.stdio import Hub, TaskIO, abort, remove_fifo_dir
+from .restart import RestartMixin
 from .restore import RestoreMixin
 from .sandbox import SandboxMixin
 
@@ -84,7 +85,7 @@ class SpecRefused(Exception):
         return self.error
 
 
-class LifecycleMixin(SandboxMixin, RestoreMixin):
+class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
     # ---- hubs: attach streams outlive tasks ----
     def hub(self, c: Container) -> Hub:
         if getattr(c, "hub", None) is None:
@@ -98,6 +99,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
                 raise NotModified("container already started")
             if c.state.status in (Status.REMOVING, Status.DEAD):
                 raise Conflict(f"cannot start container {c.id}: it is being removed")
+            self.reset_restart_manager(c)
             try:
                 self._start_locked(c)
             except NotModified:
@@ -155,7 +157,10 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             mark("containerd container")
             io = TaskIO(c.id, "init", stdin=bool(c.config.get("OpenStdin")), tty=c.tty, hub=self.hub(c)).open()
             c.io = io
-            self.tasks.create_task(c.id, rootfs, io.io_spec(), str(c.log_path))
+            log_path = c.log_path
+            if log_path is not None:
+                log_path.parent.mkdir(parents=True, exist_ok=True)
+            self.tasks.create_task(c.id, rootfs, io.io_spec(), str(log_path or ""))
             mark("task create")
             pid = self.tasks.start(c.id)
             mark("task start")
@@ -219,8 +224,9 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
 
     def _on_exit(self, c: Container, status: dict[str, Any]) -> None:
         self.health_stop(c)
+        delay = None
         with c.lock:
-            if not c.state.running:
+            if c.state.status not in (Status.RUNNING, Status.PAUSED):
                 return
             try:
                 if c.io is not None:
@@ -233,9 +239,13 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             c.io = None
             # Waiters (docker run, docker stop) learn of the exit first; the clean-up that follows
             # holds the container's lock, so a start or rm that comes next simply waits for it.
+            code = int(status.get("exit_status", 0))
+            delay = self.decide_restart(c, code)
             with c.state.cond:
-                c.state.set_status(Status.EXITED)
-                c.state.exit_code = int(status.get("exit_status", 0))
+                c.state.set_status(Status.EXITED if delay is None else Status.RESTARTING)
+                if delay is not None:
+                    c.restart_count += 1
+                c.state.exit_code = code
                 c.state.oom_killed = bool(status.get("oom_killed"))
                 ns = int(status.get("exited_at_ns") or 0)
                 c.state.finished_at = now_rfc3339(ns or None)
@@ -250,7 +260,9 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             self.tasks.forget(c.id)
             self._disconnect_network(c)
             remove_fifo_dir(c.id)
-        if c.host_config.get("AutoRemove"):
+        if delay is not None:
+            self.restart_later(c, delay)
+        elif c.host_config.get("AutoRemove"):
             self._auto_remove(c)
 
     def _auto_remove(self, c: Container) -> None:
@@ -269,6 +281,11 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
     def stop_container(self, c: Container, timeout: int | None = None) -> None:
         if not c.state.running:
             raise NotModified("container already stopped")
+        self.cancel_restart(c)
+        if c.state.status is Status.RESTARTING:  # between two runs: no process to signal
+            self.wait_restart_over(c)
+            self.emit(c, "stop")
+            return
         seen = c.state.exits
         stop_signal = parse_signal(c.config.get("StopSignal"), _signal.SIGTERM)
         if timeout is None:
@@ -278,6 +295,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
             self.tasks.kill(c.id, stop_signal)
         except NotFound:
             pass
+        self.thaw_after_signal(c)
         if timeout < 0:
             self._wait_exit(c, seen, None)
         elif not self._wait_exit(c, seen, timeout):
@@ -290,9 +308,19 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
     def kill_container(self, c: Container, sig: int) -> None:
         if not c.state.running:
             raise Conflict(f"Cannot kill container: {c.name.lstrip('/')}: Container {c.id} is not running")
+        stop_signal = c.config.get("StopSignal")
+        ends_it = sig == _signal.SIGKILL or not stop_signal or sig == parse_signal(stop_signal)
+        if ends_it:
+            self.cancel_restart(c)  # moby ExitOnNext
+        elif not self.shutting_down:
+            c.manually_stopped = True
+        if c.state.status is Status.RESTARTING:
+            return  # the cancelled restart leaves it exited; there is no process to signal
         seen = c.state.exits
         self.emit(c, "kill", signal=str(sig))
         self.tasks.kill(c.id, sig, all=sig == _signal.SIGKILL)
+        if ends_it:
+            self.thaw_after_signal(c)
         if sig == _signal.SIGKILL:
             self._wait_exit(c, seen, 10)  # as Docker: kill -9 returns once the container is down
 
@@ -327,11 +355,16 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         if not force:
             raise Conflict(f"You cannot remove a running container {c.id}. "
                            "Stop the container before attempting removal or force remove")
+        self.cancel_restart(c)
+        if c.state.status is Status.RESTARTING:
+            self.wait_restart_over(c)
+            return
         seen = c.state.exits
         try:
             self.tasks.kill(c.id, _signal.SIGKILL, all=True)
         except NotFound:
             pass
+        self.thaw_after_signal(c)
         if not self._wait_exit(c, seen, 30):
             raise RuntimeFailure(f"Could not kill running container {c.id}, cannot remove")
 
@@ -372,8 +405,8 @@ class LifecycleMixin(SandboxMixin, RestoreMixin):
         st = c.state
         seen = st.exits if seen is None else seen
         if condition in ("", "not-running"):
-            def done() -> bool:
-                return not st.running or st.removed
+            def done() -> bool:  # an exit into "restarting" counts: moby's SetRestarting wakes these waiters
+                return not st.running or st.removed or st.exits > seen
         elif condition == "next-exit":
             def done() -> bool:
                 return st.exits > seen or st.removed

@@ -29,6 +29,8 @@ class RestoreMixin:
     def _restore_one(self, c: Container) -> None:
         if c.state.status is Status.REMOVING:
             c.state.status = Status.DEAD
+        if c.state.status is Status.RESTARTING:
+            c.state.status = Status.EXITED  # the daemon stopped during a back-off: the boot restarts it if due
         if not c.state.running:
             return
         try:

@@ -1,15 +1,31 @@
 """HostConfig fields added to the OCI spec after containers/spec.py has built it: memory swappiness,
-the OOM killer switch and a private cgroup namespace (cf. moby daemon/oci_linux.go WithResources, WithCgroups,
-WithNamespaces).
+the OOM killer switch, a private cgroup namespace and --init (cf. moby daemon/oci_linux.go WithResources,
+WithCgroups, WithNamespaces, WithInit).
 
 Each is set only where the base spec left it unset, so the spec builder can take any of them over.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
 from ..errors import InvalidArgument, MinidockerError, Unsupported
+
+IN_CONTAINER_INIT = "/sbin/docker-init"  # where Docker puts its init (daemon/oci_linux.go inContainerInitPath)
+# Debian's tini package ships tini-static, which runs in any image (busybox has no libc to load tini with);
+# Debian's docker.io links its docker-init to the same file.
+INIT_CANDIDATES = ("/usr/bin/tini-static", "docker-init")
+
+
+def init_binary() -> str:
+    """The host file bind-mounted as /sbin/docker-init; Unsupported when none is installed."""
+    for name in INIT_CANDIDATES:
+        path = name if os.path.isabs(name) else shutil.which(name)
+        if path and os.access(path, os.X_OK):
+            return os.path.realpath(path)
+    raise Unsupported("--init needs tini-static (Debian package tini, installed by scripts/setup.sh)")
 
 
 def check(hc: dict[str, Any]) -> None:
@@ -38,6 +54,11 @@ def apply(spec: dict[str, Any], hc: dict[str, Any]) -> dict[str, Any]:
         memory.setdefault("disableOOMKiller", True)
     if not memory:
         linux["resources"].pop("memory")
+    if hc.get("Init"):
+        # tini runs as PID 1, reaps zombies and forwards signals to the command (run after "--").
+        spec["process"]["args"] = [IN_CONTAINER_INIT, "--", *spec["process"]["args"]]
+        spec.setdefault("mounts", []).append({"destination": IN_CONTAINER_INIT, "type": "bind",
+                                              "source": init_binary(), "options": ["bind", "ro"]})
     if (hc.get("CgroupnsMode") or "host") == "private":
         namespaces = linux.setdefault("namespaces", [])
         if not any(n.get("type") == "cgroup" for n in namespaces):

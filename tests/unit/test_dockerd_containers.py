@@ -210,13 +210,24 @@ def test_log_follow_reads_appended_lines_until_stopped(tmp_path):
 def test_unsupported_options_are_refused_not_ignored():
     from minidocker.errors import Unsupported
 
-    for hc in ({"Init": True}, {"Devices": [{"PathOnHost": "/dev/kvm"}]}, {"SecurityOpt": ["seccomp=/x.json"]},
-               {"RestartPolicy": {"Name": "always"}}):
+    for hc in ({"Devices": [{"PathOnHost": "/dev/kvm"}]}, {"SecurityOpt": ["seccomp=/x.json"]}):
         with pytest.raises(Unsupported):
             create.validate_host_config(hc)
     create.validate_host_config({"SecurityOpt": ["no-new-privileges:true", "seccomp=unconfined"]})
     with pytest.raises(InvalidArgument, match="invalid ulimit type: bogus"):
         create.validate_host_config({"Ulimits": [{"Name": "bogus", "Soft": 1, "Hard": 1}]})
+
+
+def test_restart_policies_checked_with_dockerds_words():
+    for policy, auto_remove, message in (
+            ({"Name": "always"}, True, "can't create 'AutoRemove' container with restart policy"),
+            ({"Name": "always", "MaximumRetryCount": 2}, False, "maximum retry count cannot be used with restart policy 'always'"),
+            ({"Name": "on-failure", "MaximumRetryCount": -1}, False, "maximum retry count cannot be negative"),
+            ({"Name": "sometimes"}, False, "invalid restart policy 'sometimes'")):
+        with pytest.raises(InvalidArgument, match=message):
+            create.validate_host_config({"RestartPolicy": policy, "AutoRemove": auto_remove})
+    for name in ("no", "always", "unless-stopped", "on-failure"):
+        create.validate_host_config({"RestartPolicy": {"Name": name}})
 
 
 def test_ulimits_become_rlimits():

@@ -11,9 +11,11 @@ import threading
 from queue import Empty
 from typing import Iterator
 
-from ...errors import Conflict, InvalidArgument
+from ...errors import Conflict, InvalidArgument, Unsupported
 from .. import streams
+from ..containers import detachkeys, logdriver
 from ..containers import logs as logreader
+from ..containers.detachkeys import EscapeProxy
 from ..containers import views
 from ..lifecycle import parse_signal
 from .. import apitypes
@@ -232,6 +234,8 @@ def logs(req: Request) -> Response:
     want = {s for s in ("stdout", "stderr") if req.flag(s)}
     if not want:
         raise InvalidArgument("Bad parameters: you must choose at least one stream")
+    if c.log_path is None:  # the none driver
+        raise Unsupported(logdriver.NOT_SUPPORTED_READING)
     follow = req.flag("follow")
     stamps = req.flag("timestamps")
     tail = logreader.parse_tail(req.query.get("tail"))
@@ -254,8 +258,16 @@ def attach(req: Request) -> Response:
     c = d.containers.get(req.params["id"])
     if c.state.status.value == "paused":
         raise Conflict("You cannot attach to a paused container, unpause it first")
+    keys = req.query.get("detachKeys") or ""
+    try:
+        escape = EscapeProxy(detachkeys.parse(keys)) if c.tty else None  # detach keys work with a tty only
+    except ValueError:
+        raise InvalidArgument(f"Invalid detach keys ({keys}) provided") from None
     want = {n for n, s in ((1, "stdout"), (2, "stderr")) if req.flag(s)}
+    if c.tty:
+        want &= {1}  # a tty has one stream, stdout's: a stdin-only (or stderr-only) attach gets no output
     use_stdin = req.flag("stdin") and bool(c.config.get("OpenStdin"))
+    detached = threading.Event()
     replay = req.flag("logs")
     live = req.flag("stream")
     hub = d.hub(c)
@@ -270,10 +282,22 @@ def attach(req: Request) -> Response:
                 data = conn.recv(65536)
                 if not data:
                     break
+                detach_now = False
+                if escape is not None:
+                    data, detach_now = escape.feed(data)
                 task = task or hub.wait_task(run)
                 if task is None:
+                    if not want:  # stdin only: dockerd reads on until the client ends its input
+                        continue
                     return
-                task.write_stdin(data)
+                if data:
+                    task.write_stdin(data)
+                if detach_now:  # the container runs on, its stdin open; only this attach ends
+                    detached.set()
+                    d.emit(c, "detach")
+                    if queue is not None:
+                        queue.put(None)
+                    return
         except OSError:
             return
         if c.config.get("StdinOnce"):
@@ -285,7 +309,7 @@ def attach(req: Request) -> Response:
 
     def serve(conn) -> None:
         try:
-            if replay:
+            if replay and c.log_path is not None:
                 for stream, text, _ in logreader.read(c.log_path, {"stdout", "stderr"}, None, 0, 0, False,
                                                       lambda: True, lambda: False):
                     n = streams.STREAM_IDS[stream]
@@ -293,8 +317,10 @@ def attach(req: Request) -> Response:
                         conn.sendall(encode(n, text.encode("utf-8", "surrogateescape")))
             if queue is None:
                 return
+            pump = None
             if use_stdin:
-                threading.Thread(target=stdin_pump, args=(conn,), daemon=True).start()
+                pump = threading.Thread(target=stdin_pump, args=(conn,), daemon=True)
+                pump.start()
             while True:
                 try:
                     item = queue.get(timeout=1.0)
@@ -305,9 +331,11 @@ def attach(req: Request) -> Response:
                         return
                     continue
                 if item is None:
+                    if pump is not None and not want and not detached.is_set():
+                        pump.join()  # a stdin-only attach ends with the client's input, as in dockerd
                     return
                 n, data = item
-                if n in want or c.tty:
+                if n in want:
                     conn.sendall(encode(n, data))
                     sent[0] += len(data)
         finally:
@@ -397,3 +425,4 @@ def stats(req: Request) -> Response:
 
 
 from . import commit  # noqa: E402,F401 - registers /containers/{id}/changes and /commit (main.py imports this module)
+from . import container_control  # noqa: E402,F401 - registers pause, unpause and update

@@ -6,6 +6,8 @@ import threading
 
 from .. import streams
 from .. import apitypes
+from ..containers import detachkeys
+from ..containers.detachkeys import EscapeProxy
 from .router import Request, Response, route
 
 
@@ -13,7 +15,12 @@ from .router import Request, Response, route
 def exec_create(req: Request) -> Response:
     d = req.backend
     c = d.containers.get(req.params["id"])
-    return Response(201, {"Id": d.exec_create(c, req.json(apitypes.EXEC_CREATE) or {})})
+    return Response(201, {"Id": d.exec_create(c, req.json(apitypes.EXEC_CREATE) or {}, req.params["id"])})
+
+
+# What dockerd 20.10 writes when the detach keys end an exec stream: the escape arrives wrapped, so it is
+# reported as a failure (moby daemon/exec.go ContainerExecStart, container/stream/attach.go).
+DETACH_ERROR = b"exec attach failed: error on attach stdin: read escape sequence"
 
 
 @route("POST", "/exec/{id}/start")
@@ -22,7 +29,7 @@ def exec_start(req: Request) -> Response:
     ex = d.exec_get(req.params["id"])
     body = req.json(apitypes.EXEC_START) or {}
     detach = bool(body.get("Detach"))
-    queue = d.exec_prepare(ex, detach, body.get("Tty"))
+    queue = d.exec_prepare(ex, detach)
     if detach:
         d.exec_launch(ex)
         if ex.error:
@@ -31,9 +38,11 @@ def exec_start(req: Request) -> Response:
             raise RuntimeFailure(ex.error)
         return Response(200, b"", content_type="application/json")
     io = ex.io
-    tty = bool(ex.config.get("Tty"))
-    encode = streams.encoder(tty)
+    tty = bool(ex.config.get("Tty"))  # the process's terminal: exec create's Tty
+    encode = streams.encoder(bool(body.get("Tty")))  # the framing: exec start's own Tty, as dockerd
     want = {n for n, k in ((1, "AttachStdout"), (2, "AttachStderr")) if ex.config.get(k, True)}
+    escape = EscapeProxy(detachkeys.parse(ex.config.get("DetachKeys") or "")) if tty else None
+    detached = threading.Event()
 
     def stdin_pump(conn) -> None:
         try:
@@ -41,6 +50,16 @@ def exec_start(req: Request) -> Response:
                 data = conn.recv(65536)
                 if not data:
                     break
+                if escape is not None:
+                    data, detach_now = escape.feed(data)
+                    if data:
+                        io.write_stdin(data)
+                    if detach_now:  # dockerd 20.10: a failed attach (see Daemon.exec_detached)
+                        detached.set()
+                        d.exec_detached(ex)
+                        queue.put(None)  # wakes the writer below, which reports it and closes the stream
+                        return
+                    continue
                 io.write_stdin(data)
         except OSError:
             return
@@ -53,13 +72,17 @@ def exec_start(req: Request) -> Response:
             return
         if ex.config.get("AttachStdin"):
             threading.Thread(target=stdin_pump, args=(conn,), daemon=True).start()
-        while True:
+        while not detached.is_set():
             item = queue.get()
             if item is None:
                 break
             n, data = item
-            if n in want or tty:
+            if (1 in want) if tty else (n in want):  # with a tty there is one stream: stdout's
                 conn.sendall(encode(n, data))
+        if detached.is_set():
+            io.hub.unsubscribe(queue)
+            conn.sendall(encode(streams.STDOUT, DETACH_ERROR + b"\r\n"))  # as dockerd writes any exec error
+            return
         # The output can end (end of file) a moment before the exit is recorded; `docker exec` reads
         # the exit code as soon as the stream closes, so close it only once the code is known.
         ex.done.wait()

@@ -88,12 +88,46 @@ def parse_mount(m: dict[str, Any]) -> dict[str, Any]:
     raise InvalidArgument(f"mount type {kind!r} is not supported")
 
 
-def collect(host_config: dict[str, Any], image_volumes: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Every mount point of a new container, later ones replacing earlier ones at the same destination."""
+def parse_volumes_from(spec: str) -> tuple[str, bool]:
+    """"name[:ro|rw]" -> (container, writable), as moby's linuxParser.ParseVolumesFrom: no propagation
+    or copy modes (the volumes keep those of the container they come from)."""
+    if not spec:
+        raise InvalidArgument("volumes-from specification cannot be an empty string")
+    ref, colon, mode = spec.partition(":")
+    if not colon:
+        return ref, True
+    opts = mode.split(",")
+    if (not all(m in ("ro", "rw", "z", "Z") for m in opts) or sum(m in ("ro", "rw") for m in opts) > 1
+            or sum(m in ("z", "Z") for m in opts) > 1):
+        raise InvalidArgument(f"invalid mode: {mode}")
+    return ref, "ro" not in opts
+
+
+def shared_points(source: list[dict[str, Any]], writable: bool) -> list[dict[str, Any]]:
+    """--volumes-from: the other container's volumes and binds (not its tmpfs), read-only if asked, never
+    seeded again from the image (CopyData false)."""
+    out = []
+    for m in source:
+        if m.get("Type") == "tmpfs":
+            continue
+        out.append({"Type": m["Type"], "Name": m.get("Name", ""), "Source": m.get("Source", ""),
+                    "Destination": m["Destination"], "Driver": m.get("Driver", ""), "Mode": "",
+                    "RW": bool(m.get("RW")) and writable, "Propagation": m.get("Propagation", ""), "_nocopy": True})
+        if m["Type"] == "bind":
+            del out[-1]["Name"], out[-1]["Driver"]
+    return out
+
+
+def collect(host_config: dict[str, Any], image_volumes: dict[str, Any] | None,
+            shared: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every mount point of a new container, later ones replacing earlier ones at the same destination:
+    image VOLUMEs, --volumes-from, -v, --mount, --tmpfs (the order of moby's registerMountPoints)."""
     points: dict[str, dict[str, Any]] = {}
     for dst in image_volumes or {}:
         points[os.path.normpath(dst)] = {"Type": "volume", "Name": "", "Source": "", "Destination": os.path.normpath(dst),
                                          "Driver": "local", "Mode": "", "RW": True, "Propagation": ""}
+    for p in shared or []:
+        points[p["Destination"]] = p
     for spec in host_config.get("Binds") or []:
         p = parse_bind(spec)
         points[p["Destination"]] = p

@@ -66,6 +66,8 @@ class Container:
         self.io: Any = None  # the live stdio (containers.stdio.TaskIO) while a task exists
         self.has_been_started = False
         self.health_stop: threading.Event | None = None  # set to end this run's health monitor (dockerd/health.py)
+        self.manually_stopped = False  # HasBeenManuallyStopped: a stop or kill, which unless-stopped respects
+        self.restart_manager: Any = None  # restartmanager.RestartManager, made on the first exit (not saved)
 
     # ---- files ----
     @property
@@ -73,8 +75,11 @@ class Container:
         return containers_dir() / self.id
 
     @property
-    def log_path(self) -> Path:
-        return self.dir / f"{self.id}-json.log"
+    def log_path(self) -> Path | None:
+        """The file the shim writes output to (json-file, local), None with the none driver."""
+        from .logdriver import log_file
+
+        return log_file(self.dir, self.id, self.host_config)
 
     @property
     def tty(self) -> bool:
@@ -87,7 +92,7 @@ class Container:
             "Config": self.config, "Image": self.image_id, "State": self.state.to_json(),
             "RestartCount": self.restart_count, "NetworkSettings": self.network_settings,
             "MountPoints": self.mount_points, "RootfsKey": self.rootfs_key, "Runtime": self.runtime,
-            "HasBeenStartedBefore": self.has_been_started,
+            "HasBeenStartedBefore": self.has_been_started, "HasBeenManuallyStopped": self.manually_stopped,
         }
         # 0600 as moby's container/container.go: the config holds the environment (secrets)
         write_atomic(self.dir / "config.v2.json", json.dumps(record).encode(), mode=0o600)
@@ -108,4 +113,5 @@ class Container:
         c.rootfs_key = record.get("RootfsKey", c.id)
         c.runtime = record.get("Runtime", "")
         c.has_been_started = record.get("HasBeenStartedBefore", False)
+        c.manually_stopped = record.get("HasBeenManuallyStopped", False)
         return c

@@ -86,7 +86,7 @@ class State:
     def to_json(self) -> dict[str, Any]:
         return {
             "Status": self.status.value,
-            "Running": self.status in (Status.RUNNING, Status.PAUSED),
+            "Running": self.running,  # a restarting container counts as running, as in moby's State
             "Paused": self.status is Status.PAUSED,
             "Restarting": self.status is Status.RESTARTING,
             "OOMKilled": self.oom_killed,

@@ -52,6 +52,15 @@ class Tasks:
         return {"status": s.status, "pid": s.pid, "exit_status": s.exit_status, "exited_at_ns": s.exited_at_ns,
                 "oom_killed": s.oom_killed}
 
+    def pause(self, cid: str) -> None:
+        self.client.tasks.pause(cid)
+
+    def resume(self, cid: str) -> None:
+        self.client.tasks.resume(cid)
+
+    def update(self, cid: str, resources: dict[str, Any]) -> None:
+        self.client.tasks.update(cid, resources)
+
     def pids(self, cid: str) -> list[int]:
         return self.client.tasks.pids(cid)
 

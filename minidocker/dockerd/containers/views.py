@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from ...units import human_duration
+from .logdriver import inspect_path
 from .mounts import public
 from .record import Container
 from .state import Status, parse_rfc3339
@@ -87,7 +88,7 @@ def inspect(c: Container, graph_driver: dict[str, Any] | None = None) -> dict[st
         "ResolvConfPath": str(c.dir / "resolv.conf"),
         "HostnamePath": str(c.dir / "hostname"),
         "HostsPath": str(c.dir / "hosts"),
-        "LogPath": str(c.log_path),
+        "LogPath": inspect_path(c.dir, c.id, c.host_config),
         "Name": c.name,
         "RestartCount": c.restart_count,
         "Driver": "overlay2",
