@@ -51,6 +51,9 @@ VERBS: dict[str, tuple[str, str]] = {
     "attach": ("start", "attach"), "container attach": ("start", "attach"),
     "stats": ("stats", "stats"), "container stats": ("stats", "stats"),
     "login": ("login", "login"), "logout": ("login", "logout"),
+    "pause": ("control", "pause"), "unpause": ("control", "unpause"), "update": ("control", "update"),
+    "container pause": ("control", "pause"), "container unpause": ("control", "unpause"),
+    "container update": ("control", "update"),
 }
 GROUPS = {"container", "image", "volume", "system", "daemon", "registry", "network"}
 
@@ -80,6 +83,9 @@ SYNOPSIS: dict[str, tuple[str, str]] = {
     "build": ("[OPTIONS] PATH | URL | -", "1 argument"),
     "export": ("[OPTIONS] CONTAINER", "1 argument"),
     "import": ("[OPTIONS] file|URL|- [REPOSITORY[:TAG]]", "at least 1 argument"),
+    "pause": ("CONTAINER [CONTAINER...]", "at least 1 argument"),
+    "unpause": ("CONTAINER [CONTAINER...]", "at least 1 argument"),
+    "update": ("[OPTIONS] CONTAINER [CONTAINER...]", "at least 1 argument"),
 }
 
 

@@ -30,6 +30,30 @@ def nano_cpus(text: str) -> int:
     return int(round(value * 1e9))
 
 
+def restart_policy(text: str) -> dict[str, Any]:
+    """--restart "on-failure:3" -> {"Name": "on-failure", "MaximumRetryCount": 3} (cf. docker/cli opts ParseRestartPolicy)."""
+    if not text:
+        return {"Name": "", "MaximumRetryCount": 0}
+    parts = text.split(":")
+    if len(parts) > 2:
+        raise ValueError("invalid restart policy format")
+    count = 0
+    if len(parts) == 2:
+        try:
+            count = int(parts[1])
+        except ValueError:
+            raise ValueError("maximum retry count must be an integer") from None
+    return {"Name": parts[0], "MaximumRetryCount": count}
+
+
+def log_opts(driver: str, opts: list[str]) -> dict[str, str]:
+    """--log-opt key=value, repeated (a bare key has the value ""); none takes no options (cf. docker/cli
+    parseLoggingOpts); dockerd checks the rest."""
+    if driver == "none" and opts:
+        raise ValueError(f"invalid logging opts for driver {driver}")
+    return {key: value for key, _, value in (opt.partition("=") for opt in opts)}
+
+
 def parse_port(spec: str) -> tuple[str, dict[str, str]]:
     """One -p spec: [ip:][hostPort:]containerPort[/proto] -> ("80/tcp", {"HostIp":..,"HostPort":..})."""
     proto = "tcp"

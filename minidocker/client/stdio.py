@@ -15,12 +15,54 @@ from .hijack import Hijacked
 from .streams import STDERR, iter_output
 
 
-def _copy_stdin(stream: Hijacked, fd: int) -> None:
+def detach_keys_setting(flag: str = "") -> str:
+    """--detach-keys, else "detachKeys" of the client's config.json (ours, then docker's ~/.docker), else ""
+    (the daemon's default, ctrl-p,ctrl-q), as the docker CLI picks it."""
+    if flag:
+        return flag
+    import json
+    from pathlib import Path
+
+    from .auth import load
+
+    if load().get("detachKeys"):
+        return str(load()["detachKeys"])
+    docker_dir = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    try:
+        return str(json.loads((Path(docker_dir) / "config.json").read_text()).get("detachKeys") or "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _escape_proxy(keys: str):
+    """The CLI watches its own stdin for the detach keys too (docker/cli hijack.go setupInput); a bad
+    sequence falls back to the default, as there."""
+    from ..dockerd.containers.detachkeys import DEFAULT, EscapeProxy, parse
+
+    try:
+        return EscapeProxy(parse(keys))
+    except ValueError:
+        return EscapeProxy(DEFAULT)
+
+
+def _copy_stdin(stream: Hijacked, fd: int, escape=None, detached: threading.Event | None = None) -> None:
     try:
         while True:
             data = os.read(fd, 32768)
             if not data:
                 break
+            if escape is not None:
+                data, detach_now = escape.feed(data)
+                if data:
+                    stream.sendall(data)
+                if detach_now and detached is not None:
+                    detached.set()
+                    try:
+                        stream.sock.shutdown(2)  # SHUT_RDWR: the output loop ends at once
+                    except OSError:
+                        pass
+                    return
+                continue
             stream.sendall(data)
     except OSError:
         pass
@@ -34,19 +76,27 @@ def write_all(fd: int, data: bytes) -> None:
         data = data[n:]
 
 
-def pump(stream: Hijacked, tty: bool, stdin: bool, out_fd: int | None = None, err_fd: int | None = None) -> None:
-    """Send our stdin (when asked) and copy the container's output until the stream ends."""
+def pump(stream: Hijacked, tty: bool, stdin: bool, out_fd: int | None = None, err_fd: int | None = None,
+         detach_keys: str = "") -> bool:
+    """Send our stdin (when asked) and copy the container's output until the stream ends; True when the
+    user typed the detach keys (with a tty only: the container runs on)."""
     out_fd = sys.stdout.fileno() if out_fd is None else out_fd
     err_fd = sys.stderr.fileno() if err_fd is None else err_fd
     sys.stdout.flush()
     sys.stderr.flush()
+    detached = threading.Event()
     if stdin:
-        threading.Thread(target=_copy_stdin, args=(stream, sys.stdin.fileno()), daemon=True).start()
+        escape = _escape_proxy(detach_keys) if tty else None
+        threading.Thread(target=_copy_stdin, args=(stream, sys.stdin.fileno(), escape, detached), daemon=True).start()
     try:
         for sid, data in iter_output(stream, tty):
             write_all(err_fd if sid == STDERR else out_fd, data)
+    except OSError:
+        if not detached.is_set():
+            raise
     finally:
         stream.close()
+    return detached.is_set()
 
 
 class RawTerminal:
@@ -114,9 +164,10 @@ def proxy_signals(kill: Callable[[str], None]) -> Callable[[], None]:
     return restore
 
 
-def relay(cli, cid: str, stream: Hijacked, tty: bool, stdin: bool, sig_proxy: bool) -> None:
+def relay(cli, cid: str, stream: Hijacked, tty: bool, stdin: bool, sig_proxy: bool, detach_keys: str = "") -> bool:
     """Copy an attached container's stdio until its stream ends (docker run / start -a / attach):
-    the local terminal in raw mode with resizes for a tty, signals forwarded with --sig-proxy."""
+    the local terminal in raw mode with resizes for a tty, signals forwarded with --sig-proxy.
+    True when the user detached (the container runs on)."""
     api = cli.api
     restore = None
     if sig_proxy:
@@ -128,9 +179,8 @@ def relay(cli, cid: str, stream: Hijacked, tty: bool, stdin: bool, sig_proxy: bo
         if tty and sys.stdin.isatty():
             with RawTerminal(lambda h, w: api.resize(cid, h, w)) as term:
                 term.send_size()
-                pump(stream, tty, stdin)
-        else:
-            pump(stream, tty, stdin)
+                return pump(stream, tty, stdin, detach_keys=detach_keys)
+        return pump(stream, tty, stdin, detach_keys=detach_keys)
     finally:
         if restore:
             restore()

@@ -100,6 +100,16 @@ class ContainerMixin:
     def kill(self, container: str, signal: str | int | None = None) -> None:
         self._call("POST", f"/containers/{container}/kill", {"signal": signal})
 
+    def pause(self, container: str) -> None:
+        self._call("POST", f"/containers/{container}/pause")
+
+    def unpause(self, container: str) -> None:
+        self._call("POST", f"/containers/{container}/unpause")
+
+    def update_container(self, container: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /containers/{id}/update with an UpdateConfig (resources, RestartPolicy) -> {"Warnings": ...}."""
+        return self._json("POST", f"/containers/{container}/update", body=body)
+
     def restart(self, container: str, timeout: int | None = None) -> None:
         self._call("POST", f"/containers/{container}/restart", {"t": timeout})
 
@@ -123,9 +133,9 @@ class ContainerMixin:
 
     # -- stdio -------------------------------------------------------------------------------
     def attach_socket(self, container: str, stdin: bool = False, stdout: bool = True, stderr: bool = True,
-                      logs: bool = False, stream: bool = True) -> Hijacked:
-        """The hijacked attach stream (query keys as the CLI orders them: stderr, stdin, stdout, stream)."""
-        query = {"stderr": "1" if stderr else None, "stdin": "1" if stdin else None,
+                      logs: bool = False, stream: bool = True, detach_keys: str = "") -> Hijacked:
+        """The hijacked attach stream (query keys as the CLI orders them: detachKeys, stderr, stdin, stdout, stream)."""
+        query = {"detachKeys": detach_keys or None, "stderr": "1" if stderr else None, "stdin": "1" if stdin else None,
                  "stdout": "1" if stdout else None, "stream": "1" if stream else None, "logs": "1" if logs else None}
         return self.transport.hijack("POST", f"/containers/{container}/attach", query,
                                      headers={"Content-Type": "text/plain"})

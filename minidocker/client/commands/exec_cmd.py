@@ -22,12 +22,13 @@ def exec__args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY")
     p.add_argument("-u", "--user", default="", help="Username or UID")
     p.add_argument("-w", "--workdir", default="", help="Working directory inside the container")
+    p.add_argument("--detach-keys", default="", help="Override the key sequence for detaching a container")
     p.add_argument("container", metavar="CONTAINER")
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
 
 
 def exec_(cli: Any, a: argparse.Namespace) -> int:
-    from ..stdio import RawTerminal, pump
+    from ..stdio import RawTerminal, detach_keys_setting, pump
 
     if not a.command:
         cli.warn("minidocker: 'minidocker exec' requires at least 2 arguments\n\n"
@@ -40,7 +41,7 @@ def exec_(cli: Any, a: argparse.Namespace) -> int:
     api = cli.api
     api.inspect_container(a.container)
     body = {"User": a.user, "Privileged": a.privileged, "Tty": a.tty, "AttachStdin": a.interactive and not a.detach,
-            "AttachStderr": not a.detach, "AttachStdout": not a.detach, "Detach": a.detach, "DetachKeys": "",
+            "AttachStderr": not a.detach, "AttachStdout": not a.detach, "Detach": a.detach, "DetachKeys": detach_keys_setting(a.detach_keys),
             "Env": cfg.parse_env(a.env, a.env_file) or None, "WorkingDir": a.workdir, "Cmd": a.command}
     if a.tty and sys.stdout.isatty():
         import os
@@ -65,8 +66,10 @@ def exec_(cli: Any, a: argparse.Namespace) -> int:
     if a.tty and sys.stdin.isatty():
         with RawTerminal(lambda h, w: api.exec_resize(exec_id, h, w)) as term:
             term.send_size()
-            pump(stream, True, a.interactive)
+            detached = pump(stream, True, a.interactive, detach_keys=body["DetachKeys"])
     else:
-        pump(stream, a.tty, a.interactive)
+        detached = pump(stream, a.tty, a.interactive, detach_keys=body["DetachKeys"])
+    if detached:
+        return 0  # the command runs on in the container
     result = api.exec_inspect(exec_id)
     return int(result.get("ExitCode") or 0)

@@ -45,6 +45,12 @@ def _container_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-l", "--label", action="append", default=[], help="Set meta data on a container")
     p.add_argument("--privileged", action="store_true", help="Give extended privileges to this container")
     p.add_argument("--restart", default="no", help="Restart policy to apply when a container exits")
+    p.add_argument("--init", action="store_true", help="Run an init inside the container that forwards signals and reaps processes")
+    p.add_argument("--volumes-from", action="append", default=[], help="Mount volumes from the specified container(s)")
+    p.add_argument("--link", action="append", default=[], help="Add link to another container")
+    p.add_argument("--log-driver", default="", help="Logging driver for the container")
+    p.add_argument("--log-opt", action="append", default=[], help="Log driver options")
+    p.add_argument("--detach-keys", default="", help="Override the key sequence for detaching a container")
     p.add_argument("--rm", action="store_true", help="Automatically remove the container when it exits")
     p.add_argument("--mount", action="append", default=[], help="Attach a filesystem mount to the container")
     p.add_argument("--tmpfs", action="append", default=[], help="Mount a tmpfs directory")
@@ -112,7 +118,13 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
             binds.append(spec)
         else:
             volumes[spec] = {}
-    restart_name, _, retries = a.restart.partition(":")
+    from ..cli import UsageError
+
+    try:
+        restart = cfg.restart_policy(a.restart)
+        logging = {"Type": a.log_driver, "Config": cfg.log_opts(a.log_driver, a.log_opt)}
+    except ValueError as err:
+        raise UsageError(str(err), 125) from None
     hc = cfg.host_config(
         Binds=binds or None, PortBindings=bindings, AutoRemove=a.rm, NetworkMode=a.network,
         Memory=_flag_value("-m, --memory", a.memory, cfg.ram_in_bytes) if a.memory else 0,
@@ -120,8 +132,10 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
         PidsLimit=a.pids_limit, ReadonlyRootfs=a.read_only, Privileged=a.privileged,
         CapAdd=[cfg.normalize_cap(c) for c in a.cap_add] or None,
         CapDrop=[cfg.normalize_cap(c) for c in a.cap_drop] or None,
-        RestartPolicy={"Name": restart_name, "MaximumRetryCount": int(retries or 0)},
+        RestartPolicy=restart, LogConfig=logging, VolumesFrom=a.volumes_from or None, Links=a.link or None,
     )
+    if a.init:
+        hc["Init"] = True
     if a.runtime:
         hc["Runtime"] = a.runtime
     if a.security_opt:
@@ -291,16 +305,19 @@ def run(cli: Any, a: argparse.Namespace) -> int:
         print(cid)
         return 0
     return attach_start_wait(cli, cid, body["Tty"], bool(body["AttachStdin"]), waiter, run_mode=True,
-                             sig_proxy=a.sig_proxy.lower() not in ("false", "0") and not body["Tty"])
+                             sig_proxy=a.sig_proxy.lower() not in ("false", "0") and not body["Tty"],
+                             detach_keys=a.detach_keys)
 
 
 def attach_start_wait(cli: Any, cid: str, tty: bool, stdin: bool, waiter: Any, run_mode: bool,
-                      sig_proxy: bool = True, start: bool = True) -> int:
-    """Attach (hijacked), start, copy stdio until the stream ends, then read the wait result."""
-    from ..stdio import relay
+                      sig_proxy: bool = True, start: bool = True, detach_keys: str = "") -> int:
+    """Attach (hijacked), start, copy stdio until the stream ends, then read the wait result
+    (none after a detach: the container runs on and the CLI exits 0, as docker's)."""
+    from ..stdio import detach_keys_setting, relay
 
     api = cli.api
-    stream = api.attach_socket(cid, stdin=stdin)
+    detach_keys = detach_keys_setting(detach_keys)
+    stream = api.attach_socket(cid, stdin=stdin, detach_keys=detach_keys)
     if start:
         try:
             api.start(cid)
@@ -311,7 +328,9 @@ def attach_start_wait(cli: Any, cid: str, tty: bool, stdin: bool, waiter: Any, r
                 cli.warn(f"minidocker: {err}\n\nRun 'minidocker run --help' for more information")
                 return start_error_code(err)
             raise
-    relay(cli, cid, stream, tty, stdin, sig_proxy)
+    if relay(cli, cid, stream, tty, stdin, sig_proxy, detach_keys):
+        waiter.close()
+        return 0
     result = waiter.json() or {}
     error = (result.get("Error") or {}).get("Message") if isinstance(result.get("Error"), dict) else None
     if error:

@@ -9,6 +9,7 @@ from typing import Any
 def start_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-a", "--attach", action="store_true", help="Attach STDOUT/STDERR and forward signals")
     p.add_argument("-i", "--interactive", action="store_true", help="Attach container's STDIN")
+    p.add_argument("--detach-keys", default="", help="Override the key sequence for detaching a container")
     p.add_argument("containers", nargs="+", metavar="CONTAINER")
 
 
@@ -25,7 +26,8 @@ def start(cli: Any, a: argparse.Namespace) -> int:
         stdin = a.interactive and info["Config"].get("OpenStdin", False)
         waiter = api.transport.send("POST", f"/containers/{cid}/wait", {"condition": "next-exit"})
         waiter.wait_headers(2.0)
-        return attach_start_wait(cli, cid, tty, stdin, waiter, run_mode=False, sig_proxy=not tty)
+        return attach_start_wait(cli, cid, tty, stdin, waiter, run_mode=False, sig_proxy=not tty,
+                                 detach_keys=a.detach_keys)
     failed = []
     for name in a.containers:
         try:
@@ -46,13 +48,14 @@ def start(cli: Any, a: argparse.Namespace) -> int:
 
 def attach_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-stdin", action="store_true", help="Do not attach STDIN")
+    p.add_argument("--detach-keys", default="", help="Override the key sequence for detaching a container")
     p.add_argument("--sig-proxy", default="true", help="Proxy all received signals to the process")
     p.add_argument("container", metavar="CONTAINER")
 
 
 def attach(cli: Any, a: argparse.Namespace) -> int:
     """Attach to a running container's stdio; the exit code is the container's once the stream ends."""
-    from ..stdio import relay
+    from ..stdio import detach_keys_setting, relay
 
     api = cli.api
     info = api.inspect_container(a.container)
@@ -61,6 +64,8 @@ def attach(cli: Any, a: argparse.Namespace) -> int:
         return 1
     cid, tty = info["Id"], info["Config"].get("Tty", False)
     stdin = info["Config"].get("OpenStdin", False) and not a.no_stdin
-    stream = api.attach_socket(cid, stdin=stdin)
-    relay(cli, cid, stream, tty, stdin, a.sig_proxy.lower() not in ("false", "0") and not tty)
+    keys = detach_keys_setting(a.detach_keys)
+    stream = api.attach_socket(cid, stdin=stdin, detach_keys=keys)
+    if relay(cli, cid, stream, tty, stdin, a.sig_proxy.lower() not in ("false", "0") and not tty, keys):
+        return 0  # detached: the container runs on
     return int(api.wait(cid).get("StatusCode", 0))
