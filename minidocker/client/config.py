@@ -32,18 +32,14 @@ def nano_cpus(text: str) -> int:
 
 def restart_policy(text: str) -> dict[str, Any]:
     """--restart "on-failure:3" -> {"Name": "on-failure", "MaximumRetryCount": 3} (cf. docker/cli opts ParseRestartPolicy)."""
-    if not text:
-        return {"Name": "", "MaximumRetryCount": 0}
-    parts = text.split(":")
-    if len(parts) > 2:
-        raise ValueError("invalid restart policy format")
-    count = 0
-    if len(parts) == 2:
-        try:
-            count = int(parts[1])
-        except ValueError:
-            raise ValueError("maximum retry count must be an integer") from None
-    return {"Name": parts[0], "MaximumRetryCount": count}
+    name, colon, count = text.partition(":")
+    if colon and not name:
+        raise ValueError("invalid restart policy format: no policy provided before colon")
+    try:
+        retries = int(count) if count else 0
+    except ValueError:
+        raise ValueError("invalid restart policy format: maximum retry count must be an integer") from None
+    return {"Name": name, "MaximumRetryCount": retries}
 
 
 def log_opts(driver: str, opts: list[str]) -> dict[str, str]:

@@ -114,10 +114,14 @@ class RawTerminal:
         except OSError:
             return 0, 0
 
-    def send_size(self) -> None:
+    def send_size(self, redraw: bool = False) -> None:
+        """Tell the daemon our size; redraw: one row and column more first, so the size really changes and
+        the program in the container (a shell at its prompt) gets SIGWINCH and repaints, as `docker attach` does."""
         rows, cols = self.size()
         if self.resize and rows and cols:
             try:
+                if redraw:
+                    self.resize(rows + 1, cols + 1)
                 self.resize(rows, cols)
             except Exception:  # a failed resize never stops the session (docker only logs it)
                 pass
@@ -164,7 +168,8 @@ def proxy_signals(kill: Callable[[str], None]) -> Callable[[], None]:
     return restore
 
 
-def relay(cli, cid: str, stream: Hijacked, tty: bool, stdin: bool, sig_proxy: bool, detach_keys: str = "") -> bool:
+def relay(cli, cid: str, stream: Hijacked, tty: bool, stdin: bool, sig_proxy: bool, detach_keys: str = "",
+          redraw: bool = False) -> bool:
     """Copy an attached container's stdio until its stream ends (docker run / start -a / attach):
     the local terminal in raw mode with resizes for a tty, signals forwarded with --sig-proxy.
     True when the user detached (the container runs on)."""
@@ -178,7 +183,7 @@ def relay(cli, cid: str, stream: Hijacked, tty: bool, stdin: bool, sig_proxy: bo
     try:
         if tty and sys.stdin.isatty():
             with RawTerminal(lambda h, w: api.resize(cid, h, w)) as term:
-                term.send_size()
+                term.send_size(redraw)
                 return pump(stream, tty, stdin, detach_keys=detach_keys)
         return pump(stream, tty, stdin, detach_keys=detach_keys)
     finally:

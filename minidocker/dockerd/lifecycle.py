@@ -284,8 +284,10 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
         self.cancel_restart(c)
         if c.state.status is Status.RESTARTING:  # between two runs: no process to signal
             self.wait_restart_over(c)
-            self.emit(c, "stop")
-            return
+            if not c.state.running:
+                self.emit(c, "stop")
+                return
+            # the restart was already under way when the stop came: stop the new run
         seen = c.state.exits
         stop_signal = parse_signal(c.config.get("StopSignal"), _signal.SIGTERM)
         if timeout is None:
@@ -358,7 +360,8 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
         self.cancel_restart(c)
         if c.state.status is Status.RESTARTING:
             self.wait_restart_over(c)
-            return
+            if not c.state.running:
+                return
         seen = c.state.exits
         try:
             self.tasks.kill(c.id, _signal.SIGKILL, all=True)

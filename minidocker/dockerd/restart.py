@@ -59,7 +59,8 @@ class RestartMixin:
     def _restart_after(self, c: Container, manager: RestartManager, delay: float) -> None:
         if manager.wait(delay):
             with c.lock:
-                if c.state.status is Status.RESTARTING and c.restart_manager is manager:
+                if (c.state.status is Status.RESTARTING and c.restart_manager is manager
+                        and not manager.cancelled.is_set()):
                     try:
                         self._start_locked(c)
                         return

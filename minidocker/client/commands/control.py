@@ -58,14 +58,18 @@ def update_body(a: argparse.Namespace) -> dict[str, Any]:
         if value is not None:
             body[field] = _flag_value("--" + flag.replace("_", "-"), value, readers.get(kind, kind))
     if a.restart is not None:
-        body["RestartPolicy"] = cfg.restart_policy(a.restart)
+        body["RestartPolicy"] = cfg.restart_policy(a.restart)  # ValueError: the command's own error (exit 1)
     return body
 
 
 def update(cli: Any, a: argparse.Namespace) -> int:
     from ..cli import UsageError
 
-    body = update_body(a)
+    try:
+        body = update_body(a)
+    except ValueError as err:
+        cli.warn(str(err))
+        return 1
     if not body:
         raise UsageError("you must provide one or more flags when using this command", 1)
     warnings, errors = [], []

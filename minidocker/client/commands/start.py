@@ -66,6 +66,7 @@ def attach(cli: Any, a: argparse.Namespace) -> int:
     stdin = info["Config"].get("OpenStdin", False) and not a.no_stdin
     keys = detach_keys_setting(a.detach_keys)
     stream = api.attach_socket(cid, stdin=stdin, detach_keys=keys)
-    if relay(cli, cid, stream, tty, stdin, a.sig_proxy.lower() not in ("false", "0") and not tty, keys):
-        return 0  # detached: the container runs on
+    if relay(cli, cid, stream, tty, stdin, a.sig_proxy.lower() not in ("false", "0") and not tty, keys, redraw=True):
+        cli.warn("read escape sequence")  # docker attach reports the detach as its error (exit 1); run does not
+        return 1
     return int(api.wait(cid).get("StatusCode", 0))

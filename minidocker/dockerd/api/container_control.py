@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import apitypes
 from .router import Request, Response, route
 
 
@@ -22,4 +23,4 @@ def unpause(req: Request) -> Response:
 @route("POST", "/containers/{id}/update")
 def update(req: Request) -> Response:
     d = req.backend
-    return Response(200, d.update_container(d.containers.get(req.params["id"]), req.json()))
+    return Response(200, d.update_container(d.containers.get(req.params["id"]), req.json(apitypes.CONTAINER_UPDATE) or {}))

@@ -300,7 +300,9 @@ def attach(req: Request) -> Response:
                     return
         except OSError:
             return
-        if c.config.get("StdinOnce"):
+        # StdinOnce closes the container's stdin when this attach's input ends, but never with a tty: the
+        # docker CLI swallows the detach keys itself and just hangs up (cf. moby container/stream/attach.go).
+        if c.config.get("StdinOnce") and not c.tty:
             task = task or hub.wait_task(run)
             if task is not None:
                 task.close_stdin()  # the shim reads to the end, then closes the process's stdin
