@@ -290,6 +290,9 @@ class CreateMixin:
         if not config.get("Hostname"):
             # With the host's network the container sees the host's name too (cf. daemon/container.go).
             config["Hostname"] = socket.gethostname() if hc.get("NetworkMode") == "host" else cid[:12]
+        from . import links
+
+        links.register(self.containers, cname, hc)  # legacy --link: checked now, resolved at each start
         c = Container(cid, cname, config, hc, image.id, argv[0], argv[1:])
         c.runtime = hc["Runtime"]
         c.network_settings = {"Networks": networks}

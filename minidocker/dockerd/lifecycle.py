@@ -21,7 +21,7 @@ from .containers import mounts as mnt
 from .containers import spec as specs
 from .containers.record import Container
 from .containers.state import Status, now_rfc3339
-from . import etcextra, spec_extras
+from . import etcextra, links, spec_extras
 from .containers.stdio import Hub, TaskIO, abort, remove_fifo_dir
 from .restart import RestartMixin
 from .restore import RestoreMixin
@@ -147,9 +147,12 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
             etcextra.apply(c.dir, c.config, c.host_config)  # --add-host, --dns*
             extra = self._etc_mounts(c) + mnt.oci_mounts(c.mount_points)
             try:
+                link_env, link_hosts = links.resolve(self.containers, c)  # legacy --link
                 spec = spec_extras.apply(specs.build(c, image_cfg, rootfs, extra, netns), c.host_config)
             except MinidockerError as err:
                 raise SpecRefused(err) from None
+            if link_hosts or link_env:
+                links.apply(c.dir / "hosts", link_hosts, c.config.get("Hostname") or "", spec["process"], link_env)
             mark("spec")
             self.tasks.forget(c.id)  # a task or record left over from a crash
             self.tasks.create_container(c.id, json.dumps(spec).encode(), c.runtime or self.runtime,

@@ -21,6 +21,8 @@ class RestoreMixin:
     def restore(self, loaded: list[Container]) -> None:
         """After a dockerd restart: re-adopt running tasks, record exits that happened meanwhile."""
         for c in loaded:
+            if c.state.status is Status.RESTARTING:
+                c.state.status = Status.EXITED  # the daemon stopped during a back-off: restart_at_boot decides
             try:
                 self._restore_one(c)
             except Exception:  # noqa: BLE001 - one bad container must not stop the daemon
@@ -29,8 +31,6 @@ class RestoreMixin:
     def _restore_one(self, c: Container) -> None:
         if c.state.status is Status.REMOVING:
             c.state.status = Status.DEAD
-        if c.state.status is Status.RESTARTING:
-            c.state.status = Status.EXITED  # the daemon stopped during a back-off: the boot restarts it if due
         if not c.state.running:
             return
         try:
