@@ -30,7 +30,7 @@ class Status(str, Enum):
 TRANSITIONS: dict[Status, set[Status]] = {
     Status.CREATED: {Status.RUNNING, Status.REMOVING, Status.EXITED},
     Status.RUNNING: {Status.EXITED, Status.PAUSED, Status.RESTARTING, Status.DEAD},
-    Status.PAUSED: {Status.RUNNING, Status.EXITED},
+    Status.PAUSED: {Status.RUNNING, Status.EXITED, Status.RESTARTING},
     Status.RESTARTING: {Status.RUNNING, Status.EXITED},
     Status.EXITED: {Status.RUNNING, Status.REMOVING, Status.EXITED},
     Status.REMOVING: {Status.DEAD, Status.EXITED, Status.CREATED},
