@@ -177,6 +177,15 @@ def norm(text: str) -> str:
     return "\n".join(re.sub(r" {2,}", "  ", line.rstrip()) for line in text.splitlines())
 
 
+def same(pair: "Pair", *args: str, input=None) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
+    """Run on both daemons; exit code, normalised stdout and stderr must agree."""
+    real, mini = pair.both(*args, input=input)
+    assert mini.returncode == real.returncode, (args, real, mini)
+    assert norm(mini.stdout) == norm(real.stdout), (args, real.stdout, mini.stdout)
+    assert norm(mini.stderr) == norm(real.stderr), (args, real.stderr, mini.stderr)
+    return real, mini
+
+
 def poll(fn, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

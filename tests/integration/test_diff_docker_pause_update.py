@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from diff_docker_fixture import norm, pair, poll  # noqa: F401 - `pair` is the module-scoped fixture
+from diff_docker_fixture import norm, pair, poll, same  # noqa: F401 - `pair` is the module-scoped fixture
 
 pytestmark = pytest.mark.root
 
 NONET = ("--network", "none")
-
-
-def same(pair, *args: str, input=None):
-    real, mini = pair.both(*args, input=input)
-    assert mini.returncode == real.returncode, (args, real, mini)
-    assert norm(mini.stdout) == norm(real.stdout), (args, real.stdout, mini.stdout)
-    assert norm(mini.stderr) == norm(real.stderr), (args, real.stderr, mini.stderr)
-    return real, mini
 
 
 def freezer_state(fn, name: str) -> str:
