@@ -182,8 +182,12 @@ def _usage() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from .. import trace
+
+    trace.started("client")
     try:
-        code = _main(argv)
+        with trace.span("minidocker " + " ".join(a for a in argv[:1])):
+            code = _main(argv)
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:

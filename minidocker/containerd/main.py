@@ -45,8 +45,15 @@ def build_server(socket_path: Path, state: Path, run: Path):
     adopted = tasks.reconnect()
     log.info("re-adopted %d running shim(s)", adopted)
 
+    from .. import trace
+
+    interceptors = []
+    if trace.directory():  # only when tracing: no wrapper per call otherwise
+        from .tracing import SpanInterceptor
+
+        interceptors.append(SpanInterceptor())
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="rpc"),
-                         maximum_concurrent_rpcs=None)
+                         interceptors=interceptors, maximum_concurrent_rpcs=None)
     rpc.add_ContainersServicer_to_server(ContainersService(containers, tasks), server)
     rpc.add_TasksServicer_to_server(TasksService(tasks), server)
     _add_storage(server, state, rpc)
@@ -106,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     from ..linux import process
 
     process.set_name("minicontainerd")
+    from .. import trace
+
+    trace.set_role("containerd")
     socket_path = Path(args.socket) if args.socket else paths.containerd_socket()
     state = paths.state_dir() / "containerd"
     run = paths.run_dir()

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from ..errors import Conflict, InvalidArgument, MinidockerError, NotFound, NotModified, RuntimeFailure
+from .. import trace
 from ..linux.removeall import remove_all_quietly
 from .containers import mounts as mnt
 from .containers import spec as specs
@@ -132,8 +133,13 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
         t0 = time.perf_counter()
         marks: list[tuple[str, float]] = []
 
+        last = [time.monotonic_ns()]
+
         def mark(what: str) -> None:
             marks.append((what, time.perf_counter() - t0))
+            now = time.monotonic_ns()
+            trace.emit(f"start: {what}", last[0], now)  # nothing unless MINIDOCKER_TRACE is set
+            last[0] = now
 
         image = self.images.get(c.image_id)
         image_cfg = image.config.get("config") or {}

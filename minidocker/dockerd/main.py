@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         set_name("minidockerd")
     except OSError:
         pass
+    from .. import trace
+
+    trace.set_role("dockerd")
     handler: logging.Handler
     if args.log_file:
         os.makedirs(os.path.dirname(os.path.abspath(args.log_file)), exist_ok=True)

@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     import gc
 
     gc.disable()  # a short-lived process that makes no reference cycles worth collecting: skip the passes
+    from .. import trace
+
+    trace.started("runtime")
+    phases = trace.Phases()
     from . import argv as grammar
 
     log = Log(None)
@@ -44,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         from . import commands
 
         root = args.root or _default_root()
-        code = getattr(commands, "cmd_" + args.command)(root, args, log)
+        phases.mark("arguments, imports")
+        with trace.span(args.command):
+            code = getattr(commands, "cmd_" + args.command)(root, args, log)
     except (MinidockerError, OSError) as e:
         message = str(e) if isinstance(e, MinidockerError) else f"{e.strerror}" + (f": {e.filename}" if e.filename else "")
         log.error(message)

@@ -13,6 +13,7 @@ import os
 import signal
 import time
 
+from .. import trace
 from ..errors import Conflict, InvalidArgument, NotFound, RuntimeFailure
 from ..linux import namespaces as ns
 from ..linux import process
@@ -72,7 +73,9 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
            preserve_fds: int = 0, debug=None) -> State:
     """Create the container and return once its init waits on the exec fifo (runc create)."""
     check_id(cid)
+    phases = trace.Phases("create: ")
     b = bundle if isinstance(bundle, Bundle) else Bundle(bundle)
+    phases.mark("config.json")
     bundle, spec, rootfs = b.path, b.spec, b.rootfs
     for path in spec.ignored if debug else ():
         debug(f"config.json: unknown property {path} ignored")
@@ -110,12 +113,14 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         from .devices import allow_entries
 
         resources.apply(paths, spec.linux.resources, allow_entries(spec))
+        phases.mark("cgroups")
         if console_socket:
             from .console import connect
 
             console_fd = connect(console_socket)
         pid, channel = _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot,
                                   cid if new_keyring else None, preserve_fds)
+        phases.mark("fork the init")
         state = State(directory, {
             "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
             "created": _now(), "annotations": spec.annotations, "cgroup_paths": paths, "cgroup_made": made,
@@ -123,6 +128,7 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
             "hooks": {"poststart": hooks.as_raw(spec.hooks.poststart), "poststop": hooks.as_raw(spec.hooks.poststop)},
         })
         _await_ready(state, spec, channel)
+        phases.mark("init ready (namespaces, mounts, pivot_root)")
         state.save()
         if pid_file:
             _write_pid_file(pid_file, pid)
@@ -278,6 +284,9 @@ def start(root: str, cid: str, warn=None) -> State:
             time.sleep(0.0005)
     finally:
         os.close(fd)
+    if trace.directory():  # the container's row starts here: its init goes on to exec the process
+        now = time.monotonic_ns()
+        trace.emit("released (exec)", now, now, role="container", pid=state.pid)
     os.unlink(fifo)
     if state.data["hooks"]["poststart"]:
         # runtime-spec 1.0.2 step 9: a failing poststart hook is a warning; the container keeps running.

@@ -52,6 +52,9 @@ def _parse(argv: list[str]) -> Args:
 
 def _daemon(args: Args, ready_w: int) -> None:
     """The shim proper, in its own session."""
+    from .. import trace
+
+    phases = trace.Phases()
     os.setsid()
     null = os.open(os.devnull, os.O_RDONLY)
     log = os.open(os.path.join(args.bundle, "shim.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -67,6 +70,7 @@ def _daemon(args: Args, ready_w: int) -> None:
     import socket
 
     listener = _listen(socket, args.address)
+    phases.mark("fork, setsid, listen")
     os.write(ready_w, f"{os.getpid()} {args.address}\n".encode())
     os.close(ready_w)
 
@@ -78,6 +82,7 @@ def _daemon(args: Args, ready_w: int) -> None:
     process.set_child_subreaper()
     service = TaskService(args.id, args.bundle, args.run_dir)
     server = Server(service, args.address, listener)
+    phases.mark("imports, subreaper")
     threading.Timer(CREATE_DEADLINE_S, _give_up_if_idle, (service, server)).start()
     server.serve()
     sys.stdout.flush()
@@ -108,6 +113,9 @@ def _give_up_if_idle(service, server) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .. import trace
+
+    trace.started("shim")
     args = _parse(sys.argv[1:] if argv is None else argv)
     if not os.path.isdir(args.bundle):
         print(f"minidocker-shim: bundle {args.bundle}: no such directory", file=sys.stderr)

@@ -16,6 +16,7 @@ import json
 import os
 import signal
 
+from .. import trace
 from ..errors import NotFound, RuntimeFailure
 from .reaper import Reaper
 
@@ -55,7 +56,8 @@ class Runtime:
             if null >= 0:
                 os.close(null)
         self.reaper.spawned()
-        code, _ = self.reaper.wait_for(pid)
+        with trace.span(f"runtime {args[0]}"):
+            code, _ = self.reaper.wait_for(pid)
         if code != 0:
             message = self._error_since(start) or f"exit status {code}"
             cls = NotFound if "container does not exist" in message else RuntimeFailure

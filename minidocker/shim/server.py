@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 
+from .. import trace
 from ..errors import MinidockerError
 from . import protocol
 from .service import TaskService
@@ -18,7 +19,8 @@ def answer(service: TaskService, line: bytes) -> dict:
         method = request.get("method")
         if method not in TaskService.METHODS:
             return {"ok": False, "kind": "InvalidArgument", "error": f"unknown method {method!r}"}
-        return {"ok": True, **getattr(service, method)(request)}
+        with trace.span(method):
+            return {"ok": True, **getattr(service, method)(request)}
     except MinidockerError as err:
         return {"ok": False, "kind": type(err).__name__, "error": str(err)}
     except ValueError as err:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 
+from .. import trace
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..linux.atomicfile import write_atomic
 from . import cgroup, rootfs
@@ -85,6 +87,9 @@ class TaskService:
     def _monitor(self, proc: Process) -> None:
         """Wait for the process's exit; let its output drain into the log before reporting it."""
         code, at_ns = self.reaper.wait_for(proc.state.pid)
+        if proc is self.init and trace.directory():  # the container's row ends when its init is reaped
+            now = time.monotonic_ns()
+            trace.emit("exited (reaped by the shim)", now, now, role="container", pid=proc.state.pid)
         oom = False
         if proc is self.init:
             oom = cgroup.oom_kills(self.cgroups) > self.oom_before

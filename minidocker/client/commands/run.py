@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import config as cfg
 from ..errors import APIError
+from ... import trace
 
 NOT_FOUND_127 = ("executable file not found", "no such file or directory", "system cannot find the file specified")
 CANNOT_INVOKE_126 = ("permission denied", "is a directory")
@@ -289,11 +290,13 @@ def run(cli: Any, a: argparse.Namespace) -> int:
         cli.warn("minidocker: Conflicting options: -a and -d\n\nRun 'minidocker run --help' for more information")
         return 125
     body = build_body(a, attach=not a.detach)
-    cid = create_container(cli, body, a.name)
+    with trace.span("create"):
+        cid = create_container(cli, body, a.name)
     api = cli.api
-    waiter = api.transport.send("POST", f"/containers/{cid}/wait",
-                                {"condition": "removed" if a.rm else "next-exit"})
-    waiter.wait_headers(WAIT_HEAD_TIMEOUT)
+    with trace.span("wait (sent)"):
+        waiter = api.transport.send("POST", f"/containers/{cid}/wait",
+                                    {"condition": "removed" if a.rm else "next-exit"})
+        waiter.wait_headers(WAIT_HEAD_TIMEOUT)
     if a.detach:
         try:
             api.start(cid)
@@ -317,10 +320,12 @@ def attach_start_wait(cli: Any, cid: str, tty: bool, stdin: bool, waiter: Any, r
 
     api = cli.api
     detach_keys = detach_keys_setting(detach_keys)
-    stream = api.attach_socket(cid, stdin=stdin, detach_keys=detach_keys)
+    with trace.span("attach"):
+        stream = api.attach_socket(cid, stdin=stdin, detach_keys=detach_keys)
     if start:
         try:
-            api.start(cid)
+            with trace.span("start"):
+                api.start(cid)
         except APIError as err:
             stream.close()
             waiter.close()
@@ -328,10 +333,13 @@ def attach_start_wait(cli: Any, cid: str, tty: bool, stdin: bool, waiter: Any, r
                 cli.warn(f"minidocker: {err}\n\nRun 'minidocker run --help' for more information")
                 return start_error_code(err)
             raise
-    if relay(cli, cid, stream, tty, stdin, sig_proxy, detach_keys):
+    with trace.span("output until exit"):
+        detached = relay(cli, cid, stream, tty, stdin, sig_proxy, detach_keys)
+    if detached:
         waiter.close()
         return 0
-    result = waiter.json() or {}
+    with trace.span("exit (wait result)"):
+        result = waiter.json() or {}
     error = (result.get("Error") or {}).get("Message") if isinstance(result.get("Error"), dict) else None
     if error:
         cli.warn(f"minidocker: {error}")

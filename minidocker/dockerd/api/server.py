@@ -18,7 +18,7 @@ import threading
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, unquote
 
-from ... import paths
+from ... import paths, trace
 from ...errors import MinidockerError
 from . import router
 
@@ -194,6 +194,12 @@ def _spool_file():
     return tempfile.TemporaryFile(dir=where)
 
 
+def _span_name(method: str, target: str) -> str:
+    """A request's name in a trace: the path without its version and with ids shortened."""
+    path = VERSION_PREFIX.sub(r"\2", target.partition("?")[0])
+    return f"{method} " + re.sub(r"[0-9a-f]{64}", lambda m: m.group(0)[:12], path)
+
+
 def _os_error_text(err: OSError) -> str:
     text = os.strerror(err.errno).lower() if err.errno else str(err)
     return f"{err.filename}: {text}" if err.filename else text
@@ -239,7 +245,8 @@ class APIHandler(socketserver.BaseRequestHandler):
         if version == "HTTP/1.0" and headers.get("connection", "").lower() == "keep-alive":
             keep = True
         try:
-            return self._dispatch(conn, method.upper(), target, headers, body, keep, body_file)
+            with trace.span(_span_name(method, target) if trace.directory() else ""):
+                return self._dispatch(conn, method.upper(), target, headers, body, keep, body_file)
         finally:
             if body_file is not None:
                 body_file.close()
