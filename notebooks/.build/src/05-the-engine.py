@@ -289,6 +289,36 @@ from minidocker.dockerd.lifecycle import LifecycleMixin
 teach.show_source(LifecycleMixin._restore_one)
 
 # %% [markdown]
+# ## 8. Where the time of `run` goes
+#
+# Five programs take part in every `run`: how long does each take? The engine writes a **trace** when the
+# variable `MINIDOCKER_TRACE` names a directory (as moby and containerd export OpenTelemetry spans): each
+# process appends one line per step (an API request in dockerd, a gRPC method in containerd, a request to
+# the shim, a phase of the runtime's `create`) with its start and end on `CLOCK_MONOTONIC`, the one clock
+# every process of the host shares. Daemons started with the variable pass it to the shims and runtimes they
+# start. A second engine of this chapter runs with it; its trace of one `run --rm busybox true` is drawn
+# below, one row per process (the second run is kept: the first one warms the page cache).
+
+# %%
+from minidocker.observe import timeline
+
+traced = timeline.tracing_engine("ch05-trace")    # a second engine whose daemons write a trace
+spans = timeline.traced_run(traced, "--rm", "--network", "none", "busybox", "true", runs=2)
+print("; ".join(engine_teardown.remove(traced)))
+timeline.plot(spans);
+
+# %% [markdown]
+# Read the rows from the top: the client, dockerd, containerd, **two** shim processes (the one containerd
+# started, which forks the real shim and exits), **three** runtime processes (`create`, `start`, and `delete`
+# once the container exited: `--rm`), and the container itself, which runs `true` for a moment. Most of the
+# time is not spent making namespaces or mounts: it is spent **starting Python interpreters** (the first
+# span of every client, shim and runtime row) and importing modules, once per process. Docker's programs are
+# compiled Go; each of its runtime starts costs a few milliseconds.
+
+# %%
+print(timeline.breakdown(spans))
+
+# %% [markdown]
 # ## Recap
 #
 # - The client (客户端) only speaks HTTP to dockerd; dockerd (守护进程) speaks gRPC to containerd; containerd
