@@ -116,6 +116,7 @@ def plot(spans: list[Span], title: str = "minidocker run --rm busybox true"):
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
+    plt.close(fig)  # shown once, as the cell's value (not a second time by the inline backend)
     return fig
 
 

@@ -305,7 +305,7 @@ from minidocker.observe import timeline
 traced = timeline.tracing_engine("ch05-trace")    # a second engine whose daemons write a trace
 spans = timeline.traced_run(traced, "--rm", "--network", "none", "busybox", "true", runs=2)
 print("; ".join(engine_teardown.remove(traced)))
-timeline.plot(spans);
+timeline.plot(spans)
 
 # %% [markdown]
 # Read the rows from the top: the client, dockerd, containerd, **two** shim processes (the one containerd
