@@ -2,7 +2,10 @@
 
 One environment variable, MINIDOCKER_ROOT, relocates everything so that tests run isolated
 and in parallel: state goes to $MINIDOCKER_ROOT/lib and runtime files to $MINIDOCKER_ROOT/run.
-Without it, Docker's layout: /var/lib/minidocker and /run/minidocker.
+Without it, Docker's layout: /var/lib/minidocker and /run/minidocker, or for an ordinary user (a rootless
+engine, cf. dockerd-rootless.sh and rootless podman) ~/.local/share/minidocker and
+$XDG_RUNTIME_DIR/minidocker (else /tmp/minidocker-$UID). Inside the rootless engine's user namespace the
+daemons run as uid 0, so the launcher names the user for them in MINIDOCKER_ROOTLESS (their host uid).
 """
 
 from __future__ import annotations
@@ -11,6 +14,21 @@ import os
 from pathlib import Path
 
 ENV_ROOT = "MINIDOCKER_ROOT"
+ENV_ROOTLESS = "MINIDOCKER_ROOTLESS"
+
+
+def rootless_uid() -> int | None:
+    """The host uid of a rootless engine's user (ours, or the one the launcher named), else None."""
+    value = os.environ.get(ENV_ROOTLESS)
+    if value:
+        return int(value)
+    uid = os.geteuid()
+    return uid if uid != 0 else None
+
+
+def rootless() -> bool:
+    """True for an ordinary user's engine (and inside its user namespace)."""
+    return rootless_uid() is not None
 
 
 def root() -> Path | None:
@@ -22,13 +40,24 @@ def root() -> Path | None:
 def state_dir() -> Path:
     """Persistent state: images, containers, volumes (cf. /var/lib/docker)."""
     base = root()
-    return base / "lib" if base else Path("/var/lib/minidocker")
+    if base:
+        return base / "lib"
+    if rootless():
+        data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(data) / "minidocker"
+    return Path("/var/lib/minidocker")
 
 
 def run_dir() -> Path:
     """Volatile runtime files: sockets, pid files, fifos (cf. /run/docker)."""
     base = root()
-    return base / "run" if base else Path("/run/minidocker")
+    if base:
+        return base / "run"
+    uid = rootless_uid()
+    if uid is not None:
+        xdg = os.environ.get("XDG_RUNTIME_DIR")
+        return Path(xdg) / "minidocker" if xdg else Path(f"/tmp/minidocker-{uid}")
+    return Path("/run/minidocker")
 
 
 def api_socket() -> Path:

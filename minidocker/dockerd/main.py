@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
     paths.run_dir().mkdir(parents=True, exist_ok=True)
     _restrict_state()
-    _ensure_group(args.group)
+    if paths.rootless():  # the user's engine: the socket is the user's alone, in a 0700 directory (dockerd-rootless)
+        args.group = None
+    else:
+        _ensure_group(args.group)
     daemon = Daemon(runtime=args.runtime, debug=args.debug)
     daemon.boot()
 

@@ -33,6 +33,17 @@ def unshare(flags: int) -> None:
     check(libc.unshare(flags), "unshare")
 
 
+def in_user_namespace() -> bool:
+    """True when the caller is not in the initial user namespace, which alone maps all 2**32-1 ids from 0
+    (cf. runc libcontainer/userns RunningInUserNS): a rootless engine's daemons and runtime."""
+    try:
+        with open("/proc/self/uid_map") as f:
+            first = f.readline().split()
+    except OSError:
+        return False
+    return first[:3] != ["0", "0", "4294967295"]
+
+
 def setns(path: str, flags: int = 0) -> None:
     """setns(2) on the namespace file at `path` (e.g. /proc/1234/ns/net or a bind-mounted netns)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)

@@ -65,10 +65,25 @@ def resolve(cgroups_path: str, container_id: str) -> dict[str, str]:
     return paths
 
 
-def create(paths: dict[str, str]) -> list[str]:
-    """mkdir every cgroup directory and its missing parents; returns those made, deepest last (for removal)."""
+# A rootless runtime whose user was delegated no cgroup cannot make one: runc's fs manager then drops that
+# hierarchy (isIgnorableError: EPERM, EACCES, EROFS, in a user namespace only) and fails later only if a
+# limit needs it (refuse_missing below).
+_DENIED = (errno.EPERM, errno.EACCES, errno.EROFS)
+
+
+def create(paths: dict[str, str], rootless: bool = False) -> list[str]:
+    """mkdir every cgroup directory and its missing parents; returns those made, deepest last (for removal).
+    rootless: a hierarchy where mkdir is denied is dropped from `paths` instead of failing."""
     made = []
-    for path in paths.values():
+    for key, path in list(paths.items()):
+        if rootless:
+            try:
+                made += create({key: path})
+            except OSError as e:
+                if e.errno not in _DENIED:
+                    raise
+                del paths[key]
+            continue
         missing = []
         p = path
         while not os.path.isdir(p):
@@ -83,6 +98,26 @@ def create(paths: dict[str, str]) -> list[str]:
             if "cpuset" in path and not os.path.exists(d + "/cgroup.controllers"):
                 _inherit_cpuset(d)
     return made
+
+
+# The controllers each limit needs (v1 names; "" is the v2 hierarchy, which holds them all).
+_NEEDS = {"memory": ("memory", "memory_swap", "memory_reservation", "memory_swappiness", "oom_kill_disable"),
+          "pids": ("pids",), "cpu": ("cpu_shares", "cpu_quota", "cpu_period", "cpu_rt_runtime", "cpu_rt_period", "cpu_idle"),
+          "cpuset": ("cpuset_cpus", "cpuset_mems"), "hugetlb": ("hugepage_limits",)}
+
+
+def refuse_missing(paths: dict[str, str], res) -> None:
+    """Refuse a limit whose cgroup a rootless runtime could not make (runc: "cannot set ... limit: container
+    could not join or create cgroup"), never start the container without it."""
+    have = {name for key in paths for name in key.split(",")}
+    if UNIFIED in paths and is_unified():
+        return
+    for controller, fields in _NEEDS.items():
+        for field in fields:
+            value = getattr(res, field, None)
+            if value not in (None, False, "", [], {}) and controller not in have:
+                raise Unsupported(f"rootless: cannot set linux.resources {field}: no {controller} cgroup is delegated "
+                                  f"to this user (cgroup v1 allows no safe delegation; on v2 delegate a subtree)")
 
 
 def _inherit_cpuset(directory: str) -> None:

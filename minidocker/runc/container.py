@@ -108,7 +108,12 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         os.chmod(fifo, 0o622)  # whatever the umask: the init may write to it as a non-root user
         fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
         paths = cgroups.resolve(spec.linux.cgroups_path, cid)
-        made = cgroups.create(paths)
+        from ..linux.namespaces import in_user_namespace
+
+        rootless = in_user_namespace()
+        made = cgroups.create(paths, rootless)
+        if rootless:
+            cgroups.refuse_missing(paths, spec.linux.resources)
         resources.enable_v2_controllers(paths)
         from .devices import allow_entries
 
@@ -146,7 +151,9 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
     from . import init
 
     parent, child = Channel.pair()
-    if needs_first_child(spec):
+    # Inside a rootless engine's user namespace the host pid namespace is not ours to setns back into
+    # (that needs CAP_SYS_ADMIN over it): a first child makes the pid namespace instead, as with a user namespace.
+    if needs_first_child(spec) or (spec.linux.namespace("pid") and ns.in_user_namespace()):
         return _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds,
                                  parent, child)
     # The init stays this Python until it execs the container's program, visible to whoever shares

@@ -118,7 +118,7 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_
     if pid == 0:
         parent.close()
         _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds)
-    if "pid" in fds:
+    if "pid" in fds and not ns.in_user_namespace():  # rootless: not ours to re-enter; exec forks nothing more
         ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)
     child.close()
     for fd in fds.values():

@@ -101,7 +101,7 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     if mntns:  # without one, nothing is mounted (runtime.Spec refuses mounts then): the host's table stays as it is
         rootfs.prepare(spec, cfg.rootfs)
         rootfs.mount_all(spec, cfg.rootfs, cfg.cgroup_paths, cgroupns=bool(flags & ns.CLONE_NEWCGROUP))
-        devices.create(spec, cfg.rootfs, userns=spec.linux.namespace("user") is not None)
+        devices.create(spec, cfg.rootfs, userns=spec.linux.namespace("user") is not None or ns.in_user_namespace())
     os.makedirs(rootfs.in_root(cfg.rootfs, proc.cwd), 0o755, exist_ok=True)  # Docker's WORKDIR relies on this
     if not joined:
         cfg.channel.expect("joined")  # in every cgroup before hooks see the container and before exec

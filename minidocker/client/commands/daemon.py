@@ -115,7 +115,20 @@ def start_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runtime", help="OCI runtime for dockerd's containers (minirunc, runc, crun or a path)")
 
 
+def _outside_rootless() -> bool:
+    """An ordinary user outside their engine's namespaces: the daemons start through the launcher."""
+    return os.geteuid() != 0 and not os.environ.get(paths.ENV_ROOTLESS)
+
+
 def start(cli: Any, a: argparse.Namespace) -> int:
+    if _outside_rootless():
+        from ...rootless import launcher
+
+        return launcher.start(cli.warn, lambda: _start(cli, a))
+    return _start(cli, a)
+
+
+def _start(cli: Any, a: argparse.Namespace) -> int:
     paths.run_dir().mkdir(parents=True, exist_ok=True)
     paths.state_dir().mkdir(parents=True, exist_ok=True)
     for d in daemons(a.runtime):
@@ -172,6 +185,12 @@ def stop(cli: Any, a: argparse.Namespace) -> int:
             d.pidfile.unlink()
         except FileNotFoundError:
             pass
+    if _outside_rootless():
+        from ...rootless import launcher
+
+        said = launcher.stop_holder()
+        if said:
+            print(said)
     return 0
 
 

@@ -406,7 +406,8 @@ class TCPAPIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
 
 def listen_unix(path: str, backend: Any, server_version: str, group: str | None = "minidocker") -> APIServer:
-    """Bind the API socket with mode 0660 (root and the `group`), replacing a stale socket file."""
+    """Bind the API socket with mode 0660 (root and the `group`; 0600 without one, as a rootless
+    engine's), replacing a stale socket file."""
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -417,7 +418,7 @@ def listen_unix(path: str, backend: Any, server_version: str, group: str | None 
         server = APIServer(path, backend, server_version)
     finally:
         os.umask(old)
-    os.chmod(path, 0o660)
+    os.chmod(path, 0o660 if group else 0o600)
     if group:
         import grp
 
