@@ -5,11 +5,13 @@ Runs in the init process, inside its new mount namespace, before and after the s
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
 from ..errors import InvalidArgument, RuntimeFailure
 from ..linux import mount as m
+from ..linux import namespaces as ns
 from ..oci.runtime import Mount, Spec
 from . import mountopts
 from .cgroups import UNIFIED, hierarchies, is_unified
@@ -128,6 +130,13 @@ def _filesystem(mnt: Mount, dest: str, flags: int, data: str, has_netns: bool) -
             # sysfs can only be mounted by the owner of the network namespace: share the host's, read-only.
             m.mount("/sys", dest, None, m.MS_BIND | m.MS_REC)
             m.mount(None, dest, None, m.MS_BIND | m.MS_REMOUNT | m.MS_RDONLY | flags)
+            return
+        unmapped_gid = mnt.type == "devpts" and e.errno == errno.EINVAL and "gid=" in (data or "")
+        if unmapped_gid and ns.in_user_namespace():
+            # A user namespace mapping one id has no group 5 (tty): devpts refuses gid=5 there. Without it,
+            # as runc's specconv.ToRootless and podman do for such a namespace.
+            data = ",".join(o for o in data.split(",") if not o.startswith("gid="))
+            m.mount(mnt.source or mnt.type, dest, mnt.type, flags, data or None)
             return
         raise RuntimeFailure(f"mount {mnt.type} on {mnt.destination}: {e.strerror}") from None
     if ro_later:

@@ -45,6 +45,16 @@ def lookup(name: str, env: dict[str, str]) -> str:
     raise InvalidArgument(f'exec: "{name}": executable file not found in $PATH')
 
 
+def _setgroups_allowed() -> bool:
+    """False in a user namespace whose maps were written with setgroups denied (one id mapped by an ordinary
+    user, user_namespaces(7)): the kernel refuses setgroups there, and runc skips it as well."""
+    try:
+        with open("/proc/self/setgroups") as f:
+            return f.read().strip() != "deny"
+    except OSError:
+        return True
+
+
 def become(proc: Process, env: dict[str, str]) -> str:
     """Switch identity; returns the path to execve. The order matters: the bounding set can only be
     dropped while CAP_SETPCAP is held, and permitted capabilities survive setuid() only with KEEPCAPS."""
@@ -53,7 +63,8 @@ def become(proc: Process, env: dict[str, str]) -> str:
         caps.drop_bounding(caps.mask(c.bounding))
         caps.set_keepcaps(True)
     u = proc.user
-    os.setgroups(u.additional_gids)
+    if _setgroups_allowed():
+        os.setgroups(u.additional_gids)
     os.setresgid(u.gid, u.gid, u.gid)
     os.setresuid(u.uid, u.uid, u.uid)
     if c is not None:

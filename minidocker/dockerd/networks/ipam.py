@@ -24,8 +24,11 @@ LOCK_PATHS = (Path("/run/lock/minidocker-subnets.lock"), Path("/tmp/minidocker-s
 
 @contextlib.contextmanager
 def host_lock() -> Iterator[None]:
-    """An exclusive lock shared by every engine instance on this host (flock; released if we die)."""
-    for path in LOCK_PATHS:
+    """An exclusive lock shared by every engine instance on this host (flock; released if we die).
+    A rootless engine has a network namespace of its own: its lock is its own, in its run directory."""
+    from ... import paths
+
+    for path in (paths.run_dir() / "subnets.lock",) if paths.rootless() else LOCK_PATHS:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             break
