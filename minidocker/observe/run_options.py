@@ -86,3 +86,39 @@ def docker_cli(eng, *args: str) -> tuple[int, str]:
     done = subprocess.run([docker, "-H", f"unix://{eng.socket}", *args], env=env, capture_output=True, text=True,
                           timeout=120)
     return done.returncode, done.stdout + done.stderr
+
+
+def wait_health(eng, name: str, want: str | None = None, timeout: float = 30.0) -> str:
+    """Poll State.Health.Status until it has left "starting" (or reached `want`); returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = eng("inspect", "--format", "{{.State.Health.Status}}", name).strip()
+        if (status == want if want else status != "starting") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def ps_health(eng, name: str) -> str:
+    """What `ps` adds after "Up <time>": "(healthy)", "(unhealthy)", "(health: starting)" or ""."""
+    status = eng("ps", "--filter", f"name=^{name}$", "--format", "{{.Status}}").strip()
+    return status[status.index("("):] if "(" in status else ""
+
+
+def address(eng, name: str, network: str) -> str:
+    """The container's IPv4 address on one network, as inspect shows it."""
+    fmt = "{{(index .NetworkSettings.Networks \"%s\").IPAddress}}" % network
+    return eng("inspect", "--format", fmt, name).strip()
+
+
+def resolve(eng, network: str, name: str) -> str:
+    """The address `name` resolves to for a container on `network` (busybox's nslookup through the
+    embedded DNS at 127.0.0.11); "" when it does not resolve."""
+    code, out = eng.status("run", "--rm", "--network", network, "busybox", "nslookup", "-type=a", name)
+    found = [line.split()[-1] for line in out.splitlines() if line.startswith("Address") and "127.0.0.11" not in line]
+    return found[0] if code == 0 and found else ""
+
+
+def interfaces(eng, name: str) -> list[str]:
+    """The network interfaces inside a running container that have an IPv4 address."""
+    out = eng("exec", name, "ip", "-o", "-4", "addr")
+    return [line.split()[1] for line in out.splitlines() if line.split()[1:2] != ["lo"]]

@@ -32,10 +32,11 @@ from minidocker.observe import engine_teardown, run_options, terminal, widgets
 teach.require_root()
 ROOT = "ch08"                                # this chapter's own engine: its own state, sockets, cgroups
 eng = teach.engine(ROOT)
-NAMES = ("ch08-app", "ch08-web", "ch08-hog", "ch08-limits", "ch08-tty")
+NAMES = ("ch08-app", "ch08-web", "ch08-hog", "ch08-limits", "ch08-tty", "ch08-healthy", "ch08-db")
 for name in NAMES:
     eng("rm", "-f", name, check=False)       # leftovers of an earlier run
 eng("volume", "rm", "ch08-data", check=False)
+eng("network", "rm", "ch08-net", check=False)
 HOST_DIR = eng.root / "work" / "shared-with-container"
 HOST_DIR.mkdir(parents=True, exist_ok=True)
 PORT = 18808                                  # the host port section 6 publishes
@@ -247,8 +248,46 @@ print(eng("rm", "-f", "ch08-web").strip(), "removed with -f")
 print(eng("inspect", "--format", "Name={{.Name}} Image={{.Config.Image}} Cmd={{json .Config.Cmd}}\n"
           "Memory={{.HostConfig.Memory}} PidsLimit={{.HostConfig.PidsLimit}} State={{.State.Status}}", "ch08-limits"))
 
+# %% [markdown] anchor="cmd.health"
+# ## 10. `--health-cmd`: running is not the same as working
+#
+# A container is "Up" as long as its command runs, even when the service inside is stuck. A **health check**
+# is a command the engine itself runs inside the container every `--health-interval` (as an `exec`): exit 0
+# means healthy; `--health-retries` failures in a row mean unhealthy. An image can carry one too
+# (`HEALTHCHECK` in its Dockerfile, chapter 09). Here the check is "does /tmp/ready exist?":
+
+# %%
+eng("run", "-d", "--name", "ch08-healthy", "--health-cmd", "test -e /tmp/ready", "--health-interval", "200ms",
+    "--health-retries", "2", "busybox", "sleep", "600")
+print("before:", run_options.wait_health(eng, "ch08-healthy"), "| ps shows", run_options.ps_health(eng, "ch08-healthy"))
+eng("exec", "ch08-healthy", "touch", "/tmp/ready")
+print("after touch:", run_options.wait_health(eng, "ch08-healthy", want="healthy"),
+      "| ps shows", run_options.ps_health(eng, "ch08-healthy"))
+print(eng("inspect", "--format", "the last probe exited {{(index .State.Health.Log 0).ExitCode}}... "
+          "failing streak now {{.State.Health.FailingStreak}}", "ch08-healthy").strip())
+
+# %% [markdown] anchor="cmd.network"
+# ## 11. `--network`: containers that find each other by name
+#
+# On the default bridge a container knows the others only by address. On a network you create
+# (`network create`), the engine also answers DNS questions inside each container, at `127.0.0.11`: the
+# names of the other containers on that network, and their `--network-alias`es, resolve to their addresses.
+# `network connect` plugs a running container into one more network (a second interface, `eth1`).
+
+# %%
+eng("network", "create", "ch08-net")
+eng("run", "-d", "--name", "ch08-db", "--network", "ch08-net", "--network-alias", "db", "busybox", "sleep", "600")
+db = run_options.address(eng, "ch08-db", "ch08-net")
+for name in ("ch08-db", "db", "ch08-limits"):
+    found = run_options.resolve(eng, "ch08-net", name)
+    print(f"{name:12} ->", "ch08-db's address" if found == db else (found or "not found: not on ch08-net"))
+print(eng("run", "--rm", "--network", "ch08-net", "busybox", "cat", "/etc/resolv.conf").strip())
+eng("network", "connect", "ch08-net", "ch08-limits")
+print("ch08-limits now has", run_options.interfaces(eng, "ch08-limits"), "and resolves as",
+      "ch08-limits's address" if run_options.resolve(eng, "ch08-net", "ch08-limits") else "nothing")
+
 # %% [markdown] anchor="cmd.docker-cli"
-# ## 10. The same commands from Docker's own command line
+# ## 12. The same commands from Docker's own command line
 #
 # Our engine speaks the Docker Engine API, so Docker's own `docker` CLI can drive it, pointed at our socket
 # with `-H`. The same options, the same output, the same exit codes:
@@ -272,6 +311,8 @@ print(out)
 # | `-p` | publish a port (端口映射) | `httpd` answering on 127.0.0.1 |
 # | `--rm` | removed on exit | gone from `ps -a` |
 # | `--memory`, `--pids-limit` | cgroup limits (资源限制) | cgroup files, OOMKilled, can't fork |
+# | `--health-cmd` | a check the engine runs inside | `(unhealthy)`, then `(healthy)` in `ps` |
+# | `--network`, `network connect` | a user-defined network, names resolved at 127.0.0.11 | `nslookup db` |
 # | `ps`, `logs`, `exec`, `stop`, `rm`, `inspect` | look at or act on a container | the cells above |
 # | `docker -H unix://...` | Docker's own CLI on our engine | same output, same exit codes |
 #
@@ -283,9 +324,12 @@ print(out)
 #    container that used it?
 # 3. Why did the memory hog get exit code 137, and where in the host's file system is its limit written?
 # 4. With `-p`, who answers on `127.0.0.1:18808` when no container is running?
+# 5. `ch08-limits` did not resolve from `ch08-net` until it was connected. Which process answered the
+#    question, and why can a container on the default bridge not ask it?
 
 # %%
 for name in NAMES:
     eng("rm", "-f", name, check=False)
 print(eng("volume", "rm", "ch08-data").strip())
+print(eng("network", "rm", "ch08-net").strip())
 print("; ".join(engine_teardown.remove(eng)))   # daemons, bridge, cgroups of this chapter's engine
