@@ -106,8 +106,10 @@ def ps_health(eng, name: str) -> str:
 
 def address(eng, name: str, network: str) -> str:
     """The container's IPv4 address on one network, as inspect shows it."""
-    fmt = "{{(index .NetworkSettings.Networks \"%s\").IPAddress}}" % network
-    return eng("inspect", "--format", fmt, name).strip()
+    import json
+
+    networks = json.loads(eng("inspect", "--format", "{{json .NetworkSettings.Networks}}", name))
+    return (networks.get(network) or {}).get("IPAddress") or ""
 
 
 def resolve(eng, network: str, name: str) -> str:
@@ -122,3 +124,10 @@ def interfaces(eng, name: str) -> list[str]:
     """The network interfaces inside a running container that have an IPv4 address."""
     out = eng("exec", name, "ip", "-o", "-4", "addr")
     return [line.split()[1] for line in out.splitlines() if line.split()[1:2] != ["lo"]]
+
+
+def health(eng, name: str) -> dict:
+    """State.Health of a container: Status, FailingStreak and the last probes' Log."""
+    import json
+
+    return json.loads(eng("inspect", "--format", "{{json .State.Health}}", name))

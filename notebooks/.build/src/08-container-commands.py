@@ -263,8 +263,9 @@ print("before:", run_options.wait_health(eng, "ch08-healthy"), "| ps shows", run
 eng("exec", "ch08-healthy", "touch", "/tmp/ready")
 print("after touch:", run_options.wait_health(eng, "ch08-healthy", want="healthy"),
       "| ps shows", run_options.ps_health(eng, "ch08-healthy"))
-print(eng("inspect", "--format", "the last probe exited {{(index .State.Health.Log 0).ExitCode}}... "
-          "failing streak now {{.State.Health.FailingStreak}}", "ch08-healthy").strip())
+health = run_options.health(eng, "ch08-healthy")
+print("the last probe exited", health["Log"][-1]["ExitCode"], "| failing streak now:", health["FailingStreak"],
+      "| results kept (at most 5):", len(health["Log"]) <= 5)
 
 # %% [markdown] anchor="cmd.network"
 # ## 11. `--network`: containers that find each other by name
