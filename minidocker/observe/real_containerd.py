@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import re
 import signal
 import subprocess
 import tempfile
@@ -44,7 +45,9 @@ class RealContainerd:
 
     def __init__(self, base: Path) -> None:
         self.base, self.sock = base, base / "c.sock"
-        self.namespace = self.cgroup_parent = f"md-{base.name}"
+        # containerd's namespace grammar: alphanumeric words joined by single '.', '_' or '-' (a temporary
+        # directory's "_x" after "md-" would make "md-_x", which ctr refuses)
+        self.namespace = self.cgroup_parent = "md-" + "-".join(re.findall(r"[A-Za-z0-9]+", base.name))
         (base / "config.toml").write_text(CONFIG.format(base=base))
         with open(base / "log", "wb") as log:
             self.proc = subprocess.Popen(["containerd", "--config", str(base / "config.toml")], stdout=subprocess.DEVNULL,
