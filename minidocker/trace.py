@@ -99,7 +99,10 @@ def process_start_ns(pid: int | str = "self") -> int:
 
 def started(role: str, what: str = "interpreter start-up") -> None:
     """Name this process and record its own start-up: from its creation (the exec of the interpreter)
-    until now, when its main code runs. Call first thing in main()."""
+    until now, when its main code runs. Call first thing in main() (a second call in the same role, as
+    when a warm shim forks minirunc and then runs its main, is ignored)."""
+    if _role == role:
+        return
     set_role(role)
     if os.environ.get(ENV):
         try:

@@ -74,12 +74,12 @@ def breakdown(spans: list[Span]) -> str:
     """Where the time went, as text: the run's length, the interpreters' start-ups, the steps of start."""
     run = [s for s in spans if s.role == "client" and s.name == "minidocker run"][-1]
     first = min(s.start for s in spans)
-    startups = [s for s in spans if s.name == "interpreter start-up"]
+    startups = [s for s in spans if s.name in ("interpreter start-up", "forked from the shim")]
     counts: dict[str, int] = {}
     for s in startups:
         counts[s.role] = counts.get(s.role, 0) + 1
     lines = [f"from the client's exec to its exit: {(run.end - first) / 1e6:.0f} ms",
-             f"interpreter start-ups: {sum(s.ms for s in startups):.0f} ms in all, "
+             f"processes started: {sum(s.ms for s in startups):.0f} ms in all, "
              + ", ".join(f"{role} x{n}" for role, n in counts.items())]
     steps = [s for s in spans if (s.role == "client" and s.name not in ("minidocker run", "interpreter start-up"))
              or (s.role == "dockerd" and s.name.startswith("start: "))

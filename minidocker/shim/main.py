@@ -77,7 +77,9 @@ def _daemon(args: Args, ready_w: int) -> None:
     from ..linux import process
     from .server import Server
     from .service import TaskService
+    from .warm import preload
 
+    preload()  # minirunc's modules, once: each runtime command is then a fork of this shim (warm.py)
     process.set_name("minidocker-shim")
     process.set_child_subreaper()
     service = TaskService(args.id, args.bundle, args.run_dir)

@@ -18,6 +18,7 @@ import signal
 
 from .. import trace
 from ..errors import NotFound, RuntimeFailure
+from . import warm
 from .reaper import Reaper
 
 HYBRID_UNIFIED = "/sys/fs/cgroup/unified"
@@ -35,6 +36,7 @@ class Runtime:
         self.bundle = bundle
         self.reaper = reaper
         self.log_path = os.path.join(bundle, "log.json")
+        self.warm = warm.is_minirunc(self.command)  # forked from the shim, not exec()ed (shim/warm.py)
 
     def _run(self, args: list[str], fds: list[int] | None = None) -> None:
         """Run one runtime command to completion; RuntimeFailure with the runtime's own message if it fails."""
@@ -49,9 +51,12 @@ class Runtime:
             start = 0
         actions = [(os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)]
         try:
-            # Python ignores SIGPIPE; the runtime and the container must not inherit that.
-            pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions,
-                                 setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
+            if self.warm:
+                pid = warm.spawn(argv[len(self.command):], fds)
+            else:
+                # Python ignores SIGPIPE; the runtime and the container must not inherit that.
+                pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions,
+                                     setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
         finally:
             if null >= 0:
                 os.close(null)

@@ -54,6 +54,9 @@ def test_a_run_leaves_spans_of_every_process_inside_the_clients(traced):
     # One runtime process per command (create, start, delete), each gone before the next
     runtimes = sorted({s.pid for s in spans if s.role == "runtime"})
     assert len(runtimes) >= 3
+    # ... each forked from the warm shim (shim/warm.py), not a new interpreter
+    firsts = {pid: min((s for s in spans if s.pid == pid), key=lambda s: s.start).name for pid in runtimes}
+    assert set(firsts.values()) == {"forked from the shim"}, firsts
     # The same clock: the chain's steps nest in time as the calls do
     by = {(s.role, s.name): s for s in spans}
     assert run.start <= by["client", "start"].start <= by["dockerd", "start: task start"].start
