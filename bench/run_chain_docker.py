@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20, help="runs per command")
     parser.add_argument("--no-docker", action="store_true", help="skip the real dockerd")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     if os.geteuid() != 0:
         sys.exit("run as root: containers need namespaces and cgroups")
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "minidocker")], check=True,
@@ -143,8 +144,15 @@ def main() -> None:
         # ps with one container running; then idle memory with that container.
         cid = subprocess.run([MINIDOCKER, "run", "-d", "busybox", "sleep", "600"], env=env, capture_output=True,
                              text=True, check=True).stdout.strip()
-        ps = [timed([MINIDOCKER, "ps"], env) for _ in range(args.n)]
-        images = [timed([MINIDOCKER, "images"], env) for _ in range(args.n)]
+        # The real docker CLI against the same minidockerd, in turns with ours (issue 14: at most 2 x).
+        cli_env = dict(env, DOCKER_HOST=f"unix://{root / 'run' / 'minidocker.sock'}")
+        cli_env.pop("DOCKER_CONTEXT", None)
+        ps, images, docker_ps, docker_images = [], [], [], []
+        for _ in range(args.n):
+            ps.append(timed([MINIDOCKER, "ps"], env))
+            docker_ps.append(timed([DOCKER_CLI, "ps"], cli_env))
+            images.append(timed([MINIDOCKER, "images"], env))
+            docker_images.append(timed([DOCKER_CLI, "images"], cli_env))
         time.sleep(2.0)  # idle: let the daemons settle after the burst
         ours = our_pids(root, cid)
         mem = {"ours": {role: rss_mb(p) for role, p in ours.items()}}
@@ -157,11 +165,12 @@ def main() -> None:
         cleanup_ours(root, env)
         real.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    report(args.n, times, ps, images, mem, why_no_docker)
+    report(args.n, times, ps, images, mem, why_no_docker, docker_ps, docker_images, load_before)
 
 
-def report(n, times, ps, images, mem, why_no_docker) -> None:
+def report(n, times, ps, images, mem, why_no_docker, docker_ps, docker_images, load_before) -> None:
     med = {k: median_ms(v) for k, v in times.items()}
+    print(f"load average at the start: {load_before:.2f}")
     print(f"{n} runs each, taking turns; median wall time of the whole command")
     for k, v in med.items():
         print(f"  {v:7.1f} ms  {k}")
@@ -172,8 +181,10 @@ def report(n, times, ps, images, mem, why_no_docker) -> None:
     else:
         print(f"docker run not measured: {why_no_docker}")
     print(f"ratio minidocker run (none) / runc run: {med[keys[0]] / med[keys[2]]:.2f}  (the chain's cost over the runtime alone)")
-    print(f"minidocker ps:     {median_ms(ps):.1f} ms  (one container running; target: at most 60 ms)")
-    print(f"minidocker images: {median_ms(images):.1f} ms")
+    print(f"minidocker ps:     {median_ms(ps):.1f} ms, docker CLI ps against minidockerd {median_ms(docker_ps):.1f} ms: "
+          f"{median_ms(ps) / median_ms(docker_ps):.2f} x (one container running; target: at most 2 x)")
+    print(f"minidocker images: {median_ms(images):.1f} ms, docker CLI images against minidockerd "
+          f"{median_ms(docker_images):.1f} ms: {median_ms(images) / median_ms(docker_images):.2f} x")
     o = mem["ours"]
     print(f"idle RSS, ours: dockerd {o['dockerd']:.1f} MB + containerd {o['containerd']:.1f} MB = "
           f"{o['dockerd'] + o['containerd']:.1f} MB (target: at most 120); one shim {o['shim']:.1f} MB (target: at most 15)")

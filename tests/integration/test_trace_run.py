@@ -63,6 +63,8 @@ def test_a_run_leaves_spans_of_every_process_inside_the_clients(traced):
     assert by["containerd", "Tasks/Create"].start <= by["shim", "runtime create"].start
     assert by["shim", "runtime create"].end <= by["containerd", "Tasks/Create"].end
     released, exited = by["container", "released (exec)"], by["container", "exited (reaped by the shim)"]
-    assert by["shim", "runtime create"].end <= released.start <= exited.start <= run.end
+    # (`true` may exit and be reaped before `start` has written its own line: the order of these two is free)
+    assert by["shim", "runtime create"].end <= min(released.start, exited.start)
+    assert max(released.start, exited.start) <= run.end
     fig = timeline.plot(spans)
     assert len(fig.axes[0].get_yticks()) == len(timeline.rows(spans))

@@ -310,10 +310,13 @@ timeline.plot(spans)
 # %% [markdown]
 # Read the rows from the top: the client, dockerd, containerd, **two** shim processes (the one containerd
 # started, which forks the real shim and exits), **three** runtime processes (`create`, `start`, and `delete`
-# once the container exited: `--rm`), and the container itself, which runs `true` for a moment. Most of the
-# time is not spent making namespaces or mounts: it is spent **starting Python interpreters** (the first
-# span of every client, shim and runtime row) and importing modules, once per process. Docker's programs are
-# compiled Go; each of its runtime starts costs a few milliseconds.
+# once the container exited: `--rm`), and the container itself, which runs `true` for a moment. Little of
+# the time goes into namespaces or mounts: most goes into **starting Python programs** (the first span of
+# the client and shim rows: an interpreter starting and importing its modules). Docker's programs are compiled
+# Go and start in a few milliseconds. To save that cost, the shim imports minirunc's modules once and then
+# **forks** itself for each runtime command instead of starting a new interpreter (the first span of each
+# runtime row: *forked from the shim*); the runtime is still its own process, named `minirunc`, and still
+# exits once its command is done.
 
 # %%
 print(timeline.breakdown(spans))
