@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import stat
+import time
 
 import pytest
 
@@ -92,6 +93,49 @@ def test_networks_none_host_bridge(alice):
     assert "tap0" not in open("/proc/net/dev").read()
     bridge = alice.md("run", "--rm", "busybox", "ip", "-o", "-4", "addr", "show", "eth0").stdout
     assert "inet " in bridge
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _get(port: int, deadline: float) -> bytes:
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+                c.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+                data = b""
+                while chunk := c.recv(4096):
+                    data += chunk
+                if data:
+                    return data
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing answered on 127.0.0.1:{port}")
+        time.sleep(0.2)
+
+
+def test_published_port_reaches_the_host(alice):
+    port = _free_port()
+    alice.md("run", "-d", "--name", "web", "-p", f"127.0.0.1:{port}:80", "busybox", "sh", "-c",
+             "mkdir -p /www && echo hello-from-rootless > /www/index.html && exec httpd -f -p 80 -h /www")
+    try:
+        assert b"hello-from-rootless" in _get(port, time.monotonic() + 30)
+        assert f"127.0.0.1:{port}->80/tcp" in alice.md("ps", "--format", "{{.Ports}}").stdout
+    finally:
+        alice.md("rm", "-f", "web")
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # our GET's TIME_WAIT is no listener
+    try:
+        s.bind(("127.0.0.1", port))  # the forward went with the container
+        s.listen()
+    finally:
+        s.close()
 
 
 @pytest.mark.parametrize("limit", [["--memory", "16m"], ["--pids-limit", "10"]])

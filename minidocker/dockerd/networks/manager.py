@@ -23,7 +23,7 @@ from ... import paths
 from ...errors import Conflict, InvalidArgument, MinidockerError, NotFound, Unsupported
 from ...linux import netns
 from . import ports as portlib
-from . import bridge, orphans, sandbox
+from . import bridge, hostfwd, orphans, sandbox
 from .admin import NetworkAdmin
 from .catalog import Catalog, new_id
 from .ipam import Allocator
@@ -178,6 +178,11 @@ class NetworkManager(NetworkAdmin):
             self._settle(ep["HostIf"])  # the same container restarted: its old veth must be gone first
             sandbox.plug(ns_path, ep["HostIf"], ep["Bridge"], address, prefixlen, ep["Gateway"], mac=ep["MacAddress"])
             self.catalog.chains.add_ports(ep["Bridge"], wanted)
+            for port in wanted:  # rootless: from the host into the engine's namespace
+                forward = hostfwd.add(port)
+                if forward is not None:
+                    port["HostFwd"] = forward
+                    self.store.save_endpoint(ep)
 
         return self._make(ep, build)
 
@@ -295,6 +300,9 @@ class NetworkManager(NetworkAdmin):
             self._detach(att)
         for sock in self._held.pop(cid, []):
             sock.close()
+        for port in ep.get("Ports") or []:
+            if "HostFwd" in port:
+                hostfwd.remove(port["HostFwd"])
         if ep.get("Mode") == "bridge":
             self.catalog.chains.remove_ports(ep["Bridge"], [p for p in ep.get("Ports") or [] if "ContainerIp" in p])
         if ep.get("Mode") in ("bridge", "none") and ep.get("SandboxKey"):

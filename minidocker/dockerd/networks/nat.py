@@ -23,6 +23,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from ... import paths
 from ...errors import RuntimeFailure
 
 IPTABLES = "iptables"
@@ -178,7 +179,9 @@ class Chains:
     def port_rule(self, bridge: str, port: dict) -> list[str]:
         """DNAT for one published port: {"Proto","HostIp","HostPort","ContainerIp","ContainerPort","Comment"}."""
         rule = ["-p", port["Proto"]]
-        if port["HostIp"] not in ("", "0.0.0.0"):
+        # A rootless engine's HostIp is the host's, held by slirp4netns (hostfwd.py): the connection reaches
+        # this namespace at tap0's address, whatever HostIp, so no -d here.
+        if port["HostIp"] not in ("", "0.0.0.0") and not paths.rootless():
             rule += ["-d", port["HostIp"] + "/32"]
         # from the bridge too: containers reach each other's published ports through the host
         # ("hairpin"); the MASQUERADE of DNATed subnet-to-subnet traffic below sends the replies back
