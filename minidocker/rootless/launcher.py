@@ -79,7 +79,7 @@ def _in_namespaces(holder: int, start_daemons: Callable[[], int]) -> int:
         try:
             for name, flag in (("user", ns.CLONE_NEWUSER), ("mnt", ns.CLONE_NEWNS), ("net", ns.CLONE_NEWNET)):
                 ns.setns(f"/proc/{holder}/ns/{name}", flag)
-            os.environ[paths.ENV_ROOTLESS] = str(_host_uid())
+            _daemon_env(_host_uid())
             code = start_daemons()
         except BaseException as e:  # noqa: BLE001 - the child must never return into the CLI
             print(f"minidocker: entering the rootless engine's namespaces: {e}", file=sys.stderr)
@@ -88,6 +88,14 @@ def _in_namespaces(holder: int, start_daemons: Callable[[], int]) -> int:
             sys.stderr.flush()
             os._exit(code)
     return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+
+
+def _daemon_env(uid: int) -> None:
+    """What the daemons need whoever started them: the user's uid named, and the sbin directories on PATH
+    (iptables, ip: a learner's PATH, a spawner's, often lacks them; systemd's units for dockerd set them)."""
+    os.environ[paths.ENV_ROOTLESS] = str(uid)
+    path = os.environ.get("PATH", "/usr/bin:/bin").split(":")
+    os.environ["PATH"] = ":".join(path + [d for d in ("/usr/local/sbin", "/usr/sbin", "/sbin") if d not in path])
 
 
 def _host_uid() -> int:
@@ -205,7 +213,7 @@ def _child(down_r: int, up_w: int, exit_w: int, uid: int, ranged: bool, start_da
         up.flush()
         if down.readline().strip() != "net":
             os._exit(1)
-        os.environ[paths.ENV_ROOTLESS] = str(uid)
+        _daemon_env(uid)
         process.set_name(HOLDER_NAME)
         code = start_daemons()
         if code == 0:
