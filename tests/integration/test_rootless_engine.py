@@ -183,3 +183,36 @@ def test_users_cannot_reach_each_other(alice, learners):  # noqa: F811
         assert other.returncode != 0 and "secret" not in other.stdout
     finally:
         alice.md("rm", "-f", "secret")
+
+
+def test_push_and_pull_through_the_course_registry(learners, tmp_path):  # noqa: F811
+    """The course registry on the host's loopback is 10.0.2.2 from the engine's namespace (slirp4netns)."""
+    import subprocess
+    import sys
+
+    port = _free_port()
+    registry = subprocess.Popen([sys.executable, "-m", "minidocker.registry", "serve", "--listen", f"127.0.0.1:{port}",
+                                 "--root", str(tmp_path / "registry")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and registry.poll() is None, "the registry did not start"
+                time.sleep(0.1)
+        dave = learners()
+        state = dave.state_dir
+        dave.run("mkdir", "-p", str(state))
+        dave.run("sh", "-c", f"echo '{{\"insecure-registries\": [\"10.0.2.2:{port}\"]}}' > {state}/daemon.json")
+        dave.md("daemon", "start")
+        ref = f"10.0.2.2:{port}/course/bb:1"
+        dave.md("tag", "busybox", ref)
+        dave.md("push", ref)
+        dave.md("rmi", ref)
+        dave.md("pull", ref)
+        assert dave.md("run", "--rm", ref, "echo", "pulled-rootless").stdout.strip() == "pulled-rootless"
+    finally:
+        registry.terminate()
+        registry.wait(timeout=30)
