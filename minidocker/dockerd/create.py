@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import InvalidArgument, NotFound, Unsupported
 from . import health
+from .containers import joins
 from .containers import mounts as mnt
 from .containers import logdriver, names
 from .containers.record import Container
@@ -176,8 +177,8 @@ def validate_resources(hc: dict[str, Any]) -> None:
 
 
 def discard_unsupported(hc: dict[str, Any]) -> list[str]:
-    """What dockerd drops with a warning when the host cannot do it; minidocker never applies block I/O
-    weights, so it says so as dockerd does on a host without them (cf. daemon_unix.go verifyPlatformContainerResources)."""
+    """What dockerd drops with a warning when the host cannot do it (cf. daemon_unix.go verifyPlatformContainerResources):
+    block I/O weights always (minidocker does not apply them), throttles where the host's cgroups have none."""
     warnings = []
     if hc.get("BlkioWeight"):
         warnings.append("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.")
@@ -186,11 +187,26 @@ def discard_unsupported(hc: dict[str, Any]) -> list[str]:
         warnings.append("Your kernel does not support Block I/O weight_device or the cgroup is not mounted. "
                         "Weight-device discarded.")
         hc["BlkioWeightDevice"] = []
-    for key, flag in (("BlkioDeviceReadBps", "--device-read-bps"), ("BlkioDeviceWriteBps", "--device-write-bps"),
-                      ("BlkioDeviceReadIOps", "--device-read-iops"), ("BlkioDeviceWriteIOps", "--device-write-iops")):
-        if hc.get(key):
-            raise Unsupported(f"{flag} (HostConfig.{key}) is not supported by minidocker")
+    for key, text in (("BlkioDeviceReadBps", "BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read"),
+                      ("BlkioDeviceWriteBps", "BPS Block I/O write limit or the cgroup is not mounted. Block I/O BPS write"),
+                      ("BlkioDeviceReadIOps", "IOPS Block read limit or the cgroup is not mounted. Block I/O IOPS read"),
+                      ("BlkioDeviceWriteIOps", "IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write")):
+        if hc.get(key) and not _host_throttles(key):
+            warnings.append(f"Your kernel does not support {text} limit discarded.")
+            hc[key] = []
     return warnings
+
+
+def _host_throttles(key: str) -> bool:
+    """Whether the host's cgroups can throttle (moby's sysinfo): v1's blkio.throttle.* file, or v2's io controller."""
+    v1 = {"BlkioDeviceReadBps": "read_bps_device", "BlkioDeviceWriteBps": "write_bps_device",
+          "BlkioDeviceReadIOps": "read_iops_device", "BlkioDeviceWriteIOps": "write_iops_device"}[key]
+    if os.path.exists(f"/sys/fs/cgroup/blkio/blkio.throttle.{v1}"):
+        return True
+    try:
+        return "io" in open("/sys/fs/cgroup/cgroup.controllers").read().split()
+    except OSError:
+        return False
 
 
 def merge_image_env(user: list[str] | None, image: list[str] | None) -> list[str] | None:
@@ -280,6 +296,7 @@ class CreateMixin:
         if not hc.get("CgroupnsMode"):
             hc["CgroupnsMode"] = "host"
         validate_host_config(hc)
+        joins.check(hc)
         networks = self.initial_networks(hc.get("NetworkMode") or "default", networking)
         warnings = discard_unsupported(hc)
         # `-v /data` arrives as Config.Volumes, like an image's VOLUME: both are anonymous volumes.

@@ -19,6 +19,7 @@ from ..errors import Conflict, InvalidArgument, MinidockerError, NotFound, NotMo
 from .. import trace
 from ..linux.removeall import remove_all_quietly
 from .containers import mounts as mnt
+from .containers.joins import namespace_paths
 from .containers import spec as specs
 from .containers.record import Container
 from .containers.state import Status, now_rfc3339
@@ -154,7 +155,8 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
             extra = self._etc_mounts(c) + mnt.oci_mounts(c.mount_points)
             try:
                 link_env, link_hosts = links.resolve(self.containers, c)  # legacy --link
-                spec = spec_extras.apply(specs.build(c, image_cfg, rootfs, extra, netns), c.host_config)
+                joins = namespace_paths(c.host_config, self.containers)
+                spec = spec_extras.apply(specs.build(c, image_cfg, rootfs, extra, netns, joins), c.host_config)
             except MinidockerError as err:
                 raise SpecRefused(err) from None
             if link_hosts or link_env:

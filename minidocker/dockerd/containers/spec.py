@@ -175,12 +175,39 @@ def resources(hc: dict[str, Any]) -> dict[str, Any]:
     pids = hc.get("PidsLimit")
     if pids and int(pids) > 0:
         res["pids"] = {"limit": int(pids)}
+    block = block_io_throttles(hc)
+    if block:
+        res["blockIO"] = block
     return res
 
 
+THROTTLES = {"BlkioDeviceReadBps": "throttleReadBpsDevice", "BlkioDeviceWriteBps": "throttleWriteBpsDevice",
+             "BlkioDeviceReadIOps": "throttleReadIOPSDevice", "BlkioDeviceWriteIOps": "throttleWriteIOPSDevice"}
+
+
+def block_io_throttles(hc: dict[str, Any]) -> dict[str, Any]:
+    """--device-{read,write}-{bps,iops} as linux.resources.blockIO: each device path stat'ed for its
+    major:minor at start, as moby's getBlkioThrottleDevices (a missing path fails the start)."""
+    import os
+
+    out: dict[str, Any] = {}
+    for key, field in THROTTLES.items():
+        devices = []
+        for dev in hc.get(key) or []:
+            try:
+                rdev = os.stat(dev["Path"]).st_rdev
+            except OSError as err:
+                raise InvalidArgument(f"stat {dev['Path']}: {os.strerror(err.errno or 0).lower()}") from None
+            devices.append({"major": os.major(rdev), "minor": os.minor(rdev), "rate": int(dev["Rate"])})
+        if devices:
+            out[field] = devices
+    return out
+
+
 def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], extra_mounts: list[dict[str, Any]],
-          netns_path: str | None) -> dict[str, Any]:
-    """The complete config.json for the container's init process."""
+          netns_path: str | None, joins: dict[str, str] | None = None) -> dict[str, Any]:
+    """The complete config.json for the container's init process; `joins` maps a namespace type to the
+    path of another container's namespace to join (--pid/--ipc container:X, containers/joins.py)."""
     cfg, hc = c.config, c.host_config
     hostname = cfg.get("Hostname") or c.id[:12]
     spec = defaults.default_spec(c.id, [c.path] + list(c.args), terminal=c.tty, hostname=hostname)
@@ -237,6 +264,8 @@ def build(c: Container, image_config: dict[str, Any], rootfs_mounts: list[Any], 
                 continue
             if netns_path:
                 ns = {"type": "network", "path": netns_path}
+        if ns["type"] in (joins or {}):
+            ns = {"type": ns["type"], "path": joins[ns["type"]]}
         namespaces.append(ns)
     if (hc.get("PidMode") or "") == "host":
         namespaces = [n for n in namespaces if n["type"] != "pid"]
