@@ -31,8 +31,13 @@ COURSE_NAME = re.compile(r"(ch|ex)\d\d-")
 
 
 def course_root() -> Path:
-    """Where chapters keep their own engines."""
-    return Path(os.environ.get(ENV_COURSE_ROOT) or "/var/lib/minidocker-course")
+    """Where chapters keep their own engines (an ordinary user's: beside their rootless engine's state)."""
+    value = os.environ.get(ENV_COURSE_ROOT)
+    if value:
+        return Path(value)
+    if paths.rootless():
+        return paths.state_dir().parent / "minidocker-course"
+    return Path("/var/lib/minidocker-course")
 
 
 def _instance(root: Path) -> str:
