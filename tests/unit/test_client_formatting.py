@@ -6,7 +6,6 @@ import pytest
 
 from minidocker.client.formatting import table
 from minidocker.client.formatting.ports import displayable_ports
-from minidocker.client.formatting.template import execute
 from minidocker.client.formatting.text import container_names, ellipsis, go_quote, short_id
 from minidocker.client.formatting.units import ago, bytes_size, human_duration, human_size, parse_rfc3339
 
@@ -76,22 +75,3 @@ def test_short_forms() -> None:
     assert go_quote('say "hi"\n') == '"say \\"hi\\"\\n"'
     assert container_names(["/web", "/other/alias"]) == "web"
     assert container_names(["/web", "/other/alias"], trunc=False) == "web,other/alias"
-
-
-def test_template_subset() -> None:
-    obj = {"State": {"Pid": 42, "Running": True}, "Config": {"Env": ["A=1"], "Labels": {"k": "v"}}, "Name": "/web"}
-    assert execute("{{.State.Pid}} {{.State.Running}} {{.Name}}", obj) == "42 true /web"
-    assert execute("{{json .Config.Env}}", obj) == '["A=1"]'
-    assert execute("{{json .Cmd}}", {"Cmd": ["sh", "-c", "echo a, b: <c> & d"]}) == '["sh","-c","echo a, b: <c> & d"]'
-    assert execute('{{index .Config.Labels "k"}}', obj) == "v"
-    assert execute("{{.Missing.Field}}", obj) == "<no value>"
-    assert execute("{{range .Config.Env}}[{{.}}]{{end}}", obj) == "[A=1]"
-    nets = {"NetworkSettings": {"Networks": {"b": {"IPAddress": "10.0.0.3"}, "a": {"IPAddress": "10.0.0.2"}}}}
-    assert execute("{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", nets) == "10.0.0.2 10.0.0.3 "
-    assert execute("{{if .State.Running}}up{{else}}down{{end}}", obj) == "up"
-    assert execute("{{range .Nothing}}x{{else}}none{{end}}", obj) == "none"
-    assert execute("{{len .Config.Env}} {{- \" x\" }}", obj) == "1 x"
-    with pytest.raises(ValueError, match="unsupported"):
-        execute("{{printf \"%s\" .Name}}", obj)
-    with pytest.raises(ValueError, match="missing"):
-        execute("{{range .Config.Env}}", obj)

@@ -11,7 +11,7 @@ import sys
 from typing import Any, Callable
 
 from ..errors import APIError, NotFound
-from ..formatting.template import execute
+from ..formatting.template import write_each
 from ..formatting.text import go_json
 
 
@@ -36,8 +36,7 @@ def image_inspect_args(p: argparse.ArgumentParser) -> None:
 
 def _print(cli: Any, found: list[Any], errors: list[str], fmt: str | None) -> int:
     if fmt:
-        for obj in found:
-            sys.stdout.write(execute(fmt, obj) + "\n")
+        errors = write_each(fmt, found) + errors
     else:
         sys.stdout.write(go_json(found) + "\n")
     for err in errors:

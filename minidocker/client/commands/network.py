@@ -68,7 +68,7 @@ def inspect_args(p: argparse.ArgumentParser) -> None:
 
 def inspect(cli: Any, a: argparse.Namespace) -> int:
     from ..errors import APIError
-    from ..formatting.template import execute
+    from ..formatting.template import write_each
 
     found, errors = [], []
     for name in a.names:
@@ -76,7 +76,10 @@ def inspect(cli: Any, a: argparse.Namespace) -> int:
             found.append(cli.api._json("GET", f"/networks/{name}"))
         except APIError as err:
             errors.append(str(err))
-    sys.stdout.write("".join(execute(a.format, n) + "\n" for n in found) if a.format else go_json(found) + "\n")
+    if a.format:
+        errors = write_each(a.format, found) + errors
+    else:
+        sys.stdout.write(go_json(found) + "\n")
     for err in errors:  # after the JSON, as docker prints them
         cli.warn(err)
     return 1 if errors else 0

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import APIError
 from ..formatting import table
-from ..formatting.template import execute
+from ..formatting.template import write_each
 from ..formatting.text import go_json
 
 
@@ -67,7 +67,7 @@ def inspect(cli: Any, a: argparse.Namespace) -> int:
         except APIError as err:
             errors.append(str(err))
     if a.format:
-        sys.stdout.write("".join(execute(a.format, v) + "\n" for v in found))
+        errors = write_each(a.format, found) + errors
     else:
         sys.stdout.write(go_json(found) + "\n")
     for err in errors:  # after the JSON, as docker prints them

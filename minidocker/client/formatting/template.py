@@ -1,146 +1,74 @@
-"""A small subset of Go templates for --format: fields, json, index, join, upper, lower, range/end, if/else/end (cf. docker/cli templates/templates.go, text/template).
+"""--format templates: Go's text/template with docker's functions (cf. docker/cli templates/templates.go, Go text/template).
 
-Enough for the course's `inspect -f '{{.State.Pid}}'`, `{{json .Config.Env}}` and the classic
-`{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}`; anything else is refused with a clear error
-rather than printed wrong.
+The parser is gotemplate_parse, the evaluator gotemplate_exec, Go's printing gofmt. Errors come out as
+the docker CLI prints them ("template parsing error: template: :1: unclosed action", exit code 64).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-_ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.S)
-_KEYWORD = re.compile(r"(range|if|else|end)(?=\s|\.|$)")
-_ARG = re.compile(r'"((?:[^"\\]|\\.)*)"|(\.[\w.]*)|(\S+)')
+from ..errors import StreamError
+
+_cache: dict[str, list] = {}
+# pointer and omitempty fields of docker's inspect types that its JSON leaves out when unset: docker executes
+# on the typed struct first, where they are nil (false in if/with), not a missing key
+INSPECT_OPTIONAL = frozenset(("Health", "Healthcheck", "Node", "SizeRw", "SizeRootFs", "ExposedPorts", "Volumes",
+                              "OnBuild", "Shell", "StopSignal", "StopTimeout", "Entrypoint", "Cmd"))
 
 
-def _lookup(dot: Any, path: str) -> Any:
-    value = dot
-    for part in [p for p in path.split(".") if p]:
-        if isinstance(value, dict):
-            value = value.get(part)
-        else:
-            return None
-    return value
+class TemplateError(StreamError):
+    """A bad template: cli.main prints `message` as is and exits with `code` (docker's StatusError)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message, code)
 
 
-def _go_str(value: Any) -> str:
-    """How text/template prints a value: maps as map[k:v], lists as [a b], nil as <no value>."""
-    if value is None:
-        return "<no value>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{_go_str(v)}" for k, v in sorted(value.items())) + "]"
-    if isinstance(value, list):
-        return "[" + " ".join(_go_str(v) for v in value) + "]"
-    return str(value)
+def _tree(template: str) -> list:
+    """The parsed template (the parser is imported here: commands without --format never load it)."""
+    from .gotemplate_parse import TemplateError as GoTemplateError
+    from .gotemplate_parse import parse
+
+    tree = _cache.get(template)
+    if tree is None:
+        try:
+            tree = _cache[template] = parse(template)
+        except GoTemplateError as err:
+            raise TemplateError(f"template parsing error: {err}", 64) from None
+    return tree
 
 
-def _value(expr: str, dot: Any) -> Any:
-    """Evaluate a pipeline-free command: .Field, "str", or a function applied to arguments."""
-    args = [m.group(1) if m.group(1) is not None else (m.group(2) or m.group(3)) for m in _ARG.finditer(expr)]
-    if not args:
-        return ""
-    head = args[0]
-    if head.startswith("."):
-        return _lookup(dot, head)
-    if expr.startswith('"'):
-        return head
-    values = [_lookup(dot, a) if a.startswith(".") else a for a in args[1:]]
-    if head == "json" and len(values) == 1:
-        return json.dumps(values[0], separators=(",", ":"), ensure_ascii=False)  # docker: no HTML escaping
-    if head == "index" and len(values) == 2:
-        container, key = values
-        if isinstance(container, list):
-            return container[int(key)]
-        return (container or {}).get(key)
-    if head in ("upper", "lower") and len(values) == 1:
-        text = _go_str(values[0])
-        return text.upper() if head == "upper" else text.lower()
-    if head == "join" and len(values) == 2:
-        return str(values[1]).join(str(v) for v in values[0] or [])
-    if head == "len" and len(values) == 1:
-        return len(values[0] or [])
-    raise ValueError(f"template: unsupported action {{{{{expr}}}}} (minidocker supports .Field, json, index, "
-                     f"join, len, upper, lower, range, if)")
+def execute(template: str, data: Any, header: bool = False, missing_error: bool = False,
+            optional: frozenset[str] = frozenset()) -> str:
+    """Render one object with Go's text/template and docker's functions.
+
+    header: docker's HeaderFunctions (a table header keeps its column names); missing_error: the
+    Option("missingkey=error") docker's inspect executes with.
+    """
+    from .gotemplate_exec import run
+    from .gotemplate_parse import TemplateError as GoTemplateError
+
+    tree = _tree(template)
+    try:
+        return run(template, tree, data, header, missing_error, optional)
+    except GoTemplateError as err:
+        raise TemplateError(f"template parsing error: {err}", 1) from None
 
 
-def _parse(template: str) -> list[Any]:
-    """Text and actions into a tree: str | ("expr", e) | ("range", e, body) | ("if", e, then, else)."""
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    for m in _ACTION.finditer(template):
-        text = template[pos:m.start()]
-        if m.group(1):
-            text = text.rstrip()
-        if tokens and tokens[-1][0] == "trim_next":
-            tokens.pop()
-            text = text.lstrip()
-        tokens.append(("text", text))
-        tokens.append(("action", m.group(2)))
-        if m.group(3):
-            tokens.append(("trim_next", ""))
-        pos = m.end()
-    rest = template[pos:]
-    if tokens and tokens[-1][0] == "trim_next":
-        tokens.pop()
-        rest = rest.lstrip()
-    tokens.append(("text", rest))
+def write_each(template: str, objects: list[Any]) -> list[str]:
+    """docker's inspect: each object's output and a newline; the errors returned, for the caller to print (exit 1).
 
-    def block(i: int, stops: tuple[str, ...]) -> tuple[list[Any], int, str]:
-        nodes: list[Any] = []
-        while i < len(tokens):
-            kind, value = tokens[i]
-            i += 1
-            if kind == "text":
-                nodes.append(value)
-                continue
-            keyword = _KEYWORD.match(value)  # Go accepts {{range.X}} as well as {{range .X}}
-            word = keyword.group(1) if keyword else ""
-            if word in stops:
-                return nodes, i, word
-            if word in ("range", "if"):
-                body, i, stop = block(i, ("end", "else"))
-                other: list[Any] = []
-                if stop == "else":
-                    other, i, _ = block(i, ("end",))
-                nodes.append((word, value[len(word):].strip(), body, other))
-            elif word in ("end", "else"):
-                raise ValueError(f"template: unexpected {{{{{value}}}}}")
-            else:
-                nodes.append(("expr", value))
-        if stops:
-            raise ValueError("template: unexpected EOF (missing {{end}})")
-        return nodes, i, ""
+    A template that does not parse fails at once (exit code 64); when every object failed an empty line is
+    written, as docker's TemplateInspector.Flush does.
+    """
+    import sys
 
-    return block(0, ())[0]
-
-
-def _truthy(value: Any) -> bool:
-    return bool(value) and value != "<no value>"
-
-
-def _render(nodes: list[Any], dot: Any) -> str:
-    out = []
-    for node in nodes:
-        if isinstance(node, str):
-            out.append(node)
-        elif node[0] == "expr":
-            value = dot if node[1] == "." else _value(node[1], dot)
-            out.append(value if isinstance(value, str) else _go_str(value))
-        elif node[0] == "range":
-            items = dot if node[1] == "." else _value(node[1], dot)
-            seq = [items[k] for k in sorted(items)] if isinstance(items, dict) else list(items or [])
-            out.append("".join(_render(node[2], item) for item in seq) if seq else _render(node[3], dot))
-        elif node[0] == "if":
-            out.append(_render(node[2] if _truthy(_value(node[1], dot)) else node[3], dot))
-    return "".join(out)
-
-
-def execute(template: str, data: Any) -> str:
-    """Render one object; `\\n` and `\\t` escapes are honoured as docker does."""
-    template = template.replace("\\n", "\n").replace("\\t", "\t")
-    return _render(_parse(template), data)
+    _tree(template)
+    out, errors = [], []
+    for obj in objects:
+        try:
+            out.append(execute(template, obj, missing_error=True, optional=INSPECT_OPTIONAL) + "\n")
+        except TemplateError as err:
+            errors.append(err.message)
+    sys.stdout.write("".join(out) or ("\n" if objects else ""))
+    return errors
