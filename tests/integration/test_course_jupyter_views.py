@@ -95,6 +95,35 @@ def test_learners_reach_only_the_notebooks_and_the_exercises(lab_factory, tmp_pa
     assert lab.status("formgrader")[0] == 404
 
 
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _relative_links(page: Path) -> set[str]:
+    """The relative links of a chapter's or an exercise's Markdown, as paths from the root."""
+    if page.suffix == ".ipynb":
+        text = "\n".join("".join(c["source"]) for c in json.loads(page.read_text())["cells"] if c["cell_type"] == "markdown")
+    else:
+        text = page.read_text()
+    links = set()
+    for target in LINK.findall(text):
+        if re.match(r"[a-z]+:|#", target):
+            continue
+        rel = (page.parent / target.split("#")[0]).resolve().relative_to(ROOT).as_posix()
+        links.add(rel)
+    return links
+
+
+def test_every_link_of_the_chapters_and_exercises_opens_for_a_learner(lab_factory):
+    """The chapters' links to their exercises (and the exercises' READMEs) reach files the learner may open."""
+    pages = sorted(ROOT.glob("notebooks/*.ipynb")) + sorted(ROOT.glob("exercises/*/README.md")) + [ROOT / "exercises/README.md"]
+    links = set().union(*(_relative_links(p) for p in pages))
+    for n in range(len(sorted(ROOT.glob("notebooks/[0-9]*.ipynb")))):
+        assert any(link.startswith(f"exercises/{n:02d}-") and link.endswith("student.ipynb") for link in links), n
+    lab = lab_factory()
+    unreachable = [link for link in sorted(links) if lab.status(f"api/contents/{link}?content=0")[0] != 200]
+    assert unreachable == []
+
+
 def test_teachers_get_the_whole_repository_and_nbgrader(lab_factory):
     lab = lab_factory("--teacher")
     assert lab.status(f"api/contents/{SOLUTION}")[0] == 200
