@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     for d in (state / "snapshots", state / "content", state / "containers", run / "containerd", paths.runc_root()):
         paths.restrict(d, paths.PRIVATE_MODE)
     try:
-        server, _tasks = build_server(socket_path, state, run)
+        server, tasks = build_server(socket_path, state, run)
     except Exception as err:  # noqa: BLE001 - one line and a non-zero exit, not a traceback
         print(f"minicontainerd: {err}", file=sys.stderr)
         return 1
@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     server.start()
+    from .shims import keep_spare
+
+    keep_spare(str(tasks.run_dir))  # a shim started ahead of the first container (shims.Spares)
     os.chmod(socket_path, 0o600)
     log.info("serving on %s", socket_path)
     stop.wait()

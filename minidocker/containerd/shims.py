@@ -8,10 +8,13 @@ files back and asks each shim whether it is still there.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,20 +65,95 @@ class ShimRef:
 
 
 def start(container_id: str, bundle: str, run_dir: str) -> ShimRef:
-    """Launch a shim for `container_id` and wait until it listens."""
+    """A shim for `container_id`, listening: the spare one if there is one (then another spare is started
+    in the background), else one launched now."""
     address = protocol.socket_address(run_dir, container_id)
     if len(address.encode()) > 107:
         raise RuntimeFailure(f"shim socket path too long for a unix socket: {address}")
-    argv = [sys.executable, "-I", "-S", "-c", _BOOT, "--id", container_id, "--bundle", bundle,
-            "--address", address, "--run-dir", run_dir]
+    args = {"id": container_id, "bundle": bundle, "address": address, "run_dir": run_dir}
+    line = _spares.take(run_dir, args)
+    if line is None:
+        line = _launch(["--id", container_id, "--bundle", bundle, "--address", address, "--run-dir", run_dir])
+    pid, address = line.split(" ", 1)  # the address is a path: it may hold spaces
+    ref = ShimRef(id=container_id, bundle=bundle, address=address, pid=int(pid))
+    ref.save()
+    return ref
+
+
+def _launch(args: list[str], nice: bool = False) -> str:
+    """Run the shim's launcher; its one line: "<shim pid> <address>"."""
+    argv = [sys.executable, "-I", "-S", "-c", _BOOT, *args]
+    if nice:
+        argv = [NICE, "-n", str(SPARE_NICENESS), *argv]
     done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, start_new_session=True,
                           timeout=60)
     if done.returncode != 0:
         raise RuntimeFailure((done.stderr.strip() or f"minidocker-shim exited with {done.returncode}").splitlines()[-1])
-    pid, address = done.stdout.strip().split(" ", 1)  # the address is a path: it may hold spaces
-    ref = ShimRef(id=container_id, bundle=bundle, address=address, pid=int(pid))
-    ref.save()
-    return ref
+    return done.stdout.strip()
+
+
+NICE = "/usr/bin/nice"
+SPARE_NICENESS = 10
+
+
+class Spares:
+    """One shim kept started ahead of need (shim/main.py's --spare), so that a `run` does not wait for an
+    interpreter to start and import the shim (cf. a zygote). containerd holds a connection to it: the spare
+    exits when containerd goes (EOF), and becomes a container's shim when told which one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ready: socket.socket | None = None
+        self._starting = False
+        self._n = itertools.count()
+
+    def take(self, run_dir: str, args: dict) -> str | None:
+        """Hand the spare to a container; its answer line, or None if there was no spare (or it failed)."""
+        with self._lock:
+            conn, self._ready = self._ready, None
+        self.refill(run_dir)
+        if conn is None:
+            return None
+        try:
+            with conn:
+                conn.settimeout(30)
+                conn.sendall(json.dumps(args).encode() + b"\n")
+                line = conn.makefile("rb").readline(4096).decode().strip()
+        except OSError:
+            return None
+        return None if not line or line.startswith("error") else line
+
+    def refill(self, run_dir: str) -> None:
+        """Start a spare in the background unless one is ready or on its way."""
+        with self._lock:
+            if self._ready is not None or self._starting:
+                return
+            self._starting = True
+        threading.Thread(target=self._start, args=(run_dir,), name="spare-shim", daemon=True).start()
+
+    def _start(self, run_dir: str) -> None:
+        conn = None
+        try:
+            address = protocol.socket_address(run_dir, f"spare-{os.getpid()}-{next(self._n)}")
+            # Niced while it starts (it competes with the run that took the last spare); the spare takes back
+            # the normal priority when it is assigned, which only root may do.
+            _, address = _launch(["--spare", address], nice=os.geteuid() == 0).split(" ", 1)
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+            conn.connect(address)
+        except (OSError, RuntimeFailure, ValueError, subprocess.SubprocessError):
+            if conn is not None:
+                conn.close()
+            conn = None  # no spare: shims are launched per container, as before
+        with self._lock:
+            self._ready, self._starting = conn, False
+
+
+_spares = Spares()
+
+
+def keep_spare(run_dir: str) -> None:
+    """Have a spare shim ready for the next container (containerd calls this once it serves)."""
+    _spares.refill(run_dir)
 
 
 def load(tasks_dir: Path) -> list[ShimRef]:

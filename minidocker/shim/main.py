@@ -18,7 +18,8 @@ import threading
 
 CREATE_DEADLINE_S = 120.0  # a shim never asked to create its container exits after this long
 
-USAGE = "usage: minidocker-shim --id ID --bundle DIR --address SOCKET --run-dir DIR"
+USAGE = "usage: minidocker-shim --id ID --bundle DIR --address SOCKET --run-dir DIR | --spare SOCKET"
+SPARE_NAME = "shim-spare"
 OPTIONS = ("id", "bundle", "address", "run_dir")
 
 
@@ -50,19 +51,24 @@ def _parse(argv: list[str]) -> Args:
     return Args(values)
 
 
+def _stdio_to(path: str) -> None:
+    """stdin from /dev/null, stdout and stderr appended to path."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(null, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(null)
+    os.close(log)
+
+
 def _daemon(args: Args, ready_w: int) -> None:
     """The shim proper, in its own session."""
     from .. import trace
 
     phases = trace.Phases()
     os.setsid()
-    null = os.open(os.devnull, os.O_RDONLY)
-    log = os.open(os.path.join(args.bundle, "shim.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(null, 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(null)
-    os.close(log)
+    _stdio_to(os.path.join(args.bundle, "shim.log"))
     os.chdir(args.bundle)
 
     # Listen and say so first: containerd's side of the start-up (recording the shim, connecting, sending
@@ -74,17 +80,28 @@ def _daemon(args: Args, ready_w: int) -> None:
     os.write(ready_w, f"{os.getpid()} {args.address}\n".encode())
     os.close(ready_w)
 
-    from ..linux import process
-    from .server import Server
-    from .service import TaskService
+    _imports()
+    phases.mark("imports")
+    _serve(args, listener)
+
+
+def _imports() -> None:
+    from .server import Server  # noqa: F401
+    from .service import TaskService  # noqa: F401
     from .warm import preload
 
     preload()  # minirunc's modules, once: each runtime command is then a fork of this shim (warm.py)
+
+
+def _serve(args: Args, listener) -> None:
+    from ..linux import process
+    from .server import Server
+    from .service import TaskService
+
     process.set_name("minidocker-shim")
     process.set_child_subreaper()
     service = TaskService(args.id, args.bundle, args.run_dir)
     server = Server(service, args.address, listener)
-    phases.mark("imports, subreaper")
     threading.Timer(CREATE_DEADLINE_S, _give_up_if_idle, (service, server)).start()
     server.serve()
     sys.stdout.flush()
@@ -114,20 +131,71 @@ def _give_up_if_idle(service, server) -> None:
         server.stop()
 
 
+def _spare(address: str, ready_w: int) -> None:
+    """A spare shim: started, imported and waiting before any container needs it (cf. a zygote). containerd
+    keeps one connection to it; the first line it sends names the container (id, bundle, address, run dir),
+    and from then on this process is that container's shim, as if started for it. EOF first: containerd
+    has gone, so nobody will ever need this spare: it exits."""
+    import json
+    import socket
+
+    from .. import trace
+
+    os.setsid()
+    _stdio_to(os.devnull)
+    os.chdir("/")
+    spare = _listen(socket, address)
+    _imports()
+    from ..linux import process
+
+    process.set_name(SPARE_NAME)  # not a container's shim yet: `ps` and the course's diagrams skip it
+    os.write(ready_w, f"{os.getpid()} {address}\n".encode())
+    os.close(ready_w)
+    conn, _ = spare.accept()
+    spare.close()
+    os.unlink(address)
+    with conn, conn.makefile("rb") as reader:
+        line = reader.readline(65536)
+        if not line:
+            os._exit(0)
+        phases = trace.Phases()
+        try:
+            if os.getpriority(os.PRIO_PROCESS, 0) != 0:
+                os.setpriority(os.PRIO_PROCESS, 0, 0)  # started niced (containerd's Spares): a shim is not
+            args = Args(json.loads(line))
+            _stdio_to(os.path.join(args.bundle, "shim.log"))
+            os.chdir(args.bundle)
+            listener = _listen(socket, args.address)
+        except Exception as err:  # noqa: BLE001 - said to containerd, which then starts a shim the usual way
+            conn.sendall(f"error {type(err).__name__}: {err}\n".encode())
+            os._exit(1)
+        phases.mark("spare assigned: listen")
+        conn.sendall(f"{os.getpid()} {args.address}\n".encode())
+    _serve(args, listener)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .. import trace
 
     trace.started("shim")
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "--spare":
+        return _launch(_spare, argv[1])
+    args = _parse(argv)
     if not os.path.isdir(args.bundle):
         print(f"minidocker-shim: bundle {args.bundle}: no such directory", file=sys.stderr)
         return 1
+    return _launch(_daemon, args)
+
+
+def _launch(daemon, arg) -> int:
+    """Fork the daemon, print its readiness line and exit (the daemon lives on in its own session)."""
     ready_r, ready_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(ready_r)
         try:
-            _daemon(args, ready_w)
+            daemon(arg, ready_w)
         except BaseException as err:  # noqa: BLE001 - whatever it was, say it on the readiness pipe
             try:
                 os.write(ready_w, f"error {type(err).__name__}: {err}\n".encode())
