@@ -177,10 +177,11 @@ def _spare(address: str, ready_w: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     from .. import trace
 
-    trace.started("shim")
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) == 2 and argv[0] == "--spare":
+        trace.started("shim", "spare: interpreter start-up")  # ahead of need, off the run's path
         return _launch(_spare, argv[1])
+    trace.started("shim")
     args = _parse(argv)
     if not os.path.isdir(args.bundle):
         print(f"minidocker-shim: bundle {args.bundle}: no such directory", file=sys.stderr)

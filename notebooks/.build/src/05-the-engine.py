@@ -308,15 +308,17 @@ print("; ".join(engine_teardown.remove(traced)))
 timeline.plot(spans)
 
 # %% [markdown]
-# Read the rows from the top: the client, dockerd, containerd, **two** shim processes (the one containerd
-# started, which forks the real shim and exits), **three** runtime processes (`create`, `start`, and `delete`
-# once the container exited: `--rm`), and the container itself, which runs `true` for a moment. Little of
-# the time goes into namespaces or mounts: most goes into **starting Python programs** (the first span of
-# the client and shim rows: an interpreter starting and importing its modules). Docker's programs are compiled
-# Go and start in a few milliseconds. To save that cost, the shim imports minirunc's modules once and then
-# **forks** itself for each runtime command instead of starting a new interpreter (the first span of each
-# runtime row: *forked from the shim*); the runtime is still its own process, named `minirunc`, and still
-# exits once its command is done.
+# Read the rows from the top: the client, dockerd, containerd, the shim, **three** runtime processes
+# (`create`, `start`, and `delete` once the container exited: `--rm`), and the container itself, which runs
+# `true` for a moment. Little of the time goes into namespaces or mounts: much goes into **starting Python
+# programs** (an interpreter starting and importing its modules: the client's first span). Docker's programs
+# are compiled Go and start in a few milliseconds. Two tricks hide that cost, and keep every process the
+# course shows. containerd keeps **one spare shim** started ahead of need (named `shim-spare` until a
+# container takes it): `run` hands it the container and it becomes that container's shim, its own process as
+# before, while the next spare starts in the background (a shim row that begins during the run). And the
+# shim imports minirunc's modules once and **forks** itself for each runtime command instead of starting a
+# new interpreter (the first span of each runtime row: *forked from the shim*); the runtime is still its own
+# process, named `minirunc`, and still exits once its command is done.
 
 # %%
 print(timeline.breakdown(spans))

@@ -1,0 +1,99 @@
+"""Benchmark: N containers started at once, `minidocker run --rm --network none busybox true` against
+`docker run ...` on a real dockerd 20.10, and what is left afterwards (issue 14: total time at most 0.5 x
+Docker's, nothing leaked).
+
+Usage (root): .venv/bin/python bench/concurrent_runs.py [-n 50] [--rounds 2]
+
+Both engines run privately under one temporary directory (bench/run_chain_docker.py, bench/real_dockerd.py)
+and are removed afterwards. Each round launches the N clients of one engine together, waits for all, then
+the other engine's; the engines alternate the first place from round to round. After each burst: the
+containers left (`ps -aq`), the shims and runtimes still running for our root, and the mounts under it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from real_dockerd import RealDockerd  # noqa: E402
+from run_chain_docker import DOCKER_CLI, MINIDOCKER, cleanup_ours  # noqa: E402
+
+
+def burst(argv: list[str], env: dict[str, str], n: int) -> tuple[float, int]:
+    """Wall time of n copies of argv started together; how many failed."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(n)]
+    failed = sum(1 for p in procs if p.wait() != 0)
+    return time.perf_counter() - start, failed
+
+
+def leftovers(root: Path, env: dict[str, str]) -> dict[str, int]:
+    """Containers, shims/runtimes (pids recorded under the root) and mounts under the root still there."""
+    containers = subprocess.run([MINIDOCKER, "ps", "-aq"], env=env, capture_output=True, text=True).stdout.split()
+    procs = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                comm = Path(f"/proc/{entry}/comm").read_text().strip()
+                environ = Path(f"/proc/{entry}/environ").read_bytes()
+            except OSError:
+                continue
+            if comm in ("minidocker-shim", "minirunc") and f"MINIDOCKER_ROOT={root}".encode() in environ:
+                procs += 1
+    mounts = sum(1 for line in open("/proc/self/mountinfo") if f" {root}/" in line and "/rootfs " in line)
+    return {"containers": len(containers), "shims and runtimes": procs, "container rootfs mounts": mounts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=50, help="containers per burst")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root")
+    load_before = os.getloadavg()[0]
+    tmp = Path(tempfile.mkdtemp(prefix="bconc-", dir="/tmp"))
+    root = tmp / "md"
+    env = dict(os.environ, MINIDOCKER_ROOT=str(root))
+    real = RealDockerd(tmp / "dk", DOCKER_CLI)
+    ours_t, docker_t, left = [], [], []
+    try:
+        subprocess.run([MINIDOCKER, "daemon", "start"], env=env, check=True, capture_output=True)
+        why = real.start()
+        if why is not None:
+            sys.exit(f"the real dockerd did not start: {why}")
+        save = subprocess.run([MINIDOCKER, "save", "busybox"], env=env, capture_output=True, check=True).stdout
+        real.docker("load", input=save)
+        ours = [MINIDOCKER, "run", "--rm", "--network", "none", "busybox", "true"]
+        theirs = [DOCKER_CLI, "run", "--rm", "--network", "none", "busybox", "true"]
+        burst(ours, env, 2)  # warm-up
+        burst(theirs, real.env(), 2)
+        for r in range(args.rounds):
+            order = [("ours", ours, env), ("docker", theirs, real.env())]
+            for name, argv, e in (order if r % 2 == 0 else order[::-1]):
+                t, failed = burst(argv, e, args.n)
+                (ours_t if name == "ours" else docker_t).append(t)
+                print(f"round {r + 1}: {name:6} {args.n} at once: {t:6.2f} s, {failed} failed", flush=True)
+            left.append(leftovers(root, env))
+    finally:
+        cleanup_ours(root, env)
+        real.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    o, d = statistics.median(ours_t), statistics.median(docker_t)
+    print(f"load average at the start: {load_before:.2f}, at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"median total: minidocker {o:.2f} s, docker {d:.2f} s: ratio {o / d:.2f} (target: at most 0.5)")
+    print(f"left after each round (ours): {left}")
+
+
+if __name__ == "__main__":
+    main()
