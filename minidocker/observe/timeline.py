@@ -96,7 +96,7 @@ def plot(spans: list[Span], title: str = "minidocker run --rm busybox true"):
 
     order = rows(spans)
     t0 = min(s.start for s in spans)
-    fig, ax = plt.subplots(figsize=(11, 0.55 * len(order) + 1.4))
+    fig, ax = plt.subplots(figsize=(11, 5.5))  # one size whatever the rows (a spare starting may add one)
     for y, (role, pid) in enumerate(order):
         mine = [s for s in spans if (s.role, s.pid) == (role, pid)]
         if role == "container":  # released -> reaped: one bar across
