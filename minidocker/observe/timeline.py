@@ -85,7 +85,8 @@ def breakdown(spans: list[Span]) -> str:
              or (s.role == "dockerd" and s.name.startswith("start: "))
              or (s.role == "shim" and s.name.startswith("runtime "))
              or (s.role == "runtime" and s.name in ("create", "start", "delete", "arguments, imports"))]
-    for s in steps:
+    rank = {r: i for i, r in enumerate(ROLE_ORDER)}
+    for s in sorted(steps, key=lambda s: rank[s.role]):  # by process, each one's steps in order (stable sort)
         lines.append(f"  {s.role:<8} {s.name:<36} {s.ms:6.1f} ms")
     return "\n".join(lines)
 
