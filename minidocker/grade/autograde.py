@@ -103,14 +103,21 @@ def _message(cell: nbformat.NotebookNode | None) -> str | None:
 
 
 def leftovers(root: Path) -> list[str]:
-    """Containers (running or not) still in the engine at root, if it answers."""
+    """Containers (running or not) still in the engine at root, if one was started there.
+
+    No quick /_ping first: a daemon busy on a loaded machine may take seconds to answer, and a missed
+    answer would hide the containers; `ps` is asked up to three times instead."""
     from minidocker import teach
 
     eng = teach.Engine(root, teach._socket_for(root))
-    if not teach.ping(eng.socket):
-        return []
-    code, out = eng.status("ps", "-a", "--format", "{{.Names}}")
-    return out.split() if code == 0 else []
+    for _ in range(3):
+        if not eng.socket.exists():
+            return []
+        code, out = eng.status("ps", "-a", "--format", "{{.Names}}")
+        if code == 0:
+            return out.split()
+        time.sleep(1)
+    return []
 
 
 def _run(merged: Path, out: Path, root: Path, timeout: float) -> tuple[int | None, str]:
