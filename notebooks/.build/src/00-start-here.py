@@ -15,7 +15,13 @@
 # `minidocker-shim` per container and the OCI runtime `minirunc`.
 #
 # Nothing here is simulated. Every diagram is drawn from the processes running at that moment, every
-# number is measured when the cell runs. Run the cells from top to bottom, as root (`Shift-Enter`).
+# number is measured when the cell runs.
+#
+# **What to do first:** click into the first grey code cell below (section 1) and press `Shift-Enter`: it
+# runs that cell, shows its output under it and moves to the next one. Keep going from top to bottom (the
+# outputs you see before you run a cell are the course's own run; yours replace them). At the end of each
+# chapter a link opens its **exercise**, whose check cells tell you what is still missing; then go on to
+# the next chapter. *File > New > Terminal* gives you a root shell with `minidocker` on its `PATH`.
 #
 # **Each chapter follows the same plan:** why (motivation) · how Docker does it (a live diagram) ·
 # our version (the real source code) · short experiments · recap · questions.
