@@ -1,4 +1,4 @@
-"""The learner's view of the repository in JupyterLab: only notebooks/ and exercises/ (cf. jupyter_server's FileContentsManager).
+"""The learner's view of the repository in JupyterLab: notebooks/, exercises/, diagrams/ alone (cf. jupyter_server's FileContentsManager).
 
 The contents API, /files/ and the checkpoints all go through `_get_os_path`, so refusing a path there
 (with the 404 jupyter_server gives for a path outside its root) hides teacher/solutions, tests/ and the
@@ -15,7 +15,7 @@ from jupyter_server.services.contents.largefilemanager import AsyncLargeFileMana
 from tornado.web import HTTPError
 from traitlets import List, Unicode, default
 
-LEARNER_FOLDERS = ("notebooks", "exercises")
+LEARNER_FOLDERS = ("notebooks", "exercises", "diagrams")  # the chapters, the assignments, the figures
 
 
 def visible_to_learners(api_path: str, folders: tuple[str, ...] = LEARNER_FOLDERS) -> bool:

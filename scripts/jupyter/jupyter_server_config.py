@@ -1,5 +1,5 @@
 # JupyterLab's settings for the course (scripts/jupyter.sh passes this file with --config).
-# Learners (the default) see notebooks/ and exercises/ alone and no nbgrader; `scripts/jupyter.sh --teacher`
+# Learners (the default) see notebooks/, exercises/ and diagrams/ alone and no nbgrader; `scripts/jupyter.sh --teacher`
 # (MINIDOCKER_COURSE_MODE=teacher) serves the whole repository with nbgrader's menu and formgrader.
 import os
 import sys
@@ -18,7 +18,7 @@ c.ContentsManager.allow_hidden = True
 c.LabApp.app_settings_dir = str(here / "lab-settings")
 
 if os.environ.get("MINIDOCKER_COURSE_MODE", "learner") != "teacher":
-    # Only notebooks/ and exercises/ through the contents API and /files/ (course_contents.py): not
+    # Only notebooks/, exercises/ and diagrams/ through the contents API and /files/ (course_contents.py): not
     # teacher/solutions. The root stays the repository, so the chapters' ../exercises links, the kernels'
     # working directories and the terminal's `.venv/bin/python -m pytest exercises/...` are unchanged.
     sys.path.insert(0, str(here))

@@ -1,7 +1,7 @@
 """The course's JupyterLab as learners and teachers get it (scripts/jupyter.sh, a real server on loopback).
 
-Learners: the contents API and /files/ serve notebooks/ and exercises/ alone (never teacher/solutions, by
-any spelling of the path), the root lists just those two, notebooks open and save, nbgrader is off.
+Learners: the contents API and /files/ serve notebooks/, exercises/ and diagrams/ alone (never teacher/solutions, by
+any spelling of the path), the root lists just those, notebooks open and save, nbgrader is off.
 Teachers (`--teacher`): the whole repository and nbgrader's formgrader.
 """
 
@@ -73,7 +73,7 @@ def test_learners_reach_only_the_notebooks_and_the_exercises(lab_factory, tmp_pa
     lab = lab_factory()
     code, body = lab.status("api/contents")
     assert code == 200
-    assert sorted(e["name"] for e in json.loads(body)["content"]) == ["exercises", "notebooks"]
+    assert sorted(e["name"] for e in json.loads(body)["content"]) == ["diagrams", "exercises", "notebooks"]
     for path in ("teacher", "teacher/solutions", SOLUTION, "notebooks/../" + SOLUTION, "notebooks/%2e%2e/" + SOLUTION,
                  "tests", "minidocker/course.py", "README.md"):
         assert lab.status(f"api/contents/{path}")[0] == 404, path
