@@ -75,7 +75,7 @@ PS = [
     "{{.Names}}", "{{.ID}}: {{.Image}} {{.Status}}", "table {{.ID}}\\t{{.Names}}", "table {{.Names}}\\t{{.Image}}\\t{{.State}}",
     "{{.Names}}\\t{{.State}}", "{{upper .Names}}", "{{json .Names}}", "{{.Label \"course.role\"}}", "{{.Labels}}",
     "table {{upper .Names}}\\t{{json .State}}\\t{{truncate .Image 3}}", "{{if eq .State \"running\"}}{{.Names}}{{end}}",
-    "{{printf \"%-12s|\" .Names}}", "{{split .Image \":\"}}", "{{.Mounts}} {{.Networks}}", "{{pad .Names 1 1}}|",
+    "{{printf \"%-12s|\" .Names}}", "{{split .Image \":\"}}", "{{.Mounts}} {{.Networks}}", "{{pad .Names 1 1}}|", "table {{.Names}}\\t{{.Label \"course.role\"}}", "table {{.Nope}}", "{{.Names", "{{.Names}} {{.Nope}}",
 ]
 IMAGES = [
     "{{.Repository}}:{{.Tag}}", "table {{.Repository}}\\t{{.Tag}}", "{{.Repository}} {{len .ID}}", "{{json .Repository}}",

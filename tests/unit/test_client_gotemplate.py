@@ -138,3 +138,24 @@ def test_inspect_optional_fields_are_nil_only_at_the_end_of_a_chain() -> None:
 def test_header_functions_keep_column_names() -> None:
     assert execute("{{upper .Names}}\t{{json .State}}\t{{truncate .Image 2}}",
                    {"Names": "NAMES", "State": "STATE", "Image": "IMAGE"}, header=True) == "NAMES\tSTATE\tIMAGE"
+
+
+def test_list_rows_are_go_maps_with_a_label_method(capsys: pytest.CaptureFixture[str]) -> None:
+    from minidocker.client.formatting import custom
+
+    rows = [{"Names": "b", "Labels": "x=1,y=2"}, {"Names": "a", "Labels": ""}]
+    custom.write('{{.Label "y"}}|{{json .}}', rows, {"Names": "NAMES", "Labels": "LABELS"})
+    assert capsys.readouterr().out == '2|{"Labels":"x=1,y=2","Names":"b"}\n|{"Labels":"","Names":"a"}\n'
+    custom.write("table {{upper .Names}}\\t{{.Label \"x\"}}", rows, {"Names": "NAMES", "Labels": "LABELS"})
+    assert capsys.readouterr().out == "NAMES".ljust(10) + "x\n" + "B".ljust(10) + "1\n" + "A".ljust(10) + "\n"
+
+
+def test_list_rows_refuse_unknown_fields_as_docker_s_contexts() -> None:
+    from minidocker.client.formatting import custom
+
+    with pytest.raises(TemplateError) as err:
+        custom.write("{{.Nope}}", [{"Names": "a"}], {"Names": "NAMES"})
+    assert err.value.message == ('failed to execute template: template: :1:2: executing "" at <.Nope>: '
+                                 "can't evaluate field Nope in type *formatter.ContainerContext")
+    with pytest.raises(TemplateError, match="^failed to parse template: template: :1: unclosed action$"):
+        custom.write("{{.Names", [{"Names": "a"}], {"Names": "NAMES"})

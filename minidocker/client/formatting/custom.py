@@ -9,19 +9,35 @@ and the rows are aligned like docker's tabwriter.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
 from . import table
-from .template import TemplateError, execute
+from .gofmt import GoMap
+from .template import TemplateError, check, execute
 
 
-def _with_label(row: dict[str, Any]) -> dict[str, Any]:
-    """docker's contexts have a Label(name) method beside Labels ("k=v,k2=v2"): {{.Label "k"}}."""
-    if "Labels" not in row or "Label" in row:
-        return row
+# the formatter context type docker's list commands execute on, known by one of their columns
+_CONTEXTS = {"Names": "*formatter.ContainerContext", "Repository": "*formatter.imageContext",
+             "Mountpoint": "*formatter.volumeContext", "Internal": "*formatter.networkContext"}
+
+
+def _struct(headers: dict[str, str]) -> str:
+    return next((name for key, name in _CONTEXTS.items() if key in headers), "")
+
+
+def _row(row: dict[str, Any], struct: str) -> GoMap:
+    """A row as docker's formatter context: its fields, and a Label(name) method beside Labels ("k=v,k2=v2")."""
+    if "Labels" not in row:
+        return GoMap(row, struct=struct)
     labels = dict(item.partition("=")[::2] for item in str(row["Labels"] or "").split(",") if item)
-    return dict(row, Label=lambda name: labels.get(name, "") if isinstance(name, str) else "")
+    return GoMap(row, {"Label": lambda name: labels.get(name, "") if isinstance(name, str) else ""}, struct)
+
+
+def _header_label(name: Any) -> str:
+    """docker's HeaderContext.Label: the label's last dotted part, dashes and underscores as spaces."""
+    return str(name).split(".")[-1].replace("-", " ").replace("_", " ")
 
 
 def write(fmt: str, rows: list[dict[str, Any]], headers: dict[str, str]) -> None:
@@ -33,11 +49,23 @@ def write(fmt: str, rows: list[dict[str, Any]], headers: dict[str, str]) -> None
     template = (fmt[len("table"):] if is_table else fmt).strip(" ").replace("\\t", "\t").replace("\\n", "\n")
     if is_table:
         template = template or "\t".join("{{." + k + "}}" for k in headers)
-        try:
-            lines = [execute(template, headers, header=True)]
-        except TemplateError:  # docker ignores a header that fails to execute
-            lines = [""]
-        lines += [execute(template, _with_label(r)) for r in rows]
-        out.write(table.render([line.split("\t") for line in lines]))
+    struct = _struct(headers)
+    try:
+        check(template)
+    except TemplateError as err:  # docker's list commands check the template before asking the daemon
+        raise TemplateError(err.message.replace("template parsing error:", "failed to parse template:", 1), 1) from None
+    try:
+        lines = [execute(template, _row(r, struct)) for r in rows]
+    except TemplateError as err:
+        # docker reports line-1 columns in the format as given, "table " included
+        shift = len(fmt) - len(fmt.lstrip(" ")[len("table"):].lstrip(" ")) if is_table else len(fmt) - len(fmt.lstrip(" "))
+        message = re.sub(r"template: :1:(\d+):", lambda m: f"template: :1:{int(m.group(1)) + shift}:", err.message, count=1)
+        raise TemplateError(message.replace("template parsing error:", "failed to execute template:", 1), err.code) from None
+    if not is_table:
+        out.write("".join(line + "\n" for line in lines))
         return
-    out.write("".join(execute(template, _with_label(r)) + "\n" for r in rows))
+    try:
+        header = execute(template, GoMap(headers, {"Label": _header_label}), header=True)
+    except TemplateError as err:  # docker ignores the error, keeping what the header wrote before it
+        header = err.partial
+    out.write(table.render([line.split("\t") for line in [header] + lines]))

@@ -10,6 +10,16 @@ import re
 from typing import Any
 
 
+class GoMap(dict):
+    """A dict that stands for a Go map, not a struct (encoding/json sorts its keys), with the methods of the
+    Go value it stands for: docker's list rows have Label(name) beside their fields."""
+
+    def __init__(self, items: Any = (), methods: dict[str, Any] | None = None, struct: str = "") -> None:
+        super().__init__(items)
+        self.methods = methods or {}
+        self.struct = struct  # set: the value is a Go struct of that type, whose unknown fields are errors
+
+
 def go_type(v: Any) -> str:
     """The Go type name a JSON value decodes to, for error messages and %T."""
     if isinstance(v, bool):
@@ -96,7 +106,8 @@ def go_json(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ",".join(go_json(i) for i in v) + "]"
     if isinstance(v, dict):
-        return "{" + ",".join(go_json(str(k)) + ":" + go_json(i) for k, i in v.items()) + "}"
+        items = sorted(v.items()) if isinstance(v, GoMap) else v.items()
+        return "{" + ",".join(go_json(str(k)) + ":" + go_json(i) for k, i in items) + "}"
     raise ValueError(f"json: unsupported type: {go_type(v)}")
 
 

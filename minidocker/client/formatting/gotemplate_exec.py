@@ -448,9 +448,16 @@ class Exec:
             raise self.err(a, f"nil pointer evaluating interface {{}}.{name}", self.node_text(ctx))
         if not isinstance(receiver, dict):
             raise self.err(a, f"can't evaluate field {name} in type {gofmt.go_type(receiver)}", self.node_text(ctx))
+        method = getattr(receiver, "methods", {}).get(name)
+        if method is not None:
+            return method(*([self.arg(dot, x) for x in args] + ([final] if has_final else [])))
         if name not in receiver and _JSON_NAMES.get(name) in receiver:
             name = _JSON_NAMES[name]
+        if name not in receiver and getattr(receiver, "struct", ""):
+            raise self.err(a, f"can't evaluate field {name} in type {receiver.struct}", self.node_text(ctx))
         if name not in receiver:
+            if args or has_final:
+                raise self.err(a, f"{name} is not a method but has arguments", self.node_text(ctx))
             if name in self.optional and last:
                 return None  # a typed field docker's JSON omits when empty (omitempty): its zero value
             if all(isinstance(v, str) for v in receiver.values()):
@@ -472,5 +479,9 @@ def run(src: str, tree: list[Node], data: Any, header: bool = False, missing_err
     ex = Exec(src, funcs, missing_error, optional)
     ex.vars.append(("$", data))
     out: list[str] = []
-    ex.walk(data, tree, out)
+    try:
+        ex.walk(data, tree, out)
+    except TemplateError as err:
+        err.partial = "".join(out)  # what Go had written before the error
+        raise
     return "".join(out)

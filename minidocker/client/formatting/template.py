@@ -20,8 +20,9 @@ INSPECT_OPTIONAL = frozenset(("Health", "Healthcheck", "Node", "SizeRw", "SizeRo
 class TemplateError(StreamError):
     """A bad template: cli.main prints `message` as is and exits with `code` (docker's StatusError)."""
 
-    def __init__(self, message: str, code: int) -> None:
+    def __init__(self, message: str, code: int, partial: str = "") -> None:
         super().__init__(message, code)
+        self.partial = partial  # the output written before an execution error
 
 
 def _tree(template: str) -> list:
@@ -38,6 +39,11 @@ def _tree(template: str) -> list:
     return tree
 
 
+def check(template: str) -> None:
+    """Parse now (TemplateError, exit code 64, when the template is bad)."""
+    _tree(template)
+
+
 def execute(template: str, data: Any, header: bool = False, missing_error: bool = False,
             optional: frozenset[str] = frozenset()) -> str:
     """Render one object with Go's text/template and docker's functions.
@@ -52,7 +58,7 @@ def execute(template: str, data: Any, header: bool = False, missing_error: bool 
     try:
         return run(template, tree, data, header, missing_error, optional)
     except GoTemplateError as err:
-        raise TemplateError(f"template parsing error: {err}", 1) from None
+        raise TemplateError(f"template parsing error: {err}", 1, getattr(err, "partial", "")) from None
 
 
 def write_each(template: str, objects: list[Any]) -> list[str]:
