@@ -48,6 +48,9 @@ def spawn(args: list[str], fds: list[int]) -> int:
 
 
 def _child(args: list[str], fds: list[int]) -> int:
+    import time
+
+    forked = time.monotonic_ns()  # exact, where /proc's starttime has a 10 ms resolution
     for n, fd in enumerate(fds):
         if fd == n:
             os.set_inheritable(n, True)
@@ -65,7 +68,8 @@ def _child(args: list[str], fds: list[int]) -> int:
     from ..runc.cli import main
 
     process.set_name("minirunc")
-    trace.started("runtime", "forked from the shim")
+    trace.set_role("runtime")
+    trace.emit("forked from the shim", forked, time.monotonic_ns())
     code = main(args)
     sys.stdout.flush()
     sys.stderr.flush()
