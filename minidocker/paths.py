@@ -60,6 +60,17 @@ def run_dir() -> Path:
     return Path("/run/minidocker")
 
 
+SLIRP_HOST_LOOPBACK = "10.0.2.2"  # slirp4netns's address for the host's 127.0.0.1 (slirp4netns(1))
+
+
+def host_loopback() -> str | None:
+    """Inside a rootless engine's network namespace 127.0.0.1 is the engine's own; the host's loopback (the
+    course registry) is slirp4netns's 10.0.2.2. None outside such an engine."""
+    if os.environ.get(ENV_ROOTLESS) and (run_dir() / "slirp4netns.sock").exists():
+        return SLIRP_HOST_LOOPBACK
+    return None
+
+
 def api_socket() -> Path:
     """The Engine API socket dockerd listens on (cf. /run/docker.sock)."""
     return run_dir() / "minidocker.sock"

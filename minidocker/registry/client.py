@@ -69,6 +69,22 @@ def _parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), dict(re.findall(r'(\w+)="([^"]*)"', rest))
 
 
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def _dial_host_loopback(conn: http.client.HTTPConnection) -> http.client.HTTPConnection:
+    """A rootless engine reaches a registry on the host's loopback through slirp4netns (paths.host_loopback):
+    the TCP connection goes there, the request (Host header, names, token realm) stays the user's."""
+    from .. import paths
+
+    alias = paths.host_loopback() if conn.host in _LOOPBACK_NAMES else None
+    if alias:
+        import socket
+
+        conn._create_connection = lambda addr, timeout, source=None: socket.create_connection((alias, addr[1]), timeout, source)
+    return conn
+
+
 class RegistryClient:
     """One registry, one set of credentials; thread-safe (a connection per thread)."""
 
@@ -86,7 +102,7 @@ class RegistryClient:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-            conn = self._local.conn = cls(self.netloc, timeout=self.timeout)
+            conn = self._local.conn = _dial_host_loopback(cls(self.netloc, timeout=self.timeout))
         return conn
 
     def _auth_header(self, scope: str) -> dict[str, str]:
@@ -135,7 +151,7 @@ class RegistryClient:
             query["scope"] = scope or params["scope"]
         realm = urllib.parse.urlsplit(params["realm"])
         cls = http.client.HTTPSConnection if realm.scheme == "https" else http.client.HTTPConnection
-        conn = cls(realm.netloc, timeout=self.timeout)
+        conn = _dial_host_loopback(cls(realm.netloc, timeout=self.timeout))
         headers = {}
         if self.credentials:
             headers["Authorization"] = "Basic " + base64.b64encode(":".join(self.credentials).encode()).decode()

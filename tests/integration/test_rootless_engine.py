@@ -213,6 +213,15 @@ def test_push_and_pull_through_the_course_registry(learners, tmp_path):  # noqa:
         dave.md("rmi", ref)
         dave.md("pull", ref)
         assert dave.md("run", "--rm", ref, "echo", "pulled-rootless").stdout.strip() == "pulled-rootless"
+        # The chapters name the registry 127.0.0.1:PORT, as on a root engine: the engine dials the host's
+        # loopback through slirp4netns, the names stay the learner's.
+        local = f"127.0.0.1:{port}/course/bb:2"
+        dave.md("tag", "busybox", local)
+        dave.md("push", local)
+        dave.md("rmi", local)
+        dave.md("pull", local)
+        assert f"127.0.0.1:{port}/course/bb" in dave.md("images", "--format", "{{.Repository}}").stdout.split()
+        assert "course/bb" in dave.md("search", f"127.0.0.1:{port}/bb").stdout
     finally:
         registry.terminate()
         registry.wait(timeout=30)
