@@ -72,10 +72,11 @@ BAD = [
     "{{.State.Health.Status}}", "{{index .Config.Cmd 9}}", "{{range .Name}}{{end}}", "{{upper 1}}",
 ]
 PS = [
-    "{{.Names}}", "{{.ID}}: {{.Image}} {{.Status}}", "table {{.ID}}\\t{{.Names}}", "table {{.Names}}\\t{{.Image}}\\t{{.State}}",
+    "{{.Names}}", "{{.ID}}: {{.Image}} {{.Command}}", "table {{.ID}}\\t{{.Names}}", "table {{.Names}}\\t{{.Image}}\\t{{.State}}",
     "{{.Names}}\\t{{.State}}", "{{upper .Names}}", "{{json .Names}}", "{{.Label \"course.role\"}}", "{{.Labels}}",
     "table {{upper .Names}}\\t{{json .State}}\\t{{truncate .Image 3}}", "{{if eq .State \"running\"}}{{.Names}}{{end}}",
-    "{{printf \"%-12s|\" .Names}}", "{{split .Image \":\"}}", "{{.Mounts}} {{.Networks}}", "{{pad .Names 1 1}}|", "table {{.Names}}\\t{{.Label \"course.role\"}}", "table {{.Nope}}", "{{.Names", "{{.Names}} {{.Nope}}",
+    "{{printf \"%-12s|\" .Names}}", "{{split .Image \":\"}}", "{{.Mounts}} {{.Networks}}", "{{pad .Names 1 1}}|",
+    "table {{.Names}}\\t{{.Label \"course.role\"}}", "table {{.Nope}}", "{{.Names", "{{.Names}} {{.Nope}}",
 ]
 IMAGES = [
     "{{.Repository}}:{{.Tag}}", "table {{.Repository}}\\t{{.Tag}}", "{{.Repository}} {{len .ID}}", "{{json .Repository}}",

@@ -58,9 +58,11 @@ def write(fmt: str, rows: list[dict[str, Any]], headers: dict[str, str]) -> None
         lines = [execute(template, _row(r, struct)) for r in rows]
     except TemplateError as err:
         # docker reports line-1 columns in the format as given, "table " included
-        shift = len(fmt) - len(fmt.lstrip(" ")[len("table"):].lstrip(" ")) if is_table else len(fmt) - len(fmt.lstrip(" "))
-        message = re.sub(r"template: :1:(\d+):", lambda m: f"template: :1:{int(m.group(1)) + shift}:", err.message, count=1)
-        raise TemplateError(message.replace("template parsing error:", "failed to execute template:", 1), err.code) from None
+        rest = fmt.lstrip(" ")
+        shift = len(fmt) - len(rest[len("table"):].lstrip(" ") if is_table else rest)
+        message = re.sub(r"template: :1:(\d+):", lambda m: f"template: :1:{int(m.group(1)) + shift}:",
+                         err.message, count=1).replace("template parsing error:", "failed to execute template:", 1)
+        raise TemplateError(message, err.code) from None
     if not is_table:
         out.write("".join(line + "\n" for line in lines))
         return

@@ -156,7 +156,7 @@ def _sorted_items(d: dict) -> list[tuple[Any, Any]]:
         return list(d.items())
 
 
-sorted_items = _sorted_items
+sorted_items = _sorted_items  # range uses Go's map order too
 
 
 def sprint(args: list[Any]) -> str:
@@ -194,7 +194,7 @@ def _pad(text: str, flags: str, width: int | None, numeric: bool = False) -> str
 
 
 def _one(verb: str, flags: str, width: int | None, prec: int | None, v: Any) -> str:
-    if isinstance(v, (list, dict)) and verb not in "vTq" and not (verb in "xX" and False):
+    if isinstance(v, (list, dict)) and verb not in "vTq":  # Go applies the verb to each element
         if isinstance(v, list):
             return "[" + " ".join(_one(verb, flags, width, prec, i) for i in v) + "]"
         return "map[" + " ".join(f"{_one(verb, flags, width, prec, k)}:{_one(verb, flags, width, prec, i)}"
@@ -224,16 +224,13 @@ def _one(verb: str, flags: str, width: int | None, prec: int | None, v: Any) -> 
                 text = ("0x" if verb == "x" else "0X") + text
             sign = "-" if v < 0 else ("+" if "+" in flags else (" " if " " in flags else ""))
             return _pad(sign + text, flags, width, numeric=prec is None)
-        if verb in "eEfFgG":
-            return _bad(verb, v)
         return _bad(verb, v)
     if isinstance(v, float):
         if verb in "eEfFgG":
             if prec is None and verb in "gG":
                 text = go_float(abs(v))
             elif prec is None and verb in "eE":
-                digits, point = _digits(v) if v else ("0", 1)
-                text = format(abs(v), ".6e")
+                text = format(abs(v), ".6" + verb)
             else:
                 text = format(abs(v), f".{6 if prec is None else prec}{verb.lower() if verb in 'fF' else verb}")
             if verb in "eEgG":
@@ -249,8 +246,6 @@ def _one(verb: str, flags: str, width: int | None, prec: int | None, v: Any) -> 
         if verb in "xX":
             text = v.encode().hex()
             return _pad(text.upper() if verb == "X" else text, flags, width)
-        return _bad(verb, v)
-    if v is None:
         return _bad(verb, v)
     return _bad(verb, v)
 

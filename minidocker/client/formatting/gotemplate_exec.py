@@ -60,15 +60,8 @@ def _truncate(s: str, n: int) -> str:
 
 
 def _basic(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int"
-    if isinstance(v, float):
-        return "float"
-    if isinstance(v, str):
-        return "string"
-    return ""
+    """The basic kind eq and lt compare within (text/template funcs.go basicKind); "" when not comparable so."""
+    return {"bool": "bool", "int": "int", "float64": "float", "string": "string"}.get(gofmt.go_type(v), "")
 
 
 def _eq(a: Any, *rest: Any) -> bool:
