@@ -34,8 +34,14 @@ want_stamp="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
   echo "minidocker: preparing .venv"
   [ -x .venv/bin/python ] || /usr/bin/python3 -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[course,dev]"
+  # pip and setuptools print pages of warnings while building the editable install: keep them in a log,
+  # show its end only if the install fails.
+  pip_log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[course,dev]"; } >"$pip_log" 2>&1; then
+    tail -n 40 "$pip_log" >&2
+    echo "minidocker: installing the Python packages failed (whole log: $pip_log)" >&2
+    exit 1
+  fi
   echo "$want_stamp" > "$stamp"
 fi
 
