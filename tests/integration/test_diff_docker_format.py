@@ -63,13 +63,17 @@ CONTAINER = [
     '{{printf "%s" .Config.Cmd}} {{printf "%d" .Name}} {{printf "%s"}} {{printf "%s" 1 2}}',
     "{{1}} {{1.5}} {{1e6}} {{0x1F}} {{'a'}} {{true}} {{\"q\"}} {{`raw`}}",
     "{{json .Mounts}}",
+    "{{.Config.Entrypoint}}", "{{.HostConfig.Links}}", "{{.Config.Volumes}}", "{{.Config.Healthcheck}}",
+    "{{.State.Health}}", "{{.HostConfig.Binds}}", "{{.HostConfig.Dns}}", "{{.NetworkSettings.Ports}}",
+    "{{.Config.ExposedPorts}}", "{{.HostConfig.PortBindings}}", "{{.Config.OnBuild}}", "{{.HostConfig.CapAdd}}",
+    "{{.HostConfig.LogConfig.Config}}",
     "{{.ID}}", "{{.Id}}",
     "{{if .State.Health}}health{{else}}no health{{end}} {{with .Config.Healthcheck}}hc{{end}}",
     "{{range $k, $v := .Config.ExposedPorts}}{{$k}}{{end}}",
 ]
 BAD = [
     "{{.Name", "{{end}}", "{{range .Config.Cmd}}", "{{nosuchfunc .Name}}", "{{else}}", "{{$undefined}}",
-    "{{.State.Health.Status}}", "{{index .Config.Cmd 9}}", "{{range .Name}}{{end}}", "{{upper 1}}",
+    "{{.State.Health.Status}}", "{{.Node}}", "{{index .Config.Cmd 9}}", "{{range .Name}}{{end}}", "{{upper 1}}",
 ]
 PS = [
     "{{.Names}}", "{{.ID}}: {{.Image}} {{.Command}}", "table {{.ID}}\\t{{.Names}}", "table {{.Names}}\\t{{.Image}}\\t{{.State}}",

@@ -228,6 +228,15 @@ class Exec:
         self.missing_error = missing_error  # Option("missingkey=error"), as docker's inspect sets it
         self.vars: list[tuple[str, Any]] = []
 
+    typed_nils: dict[str, str] | None = None
+
+    def nil_text(self, pipe: Pipe) -> str:
+        """A nil field printed as docker's typed structs print it: [] for a nil slice, map[] for a nil map, else <nil>."""
+        last = pipe.cmds[-1].args
+        if len(pipe.cmds) == 1 and len(last) == 1 and last[0].kind in ("field", "var", "chain") and last[0].fields:
+            return self.typed_nils.get(last[0].fields[-1], "<nil>")
+        return "<no value>"
+
     def err(self, node: Node, msg: str, context: str | None = None) -> TemplateError:
         pos = node.pos
         line = self.src.count("\n", 0, pos) + 1
@@ -286,7 +295,8 @@ class Exec:
             else:
                 value = self.pipeline(dot, node.pipe)
                 if not node.pipe.decl:
-                    out.append(gofmt.sprint_value(value))
+                    out.append(self.nil_text(node.pipe) if value is None and self.typed_nils is not None
+                               else gofmt.sprint_value(value))
 
     def branch(self, dot: Any, node: Branch, out: list[str]) -> None:
         mark = len(self.vars)
@@ -467,9 +477,10 @@ class Exec:
 
 
 def run(src: str, tree: list[Node], data: Any, header: bool = False, missing_error: bool = False,
-        optional: frozenset[str] = frozenset()) -> str:
+        optional: frozenset[str] = frozenset(), typed_nils: dict[str, str] | None = None) -> str:
     funcs = dict(FUNCS, **HEADER_FUNCS) if header else FUNCS
     ex = Exec(src, funcs, missing_error, optional)
+    ex.typed_nils = typed_nils
     ex.vars.append(("$", data))
     out: list[str] = []
     try:

@@ -13,8 +13,18 @@ from ..errors import StreamError
 _cache: dict[str, list] = {}
 # pointer and omitempty fields of docker's inspect types that its JSON leaves out when unset: docker executes
 # on the typed struct first, where they are nil (false in if/with), not a missing key
-INSPECT_OPTIONAL = frozenset(("Health", "Healthcheck", "Node", "SizeRw", "SizeRootFs", "ExposedPorts", "Volumes",
+INSPECT_OPTIONAL = frozenset(("Health", "Healthcheck", "SizeRw", "SizeRootFs", "ExposedPorts", "Volumes",
                               "OnBuild", "Shell", "StopSignal", "StopTimeout", "Entrypoint", "Cmd"))
+
+# how docker's typed structs print a field the JSON has as null: nil slices and maps (others are nil pointers)
+_NIL_SLICES = ("Entrypoint", "Cmd", "Shell", "OnBuild", "Env", "Binds", "Links", "Dns", "DnsOptions", "DnsSearch",
+               "ExtraHosts", "CapAdd", "CapDrop", "GroupAdd", "SecurityOpt", "VolumesFrom", "Devices", "DeviceRequests",
+               "DeviceCgroupRules", "Mounts", "Ulimits", "MaskedPaths", "ReadonlyPaths", "Aliases", "RepoTags",
+               "RepoDigests", "Layers", "Args", "ExecIDs", "DNSNames", "BlkioWeightDevice", "BlkioDeviceReadBps",
+               "BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "ConsoleSize")
+_NIL_MAPS = ("Labels", "Volumes", "ExposedPorts", "PortBindings", "Ports", "Tmpfs", "Sysctls", "StorageOpt",
+             "Options", "DriverOpts", "Data", "Containers", "Networks", "Annotations", "Status")
+TYPED_NILS = {**{k: "[]" for k in _NIL_SLICES}, **{k: "map[]" for k in _NIL_MAPS}}
 
 
 class TemplateError(StreamError):
@@ -45,7 +55,7 @@ def check(template: str) -> None:
 
 
 def execute(template: str, data: Any, header: bool = False, missing_error: bool = False,
-            optional: frozenset[str] = frozenset()) -> str:
+            optional: frozenset[str] = frozenset(), typed_nils: dict[str, str] | None = None) -> str:
     """Render one object with Go's text/template and docker's functions.
 
     header: docker's HeaderFunctions (a table header keeps its column names); missing_error: the
@@ -56,7 +66,7 @@ def execute(template: str, data: Any, header: bool = False, missing_error: bool 
 
     tree = _tree(template)
     try:
-        return run(template, tree, data, header, missing_error, optional)
+        return run(template, tree, data, header, missing_error, optional, typed_nils)
     except GoTemplateError as err:
         raise TemplateError(f"template parsing error: {err}", 1, getattr(err, "partial", "")) from None
 
@@ -73,7 +83,7 @@ def write_each(template: str, objects: list[Any]) -> list[str]:
     out, errors = [], []
     for obj in objects:
         try:
-            out.append(execute(template, obj, missing_error=True, optional=INSPECT_OPTIONAL) + "\n")
+            out.append(execute(template, obj, missing_error=True, optional=INSPECT_OPTIONAL, typed_nils=TYPED_NILS) + "\n")
         except TemplateError as err:
             errors.append(err.message)
     sys.stdout.write("".join(out) or ("\n" if objects else ""))
