@@ -48,6 +48,9 @@ def remove(eng) -> list[str]:
     eng("daemon", "stop", check=False)
     done.append("daemons stopped")
     root = Path(eng.root)
+    if paths.rootless():  # its bridge and chains lived in the engine's own network namespace, gone with it
+        done.append("bridge and iptables chains gone with the engine's network namespace (rootless)")
+        return done
 
     # In a child process: the network code runs its own event loop, which a notebook's kernel already has.
     code = ("import sys; from pathlib import Path; from minidocker.dockerd.networks import NetworkManager; "
