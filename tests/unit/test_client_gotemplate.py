@@ -150,12 +150,22 @@ def test_list_rows_are_go_maps_with_a_label_method(capsys: pytest.CaptureFixture
     assert capsys.readouterr().out == "NAMES".ljust(10) + "x\n" + "B".ljust(10) + "1\n" + "A".ljust(10) + "\n"
 
 
-def test_list_rows_refuse_unknown_fields_as_docker_s_contexts() -> None:
+def test_list_rows_refuse_unknown_fields_as_docker_s_contexts(capsys: pytest.CaptureFixture[str]) -> None:
     from minidocker.client.formatting import custom
 
     with pytest.raises(TemplateError) as err:
         custom.write("{{.Nope}}", [{"Names": "a"}], {"Names": "NAMES"})
     assert err.value.message == ('failed to execute template: template: :1:2: executing "" at <.Nope>: '
                                  "can't evaluate field Nope in type *formatter.ContainerContext")
+    custom.write("{{.LocalVolumes}}|{{.Names}}", [{"Names": "a"}], {"Names": "NAMES"})  # docker's, not in our row
     with pytest.raises(TemplateError, match="^failed to parse template: template: :1: unclosed action$"):
         custom.write("{{.Names", [{"Names": "a"}], {"Names": "NAMES"})
+    assert capsys.readouterr().out == "|a\n"
+
+
+def test_inspect_prints_null_fields_as_typed_zeros() -> None:
+    from minidocker.client.formatting.template import TYPED_NILS
+
+    data = {"Config": {"Entrypoint": None, "Volumes": None, "Healthcheck": None}}
+    assert execute("{{.Config.Entrypoint}} {{.Config.Volumes}} {{.Config.Healthcheck}} {{json .Config.Entrypoint}}",
+                   data, missing_error=True, typed_nils=TYPED_NILS) == "[] map[] <nil> null"

@@ -18,21 +18,33 @@ from .gofmt import GoMap
 from .template import TemplateError, check, execute
 
 
-# the formatter context type docker's list commands execute on, known by one of their columns
-_CONTEXTS = {"Names": "*formatter.ContainerContext", "Repository": "*formatter.imageContext",
-             "Mountpoint": "*formatter.volumeContext", "Internal": "*formatter.networkContext"}
+# the formatter context docker's list commands execute on, known by one of their columns, and its fields
+# (cf. docker/cli cli/command/formatter/container.go, image.go, volume.go, network.go)
+_CONTEXTS = {
+    "Names": ("*formatter.ContainerContext", "ID Names Image Command CreatedAt RunningFor Ports State Status Size "
+                                             "Labels Label Mounts LocalVolumes Networks Platform"),
+    "Repository": ("*formatter.imageContext", "ID Repository Tag Digest CreatedSince CreatedAt Size Containers "
+                                              "VirtualSize SharedSize UniqueSize"),
+    "Mountpoint": ("*formatter.volumeContext", "Name Driver Scope Mountpoint Labels Label Links Size Group "
+                                               "Availability Status"),
+    "Internal": ("*formatter.networkContext", "ID Name Driver Scope IPv6 Internal Labels Label CreatedAt"),
+}
 
 
-def _struct(headers: dict[str, str]) -> str:
-    return next((name for key, name in _CONTEXTS.items() if key in headers), "")
+def _context(headers: dict[str, str]) -> tuple[str, frozenset[str]]:
+    for key, (name, fields) in _CONTEXTS.items():
+        if key in headers:
+            return name, frozenset(fields.split())
+    return "", frozenset()
 
 
-def _row(row: dict[str, Any], struct: str) -> GoMap:
+def _row(row: dict[str, Any], context: tuple[str, frozenset[str]]) -> GoMap:
     """A row as docker's formatter context: its fields, and a Label(name) method beside Labels ("k=v,k2=v2")."""
-    if "Labels" not in row:
-        return GoMap(row, struct=struct)
-    labels = dict(item.partition("=")[::2] for item in str(row["Labels"] or "").split(",") if item)
-    return GoMap(row, {"Label": lambda name: labels.get(name, "") if isinstance(name, str) else ""}, struct)
+    methods = {}
+    if "Labels" in row:
+        labels = dict(item.partition("=")[::2] for item in str(row["Labels"] or "").split(",") if item)
+        methods["Label"] = lambda name: labels.get(name, "") if isinstance(name, str) else ""
+    return GoMap(row, methods, *context)
 
 
 def _header_label(name: Any) -> str:
@@ -49,13 +61,13 @@ def write(fmt: str, rows: list[dict[str, Any]], headers: dict[str, str]) -> None
     template = (fmt[len("table"):] if is_table else fmt).strip(" ").replace("\\t", "\t").replace("\\n", "\n")
     if is_table:
         template = template or "\t".join("{{." + k + "}}" for k in headers)
-    struct = _struct(headers)
+    context = _context(headers)
     try:
         check(template)
     except TemplateError as err:  # docker's list commands check the template before asking the daemon
         raise TemplateError(err.message.replace("template parsing error:", "failed to parse template:", 1), 1) from None
     try:
-        lines = [execute(template, _row(r, struct)) for r in rows]
+        lines = [execute(template, _row(r, context)) for r in rows]
     except TemplateError as err:
         # docker reports line-1 columns in the format as given, "table " included
         rest = fmt.lstrip(" ")

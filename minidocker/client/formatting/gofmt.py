@@ -14,10 +14,12 @@ class GoMap(dict):
     """A dict that stands for a Go map, not a struct (encoding/json sorts its keys), with the methods of the
     Go value it stands for: docker's list rows have Label(name) beside their fields."""
 
-    def __init__(self, items: Any = (), methods: dict[str, Any] | None = None, struct: str = "") -> None:
+    def __init__(self, items: Any = (), methods: dict[str, Any] | None = None, struct: str = "",
+                 fields: frozenset[str] = frozenset()) -> None:
         super().__init__(items)
         self.methods = methods or {}
         self.struct = struct  # set: the value is a Go struct of that type, whose unknown fields are errors
+        self.fields = fields  # the struct's fields and methods, present here or not
 
 
 def go_type(v: Any) -> str:

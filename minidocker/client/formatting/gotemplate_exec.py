@@ -456,7 +456,7 @@ class Exec:
             return method(*([self.arg(dot, x) for x in args] + ([final] if has_final else [])))
         if name not in receiver and _JSON_NAMES.get(name) in receiver:
             name = _JSON_NAMES[name]
-        if name not in receiver and getattr(receiver, "struct", ""):
+        if name not in receiver and getattr(receiver, "struct", "") and name not in receiver.fields:
             raise self.err(a, f"can't evaluate field {name} in type {receiver.struct}", self.node_text(ctx))
         if name not in receiver:
             if args or has_final:
