@@ -181,6 +181,15 @@ def test_users_cannot_reach_each_other(alice, learners):  # noqa: F811
         assert probe == ["socket-PermissionError", "state-PermissionError", "kill-PermissionError"], probe
         other = carol.md("-H", f"unix://{alice.run_dir / 'minidocker.sock'}", "ps", check=False)
         assert other.returncode != 0 and "secret" not in other.stdout
+        # Root inside carol's engine is carol outside: a bind mount of alice's home or of /etc/shadow gives
+        # carol's container no more than carol has (CAP_DAC_OVERRIDE of a user namespace covers only its ids).
+        (alice.home / "private.txt").write_text("alice's answers\n")
+        os.chown(alice.home / "private.txt", alice.uid, alice.gid)
+        os.chmod(alice.home / "private.txt", 0o600)
+        for target in (str(alice.home / "private.txt"), "/etc/shadow"):
+            peek = carol.md("run", "--rm", "--network", "none", "-v", f"{target}:/peek:ro", "busybox", "cat", "/peek",
+                            check=False)
+            assert peek.returncode != 0 and "alice's answers" not in peek.stdout and "root:" not in peek.stdout, peek
     finally:
         alice.md("rm", "-f", "secret")
 
