@@ -34,6 +34,8 @@ def _container_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-h", "--hostname", default="", help="Container host name")
     p.add_argument("-m", "--memory", help="Memory limit")
     p.add_argument("--cpus", help="Number of CPUs")
+    p.add_argument("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)")
+    p.add_argument("--cpuset-mems", default="", help="MEMs in which to allow execution (0-3, 0,1)")
     p.add_argument("--pids-limit", type=int, default=0, help="Tune container pids limit (set -1 for unlimited)")
     p.add_argument("--network", "--net", default="default", help="Connect a container to a network")
     p.add_argument("--network-alias", action="append", default=[], help="Add network-scoped alias for the container")
@@ -149,7 +151,7 @@ def build_body(a: argparse.Namespace, attach: bool) -> dict[str, Any]:
         hc["ShmSize"] = _flag_value("--shm-size", a.shm_size, cfg.ram_in_bytes)
     if a.memory_swap:
         hc["MemorySwap"] = -1 if a.memory_swap == "-1" else _flag_value("--memory-swap", a.memory_swap, cfg.ram_in_bytes)
-    hc.update(CpuShares=a.cpu_shares, PublishAllPorts=a.publish_all, PidMode=a.pid, IpcMode=a.ipc,
+    hc.update(CpusetCpus=a.cpuset_cpus, CpusetMems=a.cpuset_mems, CpuShares=a.cpu_shares, PublishAllPorts=a.publish_all, PidMode=a.pid, IpcMode=a.ipc,
               ExtraHosts=a.add_host or None, Dns=a.dns)
     if a.tty and sys.stdout.isatty():
         hc["ConsoleSize"] = list(_terminal_size())
