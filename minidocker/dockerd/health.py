@@ -88,16 +88,32 @@ class HealthMixin:
             health = dict(c.state.health or {"Log": []})
             health.update(Status="starting", FailingStreak=0)
             c.state.health = health
+        if c.state.status.value != "paused":  # a container restored paused is probed once unpaused
+            self._health_spawn(c, argv)
+
+    def health_resume(self, c: Any) -> None:
+        """After unpause: a new monitor, the status left as the pause set it until the next probe (moby
+        updateHealthMonitor)."""
+        argv = probe_argv(c.config.get("Healthcheck"), c.config)
+        if argv is not None and c.state.health is not None and getattr(c, "health_stop", None) is None:
+            self._health_spawn(c, argv)
+
+    def _health_spawn(self, c: Any, argv: list[str]) -> None:
         stop = threading.Event()
         c.health_stop = stop
         threading.Thread(target=self._health_monitor, args=(c, argv, stop), name=f"health-{c.id[:12]}",
                          daemon=True).start()
 
     def health_stop(self, c: Any) -> None:
+        """On pause and exit: no more probes, and the status becomes unhealthy, as moby's CloseMonitorChannel
+        says "for compatibility reasons" (the streak and the log stay)."""
         stop = getattr(c, "health_stop", None)
         if stop is not None:
             stop.set()
             c.health_stop = None
+            with c.state.cond:
+                if c.state.health is not None:
+                    c.state.health = {**c.state.health, "Status": "unhealthy"}
 
     def _health_monitor(self, c: Any, argv: list[str], stop: threading.Event) -> None:
         cfg = c.config.get("Healthcheck") or {}

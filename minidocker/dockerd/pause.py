@@ -27,6 +27,7 @@ class PauseMixin:
                 raise RuntimeFailure(f"Cannot pause container {c.id}: {err}") from None
             with c.state.cond:
                 c.state.set_status(Status.PAUSED)
+            self.health_stop(c)  # no probes while frozen (moby's updateHealthMonitor)
             c.save()
         self.emit(c, "pause")
 
@@ -45,6 +46,7 @@ class PauseMixin:
         with c.state.cond:
             if c.state.status is Status.PAUSED:
                 c.state.set_status(Status.RUNNING)
+        self.health_resume(c)
         c.save()
 
     def thaw_after_signal(self, c: Container) -> None:

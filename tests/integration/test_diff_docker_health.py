@@ -145,3 +145,39 @@ def test_health_filter_values_are_checked(pair):
     real, mini = pair.both("ps", "--filter", "health=bogus")
     assert (mini.returncode, mini.stderr) == (real.returncode, real.stderr)
     assert re.search("health", real.stderr)
+
+
+def test_pause_stops_the_probes_and_says_unhealthy_as_dockerd(pair):
+    """moby's CloseMonitorChannel: no probe while paused, the status "unhealthy" at once, the streak kept;
+    after unpause a new monitor's first passing probe makes it healthy again."""
+    ids = run_both(pair, *FAST, "--health-cmd", "true", "busybox", "sleep", "60")
+    try:
+        wait_status(pair, ids, "healthy")
+        since = time.time()
+        for side, cid in zip((pair.real, pair.mini), ids):
+            assert side("pause", cid).returncode == 0
+        real, mini = wait_status(pair, ids, "unhealthy")
+        assert mini["FailingStreak"] == real["FailingStreak"] == 0
+        assert all(probe["ExitCode"] == 0 for h in (real, mini) for probe in h["Log"])
+        # --until a second ahead is the wait: five probe intervals in which a probe would show up
+        seen = [side("events", "--since", f"{since:.3f}", "--until", f"{since + 1.5:.3f}", "--filter",
+                     f"container={cid}", "--format", "{{.Action}}").stdout.split("\n")
+                for side, cid in zip((pair.real, pair.mini), ids)]
+        assert [any(a.startswith("exec_") for a in s) for s in seen] == [False, False], seen
+        for side, cid in zip((pair.real, pair.mini), ids):
+            assert side("unpause", cid).returncode == 0
+        wait_status(pair, ids, "healthy")
+    finally:
+        remove(pair, ids)
+
+
+def test_an_exited_container_keeps_its_health_as_unhealthy(pair):
+    ids = run_both(pair, *FAST, "--health-cmd", "true", "busybox", "sleep", "60")
+    try:
+        wait_status(pair, ids, "healthy")
+        for side, cid in zip((pair.real, pair.mini), ids):
+            assert side("stop", "-t", "0", cid).returncode == 0
+        shown = [health(side, cid) for side, cid in zip((pair.real, pair.mini), ids)]
+        assert [h["Status"] for h in shown] == ["unhealthy", "unhealthy"], shown
+    finally:
+        remove(pair, ids)

@@ -117,10 +117,12 @@ def test_go_duration_errors(bad):
         parse_go_duration(bad)
 
 
-def test_stopping_a_monitor_is_idempotent():
+def test_stopping_a_monitor_says_unhealthy_and_is_idempotent():
     d = _Daemon()
     c = _Record({})
+    c.state.health = {"Status": "healthy", "FailingStreak": 0, "Log": []}
     c.health_stop = threading.Event()
     d.health_stop(c)
+    assert c.health_stop is None and c.state.health["Status"] == "unhealthy"  # moby's CloseMonitorChannel
     d.health_stop(c)
-    assert c.health_stop is None
+    assert c.state.health["FailingStreak"] == 0
