@@ -52,16 +52,21 @@ def engine_figure(eng: teach.Engine, out: Path, name: str) -> Path:
 
 def watch_run(eng: teach.Engine, name: str) -> tree.Snapshot:
     """Start `minidocker run --rm ... sleep 2` and snapshot every change until its container runs."""
-    before = {p.pid for p in tree.snapshot().by_role("shim")}
+    # Containers, not shims, tell what is new: containerd keeps a spare shim started ahead, which this run's
+    # container may be given.
+    before = {p.pid for p in tree.snapshot().by_role("container")}
     client = subprocess.Popen(teach.cli_path() + ["run", "--rm", "--name", name, "busybox", "sleep", "2"],
                               env=eng.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        new_container = lambda: any(p.ppid not in before for p in tree.snapshot().by_role("container"))
+        # ... and runs its own program: until start, its init is still the runtime's ("minirunc:[INIT]")
+        new_container = lambda: any(p.pid not in before and not p.name.startswith("minirunc")
+                                    for p in tree.snapshot().by_role("container"))
         snaps = tree.watch(new_container, interval=0.002, timeout=30)
         snaps.append(tree.snapshot())
         merged = tree.union(snaps, label="minidocker run: the processes seen (dashed: already exited)")
         # Keep the client we started and what its run made (not other containers of a shared engine).
-        shims = [p.pid for p in merged.by_role("shim") if p.pid not in before]
+        runs = [p for p in list(merged.by_role("container")) + list(merged.by_role("runtime")) if p.pid not in before]
+        shims = sorted({p.ppid for p in runs if p.ppid in merged.procs and merged.procs[p.ppid].role == "shim"})
         clients = {client.pid} | {p.pid for p in merged.by_role("client") if p.ppid == client.pid}
         merged = tree.Snapshot({k: v for k, v in merged.procs.items()
                                 if k in merged.focus(shims).procs or k in clients},

@@ -30,6 +30,7 @@ class Snapshot:
     taken: float = 0.0
     label: str = ""
     exited: set[int] = field(default_factory=set)
+    shim_of: dict[int, str] = field(default_factory=dict)  # shim pid -> the container id it serves
 
     def by_role(self, role: str) -> list[Proc]:
         return [p for p in self.procs.values() if p.role == role]
@@ -73,7 +74,8 @@ class Snapshot:
     def for_containers(self, ids: Iterable[str], keep_clients: bool = False) -> "Snapshot":
         """Like focus(), by container ID: the shims whose command line names one of the ids."""
         ids = [i for i in ids if i]
-        shims = [p.pid for p in self.by_role("shim") if any(i in " ".join(p.cmdline) for i in ids)]
+        shims = [p.pid for p in self.by_role("shim")
+                 if any(i in " ".join(p.cmdline) or self.shim_of.get(p.pid, "").startswith(i) for i in ids)]
         return self.focus(shims, keep_clients)
 
     def role_edges(self) -> set[tuple[str, str]]:
@@ -113,13 +115,28 @@ def _belongs(pid: int, root: Path | None) -> bool:
     return root is None
 
 
+def _shim_containers(root: Path | None) -> dict[int, str]:
+    """Shim pid -> container id, from the shim.json containerd writes into each bundle: a spare shim
+    (containerd keeps one started ahead) took its container after its command line was written."""
+    import json
+
+    out: dict[int, str] = {}
+    for path in Path(_dirs_of(root)[0], "containerd").glob("**/shim.json"):
+        try:
+            data = json.loads(path.read_text())
+            out[int(data["pid"])] = str(data["id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
 def snapshot(root: Path | str | None = "env", label: str = "") -> Snapshot:
     """The engine's processes now: daemons, shims, runtimes, clients of `root`, and every container process.
 
     root="env" means the engine $MINIDOCKER_ROOT points at (the system engine when unset).
     """
     root = paths.root() if root == "env" else (Path(root) if root else None)
-    snap = Snapshot(taken=time.time(), label=label)
+    snap = Snapshot(taken=time.time(), label=label, shim_of=_shim_containers(root))
     children: dict[int, list[int]] = {}
     for p in psutil.process_iter(["pid", "ppid", "name", "cmdline"]):
         children.setdefault(p.info["ppid"] or 0, []).append(p.info["pid"])

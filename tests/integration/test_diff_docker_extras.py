@@ -6,6 +6,8 @@ exit code + normalised stdout + stderr compared. Known differences: /work/helper
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import pytest
 
 from diff_docker_fixture import norm, pair, poll  # noqa: F401 - `pair` is the module-scoped fixture
@@ -79,7 +81,12 @@ def test_logs_follow_and_attach_exit_codes(pair):
     same(pair, "run", "-d", "--name", "lf", *NONET, "busybox", "sh", "-c", "echo a; sleep 1; echo b; exit 3")
     same(pair, "logs", "-f", "lf")
     same(pair, "run", "-d", "--name", "at", *NONET, "busybox", "sh", "-c", "sleep 3; echo attached; exit 5")
-    same(pair, "attach", "at")
+    # both attaches at once: one after the other, the second would come after its container's 3 s
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        real, mini = pool.submit(pair.real, "attach", "at"), pool.submit(pair.mini, "attach", "at")
+        real, mini = real.result(), mini.result()
+    assert (mini.returncode, mini.stdout, norm(mini.stderr)) == (real.returncode, real.stdout, norm(real.stderr)) \
+        == (5, "attached\n", "")
     same(pair, "rm", "lf", "at")
 
 
