@@ -164,9 +164,12 @@ def stop(state: Path, users: list[str], remove: bool) -> None:
 
 def kill_user(uid: int) -> None:
     """Every process of the user and every process in a user namespace one of them holds (their containers)."""
+    from .course import kill_until_gone
+
     own = os.stat("/proc/self/ns/user").st_ino
     spaces: set[int] = set()
-    for _ in range(20):
+
+    def find() -> set[int]:
         victims = set()
         for entry in os.listdir("/proc"):
             if not entry.isdigit() or int(entry) == os.getpid():
@@ -181,14 +184,9 @@ def kill_user(uid: int) -> None:
                     victims.add(int(entry))
             except OSError:
                 continue
-        if not victims:
-            return
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.1)
+        return victims
+
+    kill_until_gone(find, rounds=20)
 
 
 def main(argv: list[str] | None = None) -> int:

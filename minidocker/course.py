@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from . import course_owners, paths
 from .linux.removeall import remove_all_quietly
@@ -52,10 +53,10 @@ def _instance(root: Path) -> str:
             os.environ[paths.ENV_ROOT] = saved
 
 
-def _kill_all(root: Path, instance: str) -> None:
-    """SIGKILL what the root owns (course_owners.owned), again until nothing is left (children forked meanwhile)."""
-    for _ in range(10):
-        pids = course_owners.owned(root, instance)
+def kill_until_gone(find: Callable[[], set[int]], rounds: int = 10) -> None:
+    """SIGKILL what find() names, again until it names nothing (children forked meanwhile), at most `rounds` times."""
+    for _ in range(rounds):
+        pids = find()
         if not pids:
             return
         for pid in pids:
@@ -64,6 +65,11 @@ def _kill_all(root: Path, instance: str) -> None:
             except ProcessLookupError:
                 pass
         time.sleep(0.1)
+
+
+def _kill_all(root: Path, instance: str) -> None:
+    """SIGKILL what the root owns (course_owners.owned)."""
+    kill_until_gone(lambda: set(course_owners.owned(root, instance)))
 
 
 def _unmount_under(root: Path) -> None:
