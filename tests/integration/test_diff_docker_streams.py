@@ -68,11 +68,12 @@ def test_attach_detach_keys_leave_the_container_running(pair, keys, typed):
         raw(sock).sendall(b"hello\n" + typed + b"after\n")
         out = read_to_end(sock)
         sock.close()
-        return out.count(b"hello"), b"after" in out, api.inspect_container(box)["State"]["Running"]
+        # what came back before the detach (the tty's echo of "hello") depends on timing in both engines:
+        # the contract is that nothing after the keys gets through and the container keeps running
+        return b"after" in out, api.inspect_container(box)["State"]["Running"]
 
     real, mini = both(pair, session)
-    assert mini == real
-    assert real[2] is True
+    assert mini == real == (False, True)
 
 
 def test_detach_keys_refusals(pair):
