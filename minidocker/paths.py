@@ -15,6 +15,7 @@ from pathlib import Path
 
 ENV_ROOT = "MINIDOCKER_ROOT"
 ENV_ROOTLESS = "MINIDOCKER_ROOTLESS"
+ENV_CGROUP = "MINIDOCKER_ROOTLESS_CGROUP"  # the cgroup subtree delegated to that user, once the launcher joined it
 
 
 def rootless_uid() -> int | None:
@@ -29,6 +30,13 @@ def rootless_uid() -> int | None:
 def rootless() -> bool:
     """True for an ordinary user's engine (and inside its user namespace)."""
     return rootless_uid() is not None
+
+
+def rootless_cgroup() -> str | None:
+    """A rootless engine's delegated cgroup (from each hierarchy's root, e.g. /minidocker-learners/alice), in
+    which the launcher put the engine (rootless/cgroups.py); None when no subtree is delegated to the user."""
+    value = os.environ.get(ENV_CGROUP)
+    return value if value and rootless() else None
 
 
 def root() -> Path | None:

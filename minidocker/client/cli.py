@@ -43,6 +43,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "volume inspect": ("volume", "inspect"), "volume rm": ("volume", "rm"), "volume prune": ("volume", "prune"),
     "system df": ("system", "df"), "system info": ("system", "info"), "system prune": ("system", "prune"),
     "daemon start": ("daemon", "start"), "daemon stop": ("daemon", "stop"), "daemon status": ("daemon", "status"),
+    "rootless delegate": ("rootless", "delegate"), "rootless undelegate": ("rootless", "undelegate"),
+    "rootless enter": ("rootless", "enter"),
     "registry serve": ("serve_registry", "serve"), "registry gc": ("serve_registry", "gc"),
     "network ls": ("network", "ls"), "network list": ("network", "ls"), "network create": ("network", "create"),
     "network inspect": ("network", "inspect"), "network rm": ("network", "rm"), "network prune": ("network", "prune"),
@@ -55,7 +57,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "container pause": ("control", "pause"), "container unpause": ("control", "unpause"),
     "container update": ("control", "update"),
 }
-GROUPS = {"container", "image", "volume", "system", "daemon", "registry", "network"}
+GROUPS = {"container", "image", "volume", "system", "daemon", "registry", "network", "rootless"}
 
 # verb -> (synopsis, what docker says when positional arguments are missing)
 SYNOPSIS: dict[str, tuple[str, str]] = {

@@ -94,6 +94,36 @@ def validate_limits(hc: dict[str, Any]) -> None:
     if nano and (hc.get("CpuQuota") or hc.get("CpuPeriod")):
         raise InvalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both be set")
     validate_resources(hc)
+    refuse_undelegated(hc)
+
+
+# The flag of each limit and the cgroup controller it needs (the limits a delegated subtree can hold).
+_CONTROLLED = (("Memory", "--memory", "memory"), ("MemoryReservation", "--memory-reservation", "memory"),
+               ("OomKillDisable", "--oom-kill-disable", "memory"), ("PidsLimit", "--pids-limit", "pids"),
+               ("NanoCpus", "--cpus", "cpu"), ("CpuShares", "--cpu-shares", "cpu"), ("CpuQuota", "--cpu-quota", "cpu"),
+               ("CpuPeriod", "--cpu-period", "cpu"), ("CpusetCpus", "--cpuset-cpus", "cpuset"),
+               ("CpusetMems", "--cpuset-mems", "cpuset"))
+
+
+def refuse_undelegated(hc: dict[str, Any]) -> None:
+    """A rootless engine limits containers only inside the cgroup subtree delegated to its user: without one,
+    one line saying what to do. (Rootless Docker drops the flag with a warning where it has no systemd-delegated
+    cgroup v2, "Limitation discarded"; a course that teaches limits must not pretend one was set.)"""
+    from .. import paths
+
+    uid = paths.rootless_uid()
+    if uid is None:
+        return
+    wanted = [(flag, controller) for field, flag, controller in _CONTROLLED if hc.get(field) not in (None, 0, False, "")]
+    if not wanted:
+        return
+    from ..rootless import cgroups
+
+    rel = paths.rootless_cgroup()
+    have = cgroups.delegated_controllers(rel) if rel else set()
+    for flag, controller in wanted:
+        if controller not in have:
+            raise InvalidArgument(cgroups.refusal(flag, controller, uid))
 
 
 def validate_host_config(hc: dict[str, Any]) -> None:

@@ -79,12 +79,13 @@ def nofile_limit(wanted: int = 1048576) -> int:
 
 
 def cgroups_path(container_id: str, instance: str | None = None) -> str:
-    """The container's cgroup, under a parent named for this engine instance (Docker: /docker/<id>)."""
-    if instance is None:
-        from .. import paths
+    """The container's cgroup, under a parent named for this engine instance (Docker: /docker/<id>); a rootless
+    engine's under the subtree delegated to its user (rootless Docker's systemd driver: user.slice/.../docker-<id>)."""
+    from .. import paths
 
+    if instance is None:
         instance = paths.instance_name()
-    return f"/{instance}/{container_id}"
+    return f"{paths.rootless_cgroup() or ''}/{instance}/{container_id}"
 
 
 def default_spec(container_id: str, args: list[str] | None = None, *, terminal: bool = False,

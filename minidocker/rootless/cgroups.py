@@ -127,10 +127,17 @@ def delegate(user: str, memory: int | None = None, pids: int | None = None, cpus
     return made
 
 
+def needs_entering() -> bool:
+    """cgroup v2: a learner's engine can join their subtree only from a session root started inside it."""
+    return cg.is_unified()
+
+
 def enter(user: str, pid: int) -> None:
     """As root: put a process of the user (their session) into USER/session, from where their engine may move
     itself (v2's common-ancestor rule); on v1 the engine could move itself from anywhere, done the same way."""
     entry = pwd.getpwnam(user)
+    if not os.path.exists(f"/proc/{pid}") or os.stat(f"/proc/{pid}").st_uid != entry.pw_uid:
+        raise NotDelegated(f"process {pid} is not one of {user}'s")  # root must not hand them another's process
     for key, point in mounts().items():
         mine = f"{point}{relative(user)}"
         if not os.path.isdir(mine):
@@ -240,3 +247,17 @@ def delegated_controllers(rel: str) -> set[str]:
         else:
             have |= set(key.split(","))
     return have
+
+
+def refusal(flag: str, controller: str, uid: int) -> str:
+    """The one line a rootless engine answers a limit it cannot set with."""
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    if any(os.path.isdir(point + relative(user)) for point in mounts().values()):
+        return (f"{flag} needs the engine inside the cgroup subtree delegated to {user}, with a {controller} "
+                f"controller: restart it (`minidocker daemon stop`, `minidocker daemon start`), on cgroup v2 from "
+                f"a session root started inside it (the class's hub does)")
+    return (f"{flag} needs a cgroup subtree delegated to {user}: `sudo minidocker rootless delegate {user}` "
+            f"(run-classroom does it for its learners), then restart the engine")

@@ -63,10 +63,28 @@ def start(warn: Callable[[str], None], start_daemons: Callable[[], int]) -> int:
     """`daemon start` for an ordinary user: into the existing namespaces, or new ones."""
     private_dir(paths.run_dir())
     private_dir(paths.state_dir())
+    _join_cgroup(warn)
     holder = holder_pid()
     if holder is not None:
         return _in_namespaces(holder, start_daemons)
     return _launch(warn, start_daemons)
+
+
+def _join_cgroup(warn: Callable[[str], None]) -> None:
+    """Into the cgroup subtree root delegated to this user, if any, before anything of the engine is forked
+    (its daemons, shims and containers follow); its path is named to the daemons (paths.rootless_cgroup)."""
+    from . import cgroups
+
+    os.environ.pop(paths.ENV_CGROUP, None)
+    rel = cgroups.find(os.getuid())
+    if rel is None:
+        return
+    try:
+        cgroups.join_engine(rel)
+    except (cgroups.NotDelegated, OSError) as e:
+        warn(f"minidocker: cgroup limits off: {e}")
+        return
+    os.environ[paths.ENV_CGROUP] = rel
 
 
 def _in_namespaces(holder: int, start_daemons: Callable[[], int]) -> int:

@@ -117,7 +117,7 @@ def refuse_missing(paths: dict[str, str], res) -> None:
             value = getattr(res, field, None)
             if value not in (None, False, "", [], {}) and controller not in have:
                 raise Unsupported(f"rootless: cannot set linux.resources {field}: no {controller} cgroup is delegated "
-                                  f"to this user (cgroup v1 allows no safe delegation; on v2 delegate a subtree)")
+                                  f"to this user (`sudo minidocker rootless delegate USER`)")
 
 
 def _inherit_cpuset(directory: str) -> None:

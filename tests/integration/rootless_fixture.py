@@ -10,6 +10,8 @@ id range useradd allocates (or none), and removed with everything they started, 
 Teardown kills every process of the user and every process in a user namespace one of them was in
 (containers run as subordinate ids), then userdel -r (which also drops their /etc/subuid lines), and
 removes /tmp/minidocker-UID. Their mounts, bridges and veths live in their own namespaces and go with them.
+learners(cgroups={"memory": 512 << 20, "pids": 512}) also delegates a capped cgroup subtree to the user
+(minidocker.rootless.cgroups.delegate, as run-classroom does); teardown removes it, whatever the test did.
 """
 
 from __future__ import annotations
@@ -108,6 +110,9 @@ def remove_user(learner: Learner) -> None:
             except ProcessLookupError:
                 pass
         time.sleep(0.1)
+    from minidocker.rootless import cgroups
+
+    cgroups.undelegate(learner.name)  # kills what is left in their subtree, removes it (nothing if none)
     subprocess.run(["userdel", "-r", "-f", learner.name], capture_output=True)
     shutil.rmtree(learner.run_dir, ignore_errors=True)
 
@@ -119,7 +124,7 @@ def learners():
         pytest.skip("needs root, useradd and newuidmap (Debian's passwd and uidmap) to make throwaway users")
     made: list[Learner] = []
 
-    def make(subids: bool = True) -> Learner:
+    def make(subids: bool = True, cgroups: dict | None = None) -> Learner:
         name = "mdrl" + secrets.token_hex(4)
         argv = ["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", "-K", "HOME_MODE=0700"]
         if not subids:
@@ -127,6 +132,10 @@ def learners():
         subprocess.run([*argv, name], check=True, capture_output=True)
         learner = Learner(name)
         made.append(learner)
+        if cgroups is not None:
+            from minidocker.rootless import cgroups as delegation
+
+            delegation.delegate(name, **cgroups)
         return learner
 
     try:
