@@ -8,6 +8,11 @@ Both engines run privately under one temporary directory (bench/run_chain_docker
 and are removed afterwards. Each round launches the N clients of one engine together, waits for all, then
 the other engine's; the engines alternate the first place from round to round. After each burst: the
 containers left (`ps -aq`), the shims and runtimes still running for our root, and the mounts under it.
+
+CPU per container: the clients' own (user + system from wait4), and the engine's: each engine's daemons
+join a private cpuacct cgroup before they exec (bench/cpuacct.py), so containerd, every shim and every
+runtime they fork are counted with them (Docker's containers too, under its relative --cgroup-parent;
+ours run in the engine's own cgroups, but `true` costs next to nothing).
 """
 
 from __future__ import annotations
@@ -24,17 +29,24 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+from cpuacct import CpuGroup  # noqa: E402
 from real_dockerd import RealDockerd  # noqa: E402
 from run_chain_docker import DOCKER_CLI, MINIDOCKER, cleanup_ours  # noqa: E402
 
 
-def burst(argv: list[str], env: dict[str, str], n: int) -> tuple[float, int]:
-    """Wall time of n copies of argv started together; how many failed."""
+def burst(argv: list[str], env: dict[str, str], n: int) -> tuple[float, int, float]:
+    """Wall time of n copies of argv started together; how many failed; the CPU seconds of the clients
+    (user + system of each client process, from wait4)."""
     start = time.perf_counter()
     procs = [subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL) for _ in range(n)]
-    failed = sum(1 for p in procs if p.wait() != 0)
-    return time.perf_counter() - start, failed
+    failed, cpu = 0, 0.0
+    for p in procs:
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        failed += p.returncode != 0
+        cpu += usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, failed, cpu
 
 
 def leftovers(root: Path, env: dict[str, str]) -> dict[str, int]:
@@ -67,9 +79,12 @@ def main() -> None:
     env = dict(os.environ, MINIDOCKER_ROOT=str(root))
     real = RealDockerd(tmp / "dk", DOCKER_CLI)
     ours_t, docker_t, left = [], [], []
+    cpu: dict[str, list[tuple[float, float]]] = {"ours": [], "docker": []}  # per burst: (clients, engine)
+    groups = {"ours": CpuGroup("bench-conc-ours"), "docker": CpuGroup("bench-conc-docker")}
     try:
-        subprocess.run([MINIDOCKER, "daemon", "start"], env=env, check=True, capture_output=True)
-        why = real.start()
+        subprocess.run([MINIDOCKER, "daemon", "start"], env=env, check=True, capture_output=True,
+                       preexec_fn=groups["ours"].join)
+        why = real.start(preexec_fn=groups["docker"].join)
         if why is not None:
             sys.exit(f"the real dockerd did not start: {why}")
         save = subprocess.run([MINIDOCKER, "save", "busybox"], env=env, capture_output=True, check=True).stdout
@@ -81,17 +96,28 @@ def main() -> None:
         for r in range(args.rounds):
             order = [("ours", ours, env), ("docker", theirs, real.env())]
             for name, argv, e in (order if r % 2 == 0 else order[::-1]):
-                t, failed = burst(argv, e, args.n)
+                engine_before = groups[name].seconds()
+                t, failed, clients = burst(argv, e, args.n)
+                engine = groups[name].seconds() - engine_before
+                cpu[name].append((clients, engine))
                 (ours_t if name == "ours" else docker_t).append(t)
-                print(f"round {r + 1}: {name:6} {args.n} at once: {t:6.2f} s, {failed} failed", flush=True)
+                print(f"round {r + 1}: {name:6} {args.n} at once: {t:6.2f} s, {failed} failed; CPU: clients "
+                      f"{clients:5.2f} s, engine {engine:5.2f} s", flush=True)
             left.append(leftovers(root, env))
     finally:
         cleanup_ours(root, env)
         real.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+        for g in groups.values():
+            if not g.close():
+                print(f"(cgroup {g.path} still holds processes)")
     o, d = statistics.median(ours_t), statistics.median(docker_t)
     print(f"load average at the start: {load_before:.2f}, at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"median total: minidocker {o:.2f} s, docker {d:.2f} s: ratio {o / d:.2f} (target: at most 0.5)")
+    for name, runs in cpu.items():
+        clients, engine = statistics.median(c for c, _ in runs), statistics.median(e for _, e in runs)
+        print(f"CPU per container ({name}): client {clients / args.n * 1000:.0f} ms, engine (daemons, shims, "
+              f"runtimes) {engine / args.n * 1000:.0f} ms")
     print(f"left after each round (ours): {left}")
 
 
