@@ -390,7 +390,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
         try:
             self.tasks.forget(c.id)
             self._disconnect_network(c)  # in case a crash came between an exit and its clean-up
-            self.images.release_rootfs(c.rootfs_key)
+            self.images.release_rootfs(c.rootfs_key, c.image_id)
         except Exception as err:
             with c.state.cond:
                 c.state.set_status(Status.DEAD)

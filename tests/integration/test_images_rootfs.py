@@ -113,7 +113,8 @@ def test_export_is_the_merged_filesystem(svc: ImageService, mounted) -> None:
     assert "bin/sh" in names and "etc/passwd" not in names and "etc/group" in names
 
 
-def test_forced_rmi_under_a_container_keeps_its_layer_until_the_container_goes(svc: ImageService) -> None:
+@pytest.mark.parametrize("says_image", [False, True], ids=["image unknown", "image named (dockerd's rm)"])
+def test_forced_rmi_under_a_container_keeps_its_layer_until_the_container_goes(svc: ImageService, says_image) -> None:
     cid = uuid.uuid4().hex
     image = svc.get("busybox")
     svc.prepare_rootfs(cid, image)
@@ -123,5 +124,16 @@ def test_forced_rmi_under_a_container_keeps_its_layer_until_the_container_goes(s
     chain = image.diff_ids[0]
     assert svc.snapshots.stat(chain).name == chain
     svc.using_image = lambda image_id: []
-    svc.release_rootfs(cid)
+    svc.release_rootfs(cid, image.id if says_image else "")
     assert [i.name for i in svc.snapshots.list()] == []
+
+
+def test_rm_of_a_container_keeps_the_layers_of_its_image(svc: ImageService) -> None:
+    cid = uuid.uuid4().hex
+    image = svc.get("busybox")
+    svc.prepare_rootfs(cid, image)
+    svc.release_rootfs(cid, image.id)
+    assert [i.name for i in svc.snapshots.list()] == list(image.diff_ids)  # one layer: its chain id is its diff id
+    again = uuid.uuid4().hex
+    assert svc.prepare_rootfs(again, image)  # the fast path (top layer committed) gives a rootfs
+    svc.release_rootfs(again, image.id)

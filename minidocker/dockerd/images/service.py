@@ -265,11 +265,12 @@ class ImageService:
 
         return prepare(self, container_id, image if isinstance(image, Image) else self.get(image))
 
-    def release_rootfs(self, container_id: str) -> None:
-        """Remove the container's writable snapshot (on `docker rm`)."""
+    def release_rootfs(self, container_id: str, image_id: str = "") -> None:
+        """Remove the container's writable snapshot (on `docker rm`); unused layers of its image too if
+        the image (`image_id`, when known) was deleted meanwhile."""
         from .rootfs import release
 
-        release(self, container_id)
+        release(self, container_id, image_id)
 
     # ---- archives: see save.py, load.py, importer.py ----
     def save(self, names: list[str]) -> Iterable[bytes]:
