@@ -65,8 +65,7 @@ class ShimRef:
 
 
 def start(container_id: str, bundle: str, run_dir: str) -> ShimRef:
-    """A shim for `container_id`, listening: the spare one if there is one (then another spare is started
-    in the background), else one launched now."""
+    """A shim for `container_id`, listening: forked by the spare shim if it is ready, else launched now."""
     address = protocol.socket_address(run_dir, container_id)
     if len(address.encode()) > 107:
         raise RuntimeFailure(f"shim socket path too long for a unix socket: {address}")
@@ -97,34 +96,42 @@ SPARE_NICENESS = 10
 
 
 class Spares:
-    """One shim kept started ahead of need (shim/main.py's --spare), so that a `run` does not wait for an
-    interpreter to start and import the shim (cf. a zygote). containerd holds a connection to it: the spare
-    exits when containerd goes (EOF), and becomes a container's shim when told which one."""
+    """The spare shim (shim/main.py's --spare), started, imported and listening ahead of need, which forks each
+    container's shim on request (cf. a zygote): no `run` waits for an interpreter to start and import the
+    shim, and 50 `run`s at once do not start 50 interpreters. containerd holds one connection to it and
+    asks on it one container at a time (a fork takes a few milliseconds); the spare exits when containerd
+    goes (EOF). If it is not ready, or fails, the shim is launched the usual way and a new spare started."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one request at a time on the connection
         self._ready: socket.socket | None = None
+        self._reader = None
         self._starting = False
         self._n = itertools.count()
 
     def take(self, run_dir: str, args: dict) -> str | None:
-        """Hand the spare to a container; its answer line, or None if there was no spare (or it failed)."""
+        """A shim forked for a container; its answer line, or None if there was no spare (or it failed)."""
+        line = b""
         with self._lock:
-            conn, self._ready = self._ready, None
-        self.refill(run_dir)
-        if conn is None:
+            conn, reader = self._ready, self._reader
+            if conn is not None:
+                try:
+                    conn.sendall(json.dumps(args).encode() + b"\n")
+                    line = reader.readline(4096)
+                except OSError:
+                    line = b""
+                if not line:  # the spare is gone: drop it, start another
+                    self._ready = self._reader = None
+                    reader.close()
+                    conn.close()
+        if not line:
+            self.refill(run_dir)
             return None
-        try:
-            with conn:
-                conn.settimeout(30)
-                conn.sendall(json.dumps(args).encode() + b"\n")
-                line = conn.makefile("rb").readline(4096).decode().strip()
-        except OSError:
-            return None
-        return None if not line or line.startswith("error") else line
+        text = line.decode().strip()
+        return None if text.startswith("error") else text
 
     def refill(self, run_dir: str) -> None:
-        """Start a spare in the background unless one is ready or on its way."""
+        """Start the spare in the background unless it is ready or on its way."""
         with self._lock:
             if self._ready is not None or self._starting:
                 return
@@ -135,17 +142,19 @@ class Spares:
         conn = None
         try:
             address = protocol.socket_address(run_dir, f"spare-{os.getpid()}-{next(self._n)}")
-            # Niced while it starts (it competes with the run that took the last spare); the spare takes back
-            # the normal priority when it is assigned, which only root may do.
+            # Niced while it starts (it competes with the run that found no spare); it takes back the normal
+            # priority once ready, which only root may do.
             _, address = _launch(["--spare", address], nice=os.geteuid() == 0).split(" ", 1)
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
             conn.connect(address)
+            conn.settimeout(30)  # a fork takes milliseconds: a spare silent this long is dropped
         except (OSError, RuntimeFailure, ValueError, subprocess.SubprocessError):
             if conn is not None:
                 conn.close()
             conn = None  # no spare: shims are launched per container, as before
         with self._lock:
             self._ready, self._starting = conn, False
+            self._reader = conn.makefile("rb") if conn is not None else None
 
 
 _spares = Spares()

@@ -70,11 +70,14 @@ def rows(spans: list[Span]) -> list[tuple[str, int]]:
     return sorted(seen, key=lambda k: (rank.get(k[0], len(rank)), seen[k]))
 
 
+STARTS = ("interpreter start-up", "forked from the shim", "forked from the spare shim")  # a process's first span
+
+
 def breakdown(spans: list[Span]) -> str:
     """Where the time went, as text: the run's length, the interpreters' start-ups, the steps of start."""
     run = [s for s in spans if s.role == "client" and s.name == "minidocker run"][-1]
     first = min(s.start for s in spans)
-    startups = [s for s in spans if s.name in ("interpreter start-up", "forked from the shim")]
+    startups = [s for s in spans if s.name in STARTS]
     counts: dict[str, int] = {}
     for s in startups:
         counts[s.role] = counts.get(s.role, 0) + 1

@@ -132,14 +132,14 @@ def _give_up_if_idle(service, server) -> None:
 
 
 def _spare(address: str, ready_w: int) -> None:
-    """A spare shim: started, imported and waiting before any container needs it (cf. a zygote). containerd
-    keeps one connection to it; the first line it sends names the container (id, bundle, address, run dir),
-    and from then on this process is that container's shim, as if started for it. EOF first: containerd
-    has gone, so nobody will ever need this spare: it exits."""
+    """The spare shim: started and imported before any container needs it, then a template that forks each
+    container's shim (cf. a zygote). containerd keeps one connection to it; each line it sends names a
+    container (id, bundle, address, run dir) and is answered by "<pid> <address>" of that container's new
+    shim, or "error ...". EOF: containerd has gone, nobody will need the template any more: it exits.
+    A fork of an imported interpreter costs a few milliseconds; a new interpreter and its imports cost
+    tens, which 50 `run`s at once on 2 CPUs pay 50 times."""
     import json
     import socket
-
-    from .. import trace
 
     os.setsid()
     _stdio_to(os.devnull)
@@ -148,29 +148,71 @@ def _spare(address: str, ready_w: int) -> None:
     _imports()
     from ..linux import process
 
-    process.set_name(SPARE_NAME)  # not a container's shim yet: `ps` and the course's diagrams skip it
+    process.set_name(SPARE_NAME)  # not a container's shim: `ps` and the course's diagrams skip it
+    if os.getpriority(os.PRIO_PROCESS, 0) != 0 and os.geteuid() == 0:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)  # started niced (containerd's Spares); its forks serve runs
     os.write(ready_w, f"{os.getpid()} {address}\n".encode())
     os.close(ready_w)
     conn, _ = spare.accept()
     spare.close()
     os.unlink(address)
-    with conn, conn.makefile("rb") as reader:
-        line = reader.readline(65536)
-        if not line:
-            os._exit(0)
-        phases = trace.Phases()
+    reader = conn.makefile("rb")
+    while line := reader.readline(65536):
         try:
-            if os.getpriority(os.PRIO_PROCESS, 0) != 0:
-                os.setpriority(os.PRIO_PROCESS, 0, 0)  # started niced (containerd's Spares): a shim is not
-            args = Args(json.loads(line))
-            _stdio_to(os.path.join(args.bundle, "shim.log"))
-            os.chdir(args.bundle)
-            listener = _listen(socket, args.address)
+            answer = _fork_shim(Args(json.loads(line)), socket, (reader, conn))
         except Exception as err:  # noqa: BLE001 - said to containerd, which then starts a shim the usual way
-            conn.sendall(f"error {type(err).__name__}: {err}\n".encode())
-            os._exit(1)
-        phases.mark("spare assigned: listen")
-        conn.sendall(f"{os.getpid()} {args.address}\n".encode())
+            answer = f"error {type(err).__name__}: {err}"
+        conn.sendall(answer.encode() + b"\n")
+    os._exit(0)
+
+
+def _fork_shim(args: Args, socket, held: tuple) -> str:
+    """One container's shim, forked twice so that it is no child of the template (re-parented to init, as a
+    shim its launcher left). Its socket is bound here first, so containerd may connect at once: requests
+    wait in the backlog until the shim serves. The answer line: "<shim pid> <address>"."""
+    if not os.path.isdir(args.bundle):
+        raise FileNotFoundError(f"bundle {args.bundle}: no such directory")
+    listener = _listen(socket, args.address)
+    pid_r, pid_w = os.pipe()
+    try:
+        middle = os.fork()
+        if middle == 0:
+            try:
+                shim = os.fork()
+                if shim == 0:
+                    os.close(pid_r)
+                    os.close(pid_w)
+                    _forked(args, listener, held)
+                os.write(pid_w, f"{shim}\n".encode())
+            finally:
+                os._exit(0)
+    finally:
+        listener.close()  # the shim's copy is the one that serves
+        os.close(pid_w)
+    with os.fdopen(pid_r, "rb") as r:
+        shim = r.readline().strip()
+    os.waitpid(middle, 0)
+    if not shim.isdigit():
+        raise RuntimeError("the forked shim's pid did not arrive")
+    return f"{int(shim)} {args.address}"
+
+
+def _forked(args: Args, listener, held: tuple) -> None:
+    """In the new shim: drop the template's connection, take its own session, stdio and directory, serve."""
+    import time
+
+    from .. import trace
+
+    forked = time.monotonic_ns()
+    try:
+        for f in held:  # the makefile first: a socket with a reader still open is not closed yet
+            f.close()
+        os.setsid()
+        _stdio_to(os.path.join(args.bundle, "shim.log"))
+        os.chdir(args.bundle)
+    except BaseException:  # noqa: BLE001 - containerd's connect then fails, and it says so
+        os._exit(1)
+    trace.emit("forked from the spare shim", forked, time.monotonic_ns())
     _serve(args, listener)
 
 

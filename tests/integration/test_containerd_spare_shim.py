@@ -1,6 +1,6 @@
 """containerd keeps one shim started ahead of need (containerd/shims.py Spares, shim/main.py --spare):
-a run takes it, it becomes that container's shim (outliving containerd as any shim), and a spare
-never outlives the containerd that started it."""
+it forks each container's shim (its own process in its own session, re-parented to init, outliving
+containerd as any shim), stays for the next, and never outlives the containerd that started it."""
 
 from __future__ import annotations
 
@@ -45,20 +45,31 @@ def _shim_pid(engine, cid: str) -> int:
     return int(ref["pid"])
 
 
-def test_a_run_takes_the_spare_which_becomes_its_shim_and_another_is_started(engine) -> None:  # noqa: F811
+def _ppid_sid(pid: int) -> tuple[int, int]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[3])
+
+
+def test_the_spare_forks_each_containers_shim_and_stays(engine) -> None:  # noqa: F811
     spare = _until(lambda: _spares(engine.root), "a spare shim after containerd started")
     assert len(spare) == 1
-    cid = engine.cli("run", "-d", "busybox", "sleep", "60").stdout.strip()
+    assert os.getpriority(os.PRIO_PROCESS, spare[0]) == 0  # started niced, back to normal once ready
+    cids = [engine.cli("run", "-d", "busybox", "sleep", "60").stdout.strip() for _ in range(2)]
     try:
-        shim = _shim_pid(engine, cid)
-        assert shim == spare[0]  # the spare is this container's shim now
-        assert Path(f"/proc/{shim}/comm").read_text().strip() == "minidocker-shim"
-        assert os.getpriority(os.PRIO_PROCESS, shim) == 0  # started niced, back to normal once assigned
-        assert engine.cli("exec", cid, "echo", "hi").stdout == "hi\n"
-        nxt = _until(lambda: [p for p in _spares(engine.root) if p != shim], "the next spare")
-        assert len(nxt) == 1
+        shims = [_shim_pid(engine, cid) for cid in cids]
+        assert len(set(shims)) == 2 and spare[0] not in shims  # one shim per container, forked
+        for shim in shims:
+            assert Path(f"/proc/{shim}/comm").read_text().strip() == "minidocker-shim"
+            assert os.getpriority(os.PRIO_PROCESS, shim) == 0
+            ppid, sid = _ppid_sid(shim)
+            assert sid == shim  # its own session, as a launched shim
+            assert ppid != spare[0] and Path(f"/proc/{ppid}/comm").read_text().strip() != "minicontainerd"
+            # a forked shim writes its own log file in its bundle, not the spare's stdio
+            assert Path(os.readlink(f"/proc/{shim}/fd/2")).name == "shim.log"
+        assert engine.cli("exec", cids[0], "echo", "hi").stdout == "hi\n"
+        assert _spares(engine.root) == spare  # the same spare, ready for the next
     finally:
-        engine.cli("rm", "-f", cid)
+        engine.cli("rm", "-f", *cids)
 
 
 def test_a_spare_exits_with_containerd_while_a_containers_shim_lives_on(engine) -> None:  # noqa: F811
