@@ -313,9 +313,9 @@ timeline.plot(spans)
 # `true` for a moment. Little of the time goes into namespaces or mounts: much goes into **starting Python
 # programs** (an interpreter starting and importing its modules: the client's first span). Docker's programs
 # are compiled Go and start in a few milliseconds. Two tricks hide that cost, and keep every process the
-# course shows. containerd keeps **one spare shim** started ahead of need (named `shim-spare` until a
-# container takes it): `run` hands it the container and it becomes that container's shim, its own process as
-# before, while the next spare starts in the background (a shim row that begins during the run). And the
+# course shows. containerd keeps **one spare shim** started ahead of need (named `shim-spare`): `run` hands
+# it the container and it **forks** that container's shim, its own process in its own session as before (the
+# shim row's first span: *forked from the spare shim*), and stays ready for the next container. And the
 # shim imports minirunc's modules once and **forks** itself for each runtime command instead of starting a
 # new interpreter (the first span of each runtime row: *forked from the shim*); the runtime is still its own
 # process, named `minirunc`, and still exits once its command is done.
