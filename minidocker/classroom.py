@@ -6,7 +6,10 @@ in /etc/subuid and /etc/subgid), copies the course into each home, writes the hu
 the class's state directory and starts JupyterHub (with configurable-http-proxy from npm) on
 127.0.0.1:8000 in the background. Each learner's server is started by the hub as that learner, through
 scripts/classroom-singleuser, which starts the learner's own rootless engine first (rootless/launcher.py).
-`stop` stops the hub, the learners' servers and engines; `remove` also deletes the accounts.
+Each learner gets a capped cgroup subtree (rootless/cgroups.py; --learner-memory, --learner-pids,
+--learner-cpus) and the hub's spawner starts their server inside it, so their engine's --memory and
+--pids-limit work and no learner can take more than their cap.
+`stop` stops the hub, the learners' servers and engines; `remove` also deletes the accounts and subtrees.
 teacher/classroom-on-one-server.md explains it, and what changes on JupyterHub on Kubernetes.
 """
 
@@ -33,9 +36,9 @@ def learner_names(prefix: str, count: int) -> list[str]:
     return [f"{prefix}{i:02d}" for i in range(1, count + 1)]
 
 
-def make_learner(name: str) -> str:
-    """The account (made if missing) with a new password; the password."""
-    from .rootless import subids
+def make_learner(name: str, caps: dict | None = None) -> str:
+    """The account (made if missing) with a new password and its cgroup subtree (caps: delegate's); the password."""
+    from .rootless import cgroups, subids
 
     try:
         pwd.getpwnam(name)
@@ -49,6 +52,7 @@ def make_learner(name: str) -> str:
     password = secrets.token_urlsafe(9)
     subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True, capture_output=True)
     _copy_course(entry)
+    cgroups.delegate(name, **(caps or {}))
     return password
 
 
@@ -62,13 +66,14 @@ def _copy_course(entry: pwd.struct_passwd) -> None:
     subprocess.run(["chown", "-R", f"{entry.pw_uid}:{entry.pw_gid}", str(course)], check=True)
 
 
-def cgroup_note() -> str:
-    """What learners' limits can do here (the launcher and minirunc refuse a limit without a delegated cgroup)."""
-    if not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
-        return ("cgroup v1 (or hybrid) here: no safe delegation to ordinary users, so learners' --memory and "
-                "--pids-limit are refused with a clear error; everything else works")
-    return ("cgroup v2: delegation of a subtree per learner is not done by run-classroom yet, so learners' "
-            "--memory and --pids-limit are refused with a clear error")
+def cgroup_note(caps: dict) -> str:
+    """What learners' limits can do here."""
+    from .rootless import cgroups
+
+    shown = ", ".join(f"{k} {v}" for k, v in caps.items() if v) or "none"
+    layout = "cgroup v2" if cgroups.needs_entering() else "cgroup v1 (hybrid host)"
+    return (f"{layout}: each learner has a cgroup subtree of their own under /{cgroups.PARENT} (caps: {shown}); "
+            f"their --memory, --pids-limit and --cpus work inside it")
 
 
 def proxy_command(state: Path) -> str:
@@ -89,7 +94,27 @@ c.JupyterHub.db_url = {db!r}
 c.JupyterHub.cookie_secret_file = {cookie!r}
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
 c.ConfigurableHTTPProxy.pid_file = {proxy_pid!r}
-c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+from jupyterhub.spawner import LocalProcessSpawner
+from minidocker.rootless import cgroups as _cgroups
+
+
+class ClassroomSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner whose child, still root, first enters the learner's delegated cgroup subtree
+    (cgroup v2 lets their engine move itself only within a subtree it owns)."""
+
+    def make_preexec_fn(self, name):
+        drop = super().make_preexec_fn(name)
+
+        def preexec():
+            try:
+                _cgroups.enter(name, 0, check_owner=False)
+            except Exception:
+                pass  # no subtree: the learner's limits are refused with a message that says so
+            drop()
+        return preexec
+
+
+c.JupyterHub.spawner_class = ClassroomSpawner
 c.Authenticator.allowed_users = set({users!r})
 c.PAMAuthenticator.open_sessions = False
 c.Spawner.cmd = [{singleuser!r}]
@@ -148,7 +173,10 @@ def _kill_pidfile(path: Path) -> None:
 
 
 def stop(state: Path, users: list[str], remove: bool) -> None:
-    """The hub and its proxy, then every learner's processes (servers, engines, containers); the accounts too."""
+    """The hub and its proxy, then every learner's processes (servers, engines, containers); the accounts and
+    their cgroup subtrees too."""
+    from .rootless import cgroups
+
     _kill_pidfile(state / "jupyterhub.pid")
     _kill_pidfile(state / "proxy.pid")
     for name in users:
@@ -158,6 +186,7 @@ def stop(state: Path, users: list[str], remove: bool) -> None:
             continue
         kill_user(entry.pw_uid)
         if remove:
+            cgroups.undelegate(name)
             subprocess.run(["userdel", "-r", "-f", name], capture_output=True)
             shutil.rmtree(f"/tmp/minidocker-{entry.pw_uid}", ignore_errors=True)
 
@@ -197,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--state", type=Path, default=STATE, help="the hub's configuration, database and logs")
+    from .client.commands.rootless import cap_args, caps
+
+    cap_args(p, "learner-")
     a = p.parse_args(argv)
     if os.geteuid() != 0:
         print("run-classroom: needs root to make accounts (sudo ./run-classroom --learners N)", file=sys.stderr)
@@ -205,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
         print("run-classroom: --learners from 1 to 60, --prefix letters and digits starting with a letter", file=sys.stderr)
         return 2
     users = learner_names(a.prefix, a.learners)
+    try:
+        learner_caps = caps(a.learner_memory, a.learner_pids, a.learner_cpus)
+    except ValueError as e:
+        print(f"run-classroom: --learner-memory: {e}", file=sys.stderr)
+        return 2
     if a.action != "start":
         stop(a.state, users, remove=a.action == "remove")
         print(f"run-classroom: hub stopped, {len(users)} learners' processes ended" + (", accounts removed" if a.action == "remove" else ""))
@@ -212,11 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     a.state.mkdir(parents=True, exist_ok=True)
     os.chmod(a.state, 0o700)
     began = time.monotonic()
-    accounts = [(name, make_learner(name)) for name in users]
+    accounts = [(name, make_learner(name, learner_caps)) for name in users]
     _kill_pidfile(a.state / "jupyterhub.pid")
     pid = start_hub(a.state, write_config(a.state, users, a.ip, a.port), a.ip, a.port)
     print(f"JupyterHub on http://{a.ip}:{a.port}/ (pid {pid}, log {a.state / 'jupyterhub.log'}), ready in {time.monotonic() - began:.1f}s")
-    print(cgroup_note())
+    print(cgroup_note({"memory": a.learner_memory, "pids": a.learner_pids, "cpus": a.learner_cpus}))
     print("learner     password")
     for name, password in accounts:
         print(f"{name:<11} {password}")

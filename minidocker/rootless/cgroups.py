@@ -132,11 +132,12 @@ def needs_entering() -> bool:
     return cg.is_unified()
 
 
-def enter(user: str, pid: int) -> None:
+def enter(user: str, pid: int, check_owner: bool = True) -> None:
     """As root: put a process of the user (their session) into USER/session, from where their engine may move
-    itself (v2's common-ancestor rule); on v1 the engine could move itself from anywhere, done the same way."""
+    itself (v2's common-ancestor rule); on v1 the engine could move itself from anywhere, done the same way.
+    pid 0: the caller (a spawner's child about to become the user: check_owner=False)."""
     entry = pwd.getpwnam(user)
-    if not os.path.exists(f"/proc/{pid}") or os.stat(f"/proc/{pid}").st_uid != entry.pw_uid:
+    if check_owner and (not os.path.exists(f"/proc/{pid}") or os.stat(f"/proc/{pid}").st_uid != entry.pw_uid):
         raise NotDelegated(f"process {pid} is not one of {user}'s")  # root must not hand them another's process
     for key, point in mounts().items():
         mine = f"{point}{relative(user)}"

@@ -65,11 +65,16 @@ def classroom(tmp_path_factory):
         yield {"base": f"http://127.0.0.1:{port}", "accounts": accounts, "began": began, "stdout": out.stdout}
     finally:
         subprocess.run([*cmd[:1], "remove", *cmd[1:]], capture_output=True, timeout=300)
+        from minidocker.rootless import cgroups as delegation
+
+        left = [p + delegation.relative(f"{prefix}{i:02d}") for p in delegation.mounts().values() for i in (1, 2, 3)]
+        left = [p for p in left if os.path.exists(p)]  # `remove` takes the learners' cgroup subtrees too
         for i in (1, 2, 3):
             try:
                 remove_user(Learner(f"{prefix}{i:02d}"))
             except KeyError:
                 pass
+        assert not left, left
 
 
 def test_three_learners_at_once(classroom):
@@ -85,9 +90,17 @@ def test_three_learners_at_once(classroom):
         assert learner.md("daemon", "status").returncode == 0
         assert (learner.home / "course" / "notebooks").is_dir()
 
+    for learner in learners:  # the spawner started each server in the learner's subtree; the engine moved itself in
+        from minidocker.rootless import cgroups as delegation
+        from minidocker.runc import cgroups as cg
+
+        pid = int((learner.run_dir / "minidockerd.pid").read_text())
+        key = "" if cg.is_unified() else "memory"
+        assert cg.own_cgroups(str(pid))[key] == f"{delegation.relative(learner.name)}/{delegation.ENGINE}"
+
     def work(learner: Learner) -> str:
         learner.md("tag", "busybox", f"only-{learner.name}")
-        learner.md("run", "-d", "--name", f"box-{learner.name}", "busybox", "sleep", "300")
+        learner.md("run", "-d", "--name", f"box-{learner.name}", "--memory", "32m", "--pids-limit", "20", "busybox", "sleep", "300")
         return learner.md("run", "--rm", "busybox", "echo", f"hello {learner.name}").stdout.strip()
 
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
