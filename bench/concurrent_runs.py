@@ -29,6 +29,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+import leftovers  # noqa: E402
 from cpuacct import CpuGroup  # noqa: E402
 from real_dockerd import RealDockerd  # noqa: E402
 from run_chain_docker import DOCKER_CLI, MINIDOCKER, cleanup_ours  # noqa: E402
@@ -47,23 +48,6 @@ def burst(argv: list[str], env: dict[str, str], n: int) -> tuple[float, int, flo
         failed += p.returncode != 0
         cpu += usage.ru_utime + usage.ru_stime
     return time.perf_counter() - start, failed, cpu
-
-
-def leftovers(root: Path, env: dict[str, str]) -> dict[str, int]:
-    """Containers, shims/runtimes (pids recorded under the root) and mounts under the root still there."""
-    containers = subprocess.run([MINIDOCKER, "ps", "-aq"], env=env, capture_output=True, text=True).stdout.split()
-    procs = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                comm = Path(f"/proc/{entry}/comm").read_text().strip()
-                environ = Path(f"/proc/{entry}/environ").read_bytes()
-            except OSError:
-                continue
-            if comm in ("minidocker-shim", "minirunc") and f"MINIDOCKER_ROOT={root}".encode() in environ:
-                procs += 1
-    mounts = sum(1 for line in open("/proc/self/mountinfo") if f" {root}/" in line and "/rootfs " in line)
-    return {"containers": len(containers), "shims and runtimes": procs, "container rootfs mounts": mounts}
 
 
 def main() -> None:
@@ -103,7 +87,7 @@ def main() -> None:
                 (ours_t if name == "ours" else docker_t).append(t)
                 print(f"round {r + 1}: {name:6} {args.n} at once: {t:6.2f} s, {failed} failed; CPU: clients "
                       f"{clients:5.2f} s, engine {engine:5.2f} s", flush=True)
-            left.append(leftovers(root, env))
+            left.append(leftovers.during(root, env, MINIDOCKER))
     finally:
         cleanup_ours(root, env)
         real.stop()
@@ -119,6 +103,8 @@ def main() -> None:
         print(f"CPU per container ({name}): client {clients / args.n * 1000:.0f} ms, engine (daemons, shims, "
               f"runtimes) {engine / args.n * 1000:.0f} ms")
     print(f"left after each round (ours): {left}")
+    print(f"left after the bench (ours): {leftovers.after(root)}; in Docker's network namespace: "
+          f"{len(real.in_netns())} processes")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,14 @@
 """A private, temporary instance of Debian's real dockerd 20.10 for benchmarks only (never the system one).
 
 Everything it owns lives under one temporary directory: --data-root, --exec-root (where it starts its own
-containerd), the API socket (-H unix://...), --pidfile. No bridge, no iptables rules, no masquerading; its
-containers' cgroups go under a parent named after this process. Whatever it creates outside that directory
+containerd), the API socket (-H unix://...), --pidfile. By default no bridge, no iptables rules, no
+masquerading. With `network=True` it has Docker's default network as a real install has it (docker0, veth
+pairs, its DOCKER chains and MASQUERADE, iptables on), but inside a network namespace of its own (started
+under `unshare --net`): Docker's chain names are fixed (DOCKER, DOCKER-USER, DOCKER-ISOLATION-STAGE-1...),
+so on the host it would edit the chains of every other Docker and test engine; in its own namespace it
+touches nothing of the host's, and its bridge and rules vanish with the namespace when it stops (an empty
+iptables there is a little cheaper to edit than the host's, which favours Docker). Its containers' cgroups
+go under a parent named after this process. Whatever it creates outside that directory
 (/etc/docker/key.json, /run/docker, the cgroup parent) is removed on stop unless it existed before.
 """
 
@@ -16,13 +22,16 @@ import time
 from pathlib import Path
 
 DOCKERD = shutil.which("dockerd") or "/usr/sbin/dockerd"
+UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
 CGROUP_FS = Path("/sys/fs/cgroup")
 OUTSIDE = [Path("/etc/docker/key.json"), Path("/run/docker/plugins"), Path("/run/docker"), Path("/etc/docker")]
 
 
 class RealDockerd:
-    def __init__(self, where: Path, docker_cli: str) -> None:
+    def __init__(self, where: Path, docker_cli: str, network: bool = False) -> None:
         self.where = Path(where)
+        self.network = network
+        self.netns: tuple[int, int] | None = None  # (dev, inode) of its network namespace, with network=True
         self.sock = self.where / "docker.sock"
         self.cli = docker_cli
         self.cgroup_parent = f"bench-dockerd-{os.getpid()}"
@@ -49,10 +58,15 @@ class RealDockerd:
             return f"{DOCKERD} is not installed"
         self.where.mkdir(parents=True, exist_ok=True)
         log = open(self.where / "dockerd.log", "wb")
+        argv = [DOCKERD, "--data-root", str(self.where / "data"), "--exec-root", str(self.where / "exec"),
+                "-H", f"unix://{self.sock}", "--pidfile", str(self.where / "dockerd.pid"), "--ip6tables=false",
+                "--cgroup-parent", self.cgroup_parent]
+        if self.network:
+            argv = [UNSHARE, "--net", "--", *argv]  # unshare execs dockerd: self.proc is dockerd
+        else:
+            argv += ["--bridge=none", "--iptables=false", "--ip-masq=false"]
         self.proc = subprocess.Popen(
-            [DOCKERD, "--data-root", str(self.where / "data"), "--exec-root", str(self.where / "exec"),
-             "-H", f"unix://{self.sock}", "--pidfile", str(self.where / "dockerd.pid"), "--bridge=none",
-             "--iptables=false", "--ip6tables=false", "--ip-masq=false", "--cgroup-parent", self.cgroup_parent],
+            argv,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             preexec_fn=preexec_fn)
         deadline = time.monotonic() + timeout
@@ -60,6 +74,9 @@ class RealDockerd:
             if self.proc.poll() is not None:
                 return f"dockerd exited with {self.proc.returncode}: {self.log_tail()}"
             if self.sock.exists() and self.docker("version", check=False).returncode == 0:
+                if self.network:
+                    st = os.stat(f"/proc/{self.proc.pid}/ns/net")
+                    self.netns = (st.st_dev, st.st_ino)
                 return None
             time.sleep(0.2)
         return f"dockerd did not answer within {timeout:.0f}s: {self.log_tail()}"
@@ -89,6 +106,21 @@ class RealDockerd:
                 out[role].append(int(entry))
         return out
 
+    def in_netns(self) -> list[int]:
+        """Pids still in its network namespace (with network=True): none once it is gone, bridge and rules too."""
+        if self.netns is None:
+            return []
+        left = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    st = os.stat(f"/proc/{entry}/ns/net")
+                except OSError:
+                    continue
+                if (st.st_dev, st.st_ino) == self.netns:
+                    left.append(int(entry))
+        return left
+
     def stop(self) -> None:
         """Stop dockerd (its containerd with it), then remove every trace of it."""
         if self.proc is not None and self.proc.poll() is None:
@@ -102,12 +134,11 @@ class RealDockerd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for group in self.pids().values():
-            for pid in group:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        for pid in [p for group in self.pids().values() for p in group] + self.in_netns():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         mounts = [line.split()[4] for line in open("/proc/self/mountinfo")]
         for m in sorted((m for m in mounts if m.startswith(str(self.where))), key=len, reverse=True):
             subprocess.run(["umount", "-l", m], capture_output=True)
