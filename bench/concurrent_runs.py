@@ -2,7 +2,9 @@
 `docker run ...` on a real dockerd 20.10, and what is left afterwards (issue 14: total time at most 0.5 x
 Docker's, nothing leaked).
 
-Usage (root): .venv/bin/python bench/concurrent_runs.py [-n 50] [--rounds 2]
+Usage (root): .venv/bin/python bench/concurrent_runs.py [-n 50] [--rounds 2] [--network default]
+
+`--network default`: each engine's default bridge (Docker's in its own network namespace: real_dockerd.py).
 
 Both engines run privately under one temporary directory (bench/run_chain_docker.py, bench/real_dockerd.py)
 and are removed afterwards. Each round launches the N clients of one engine together, waits for all, then
@@ -54,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=50, help="containers per burst")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--network", default="none", help="none (default), or default: each engine's bridge")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root")
@@ -61,7 +64,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bconc-", dir="/tmp"))
     root = tmp / "md"
     env = dict(os.environ, MINIDOCKER_ROOT=str(root))
-    real = RealDockerd(tmp / "dk", DOCKER_CLI)
+    real = RealDockerd(tmp / "dk", DOCKER_CLI, network=args.network != "none")
     ours_t, docker_t, left = [], [], []
     cpu: dict[str, list[tuple[float, float]]] = {"ours": [], "docker": []}  # per burst: (clients, engine)
     groups = {"ours": CpuGroup("bench-conc-ours"), "docker": CpuGroup("bench-conc-docker")}
@@ -73,8 +76,9 @@ def main() -> None:
             sys.exit(f"the real dockerd did not start: {why}")
         save = subprocess.run([MINIDOCKER, "save", "busybox"], env=env, capture_output=True, check=True).stdout
         real.docker("load", input=save)
-        ours = [MINIDOCKER, "run", "--rm", "--network", "none", "busybox", "true"]
-        theirs = [DOCKER_CLI, "run", "--rm", "--network", "none", "busybox", "true"]
+        net = ["--network", "none"] if args.network == "none" else []
+        ours = [MINIDOCKER, "run", "--rm", *net, "busybox", "true"]
+        theirs = [DOCKER_CLI, "run", "--rm", *net, "busybox", "true"]
         burst(ours, env, 2)  # warm-up
         burst(theirs, real.env(), 2)
         for r in range(args.rounds):
