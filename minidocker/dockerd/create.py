@@ -344,6 +344,7 @@ class CreateMixin:
         c.runtime = hc["Runtime"]
         c.network_settings = {"Networks": networks}
         self.containers.reserve(c)  # 409 on a name in use, before anything is made on disk
+        self.tasks.new_id(cid)
         try:
             rootfs = self.images.prepare_rootfs(cid, image)
             c.mount_points = self._resolve_mounts(points, rootfs)

@@ -65,7 +65,10 @@ class Daemon(CreateMixin, LifecycleMixin, PauseMixin, UpdateMixin, ExecMixin, He
         if self._tasks is None:
             from .containers.tasks import Tasks
 
-            self._tasks = Tasks(self.containerd)
+            client = self.containerd
+            with self._wiring:  # one Tasks: it remembers which ids containerd has nothing for
+                if self._tasks is None:
+                    self._tasks = Tasks(client)
         return self._tasks
 
     @property

@@ -62,8 +62,10 @@ def apply(container_dir: Path, config: dict[str, Any], host_config: dict[str, An
     extra = list(host_config.get("ExtraHosts") or [])
     if extra:
         hosts = container_dir / "hosts"
-        write_atomic(hosts, hosts_with_extra(hosts.read_text(), extra, config.get("Hostname") or "").encode())
+        write_atomic(hosts, hosts_with_extra(hosts.read_text(), extra, config.get("Hostname") or "").encode(),
+                     durable=False)  # made anew at every start: see sandbox._write_etc_files
     dns, search, opts = (list(host_config.get(k) or []) for k in ("Dns", "DnsSearch", "DnsOptions"))
     if dns or search or opts:
         resolv = container_dir / "resolv.conf"
-        write_atomic(resolv, resolv_with_options(resolv.read_text(), dns, search, opts).encode())
+        write_atomic(resolv, resolv_with_options(resolv.read_text(), dns, search, opts).encode(),
+                     durable=False)

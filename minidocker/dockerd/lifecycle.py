@@ -388,7 +388,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
         with c.state.cond:
             c.state.set_status(Status.REMOVING)
         try:
-            self.tasks.forget(c.id)
+            self.tasks.forget(c.id, removing=True)
             self._disconnect_network(c)  # in case a crash came between an exit and its clean-up
             self.images.release_rootfs(c.rootfs_key, c.image_id)
         except Exception as err:

@@ -144,7 +144,8 @@ def apply(hosts_path: Any, hosts: list[str], hostname: str, process: dict[str, A
 
     if hosts:
         entries = [f"{names}:{ip}" for ip, names in (h.split("\t", 1) for h in hosts)]
-        write_atomic(hosts_path, hosts_with_extra(hosts_path.read_text(), entries, hostname).encode())
+        write_atomic(hosts_path, hosts_with_extra(hosts_path.read_text(), entries, hostname).encode(),
+                     durable=False)  # made anew at every start: see sandbox._write_etc_files
     current = list(process.get("env") or [])
     taken = {e.partition("=")[0] for e in current}
     base = [e for e in current if e.partition("=")[0] in ("PATH", "HOSTNAME", "TERM")]

@@ -71,12 +71,14 @@ class SandboxMixin(NetworkConnectMixin, EmbeddedDnsMixin):
         else:
             hosts = self._hosts_text(c, hostname).encode()
             hostname_text = (hostname + "\n").encode()
-        write_atomic(c.dir / "hostname", hostname_text)
-        write_atomic(c.dir / "hosts", hosts)
+        # Made anew from the record at every start, so not fsync'ed (durable=False): a crash loses nothing
+        # the next start does not rewrite (moby's etchosts.Build writes with a plain os.WriteFile).
+        write_atomic(c.dir / "hostname", hostname_text, durable=False)
+        write_atomic(c.dir / "hosts", hosts, durable=False)
         resolv = self._resolv_text(mode)
         if mode != "host" and uses_embedded_dns(c):
             resolv = embedded_resolv_conf(_host_resolv_conf())
-        write_atomic(c.dir / "resolv.conf", resolv.encode())
+        write_atomic(c.dir / "resolv.conf", resolv.encode(), durable=False)
 
     def _hosts_text(self, c: Container, hostname: str) -> str:
         try:

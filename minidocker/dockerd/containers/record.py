@@ -68,6 +68,7 @@ class Container:
         self.health_stop: threading.Event | None = None  # set to end this run's health monitor (dockerd/health.py)
         self.manually_stopped = False  # HasBeenManuallyStopped: a stop or kill, which unless-stopped respects
         self.restart_manager: Any = None  # restartmanager.RestartManager, made on the first exit (not saved)
+        self._host_config_saved = b""  # hostconfig.json as this process last wrote or read it
 
     # ---- files ----
     @property
@@ -96,12 +97,16 @@ class Container:
         }
         # 0600 as moby's container/container.go: the config holds the environment (secrets)
         write_atomic(self.dir / "config.v2.json", json.dumps(record).encode(), mode=0o600)
-        write_atomic(self.dir / "hostconfig.json", json.dumps(self.host_config).encode(), mode=0o600)
+        host_config = json.dumps(self.host_config).encode()
+        if host_config != self._host_config_saved:  # unchanged by a start or an exit: one fsync fewer each
+            write_atomic(self.dir / "hostconfig.json", host_config, mode=0o600)
+            self._host_config_saved = host_config
 
     @classmethod
     def load(cls, cdir: Path) -> "Container":
         record = json.loads((cdir / "config.v2.json").read_text())
-        host_config = json.loads((cdir / "hostconfig.json").read_text())
+        host_config_text = (cdir / "hostconfig.json").read_bytes()
+        host_config = json.loads(host_config_text)
         _check_types(record, host_config)
         c = cls(record["ID"], record["Name"], record["Config"], host_config, record["Image"],
                 record.get("Path", ""), record.get("Args") or [])
@@ -114,4 +119,5 @@ class Container:
         c.runtime = record.get("Runtime", "")
         c.has_been_started = record.get("HasBeenStartedBefore", False)
         c.manually_stopped = record.get("HasBeenManuallyStopped", False)
+        c._host_config_saved = host_config_text
         return c

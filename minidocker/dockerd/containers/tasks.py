@@ -30,8 +30,16 @@ def _status(e: Any) -> dict[str, Any]:
 class Tasks:
     def __init__(self, client: Any) -> None:
         self.client = client
+        # Ids containerd holds nothing for, as far as this process knows: created here and never given to
+        # containerd, or forgotten since. forget() of one costs no round trip (a `run --rm` asked for three).
+        self._absent: set[str] = set()
+
+    def new_id(self, cid: str) -> None:
+        """A container id this dockerd just made: containerd cannot know it yet."""
+        self._absent.add(cid)
 
     def create_container(self, cid: str, spec: bytes, runtime: str, snapshot_key: str, image: str) -> None:
+        self._absent.discard(cid)
         self.client.containers.create(cid, spec, snapshot_key=snapshot_key, runtime=runtime, image=image,
                                       labels={"minidocker.managed-by": "minidockerd"})
 
@@ -98,15 +106,24 @@ class Tasks:
         except (NotFound, Conflict, RuntimeFailure):
             pass
 
-    def forget(self, cid: str) -> None:
-        """Delete the task (if any) and the containerd container (if any): idempotent clean-up."""
+    def forget(self, cid: str, removing: bool = False) -> None:
+        """Delete the task (if any) and the containerd container (if any): idempotent clean-up.
+        `removing`: the container itself goes, so its id need not be remembered."""
+        if cid in self._absent:
+            if removing:
+                self._absent.discard(cid)
+            return
+        gone = True
         try:
             self.client.tasks.delete(cid)
         except NotFound:
             pass
         except (Conflict, RuntimeFailure) as err:
             log.warning("task delete of %s: %s", cid[:12], err)
+            gone = False
         try:
             self.client.containers.delete(cid)
         except NotFound:
             pass
+        if gone and not removing:
+            self._absent.add(cid)
