@@ -105,6 +105,75 @@ def check_chain() -> str:
     return f"minidocker run: {held}; OOMKilled true, exit 137; CgroupVersion 2; reset left no cgroup"
 
 
+def check_rootless() -> str:
+    """An ordinary user with a delegated subtree (rootless/cgroups.py, as run-classroom makes): root starts
+    their session inside it (v2's common-ancestor rule), their rootless engine moves itself to USER/engine,
+    and `minidocker run --memory` is OOM-killed in USER/minidocker/<id>; they cannot raise their own cap."""
+    import pwd
+    import secrets
+
+    from minidocker.rootless import cgroups as delegation
+
+    user = "mdvm" + secrets.token_hex(3)
+    # No subordinate ids: the engine maps the user's uid alone (no setuid newuidmap through the 9p root).
+    # Home on the guest's tmpfs: the root's overlay (over 9p) cannot be an overlay's upper layer.
+    home = f"/tmp/{user}"
+    subprocess.run(["useradd", "--create-home", "--home-dir", home, "--shell", "/bin/sh", "-K", "SUB_UID_COUNT=0",
+                    "-K", "SUB_GID_COUNT=0", user], check=True, capture_output=True)
+    subprocess.run(["modprobe", "tun"], capture_output=True)  # slirp4netns's /dev/net/tun: 0666 as Debian's udev
+    os.chmod("/dev/net/tun", 0o666)                           # rules make it (there is no udev here)
+    env = ["env", "-i", f"HOME={home}", f"USER={user}", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
+
+    entry = pwd.getpwnam(user)
+
+    def session() -> None:
+        """As the hub's spawner: into the user's subtree while still root, then become the user (a root process
+        left in it, as `runuser` would be, is one the user's cpuset could not move)."""
+        delegation.enter(user, 0, check_owner=False)
+        os.setgroups([])
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+
+    def as_user(*argv: str, ok: bool = True, session_start: bool = False) -> subprocess.CompletedProcess:
+        cmd = [*env, *argv] if session_start else ["runuser", "-u", user, "--", *env, *argv]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=home,
+                              preexec_fn=session if session_start else None)
+        assert not ok or done.returncode == 0, f"{' '.join(argv[:3])}: {done.returncode} {done.stderr.strip()[-400:]}"
+        return done
+
+    mine = f"/sys/fs/cgroup{delegation.relative(user)}"
+    try:
+        delegation.delegate(user, memory=768 << 20, pids=512)
+        assert os.stat(mine).st_uid != 0 and os.stat(f"{mine}/memory.max").st_uid == 0, "ownership"
+        cli = str(BIN / "minidocker")
+        as_user(cli, "daemon", "start", session_start=True)
+        engine = Path(f"{home}/.local/share/minidocker")
+        pid = (Path(f"/tmp/minidocker-{os.stat(home).st_uid}") / "minidockerd.pid").read_text().strip()
+        own = Path(f"/proc/{pid}/cgroup").read_text().strip()
+        assert own == f"0::{delegation.relative(user)}/{delegation.ENGINE}", f"the engine's cgroup: {own}"
+        below = Path(f"{mine}/cgroup.subtree_control").read_text().split()
+        assert {"memory", "pids", "cpu"} <= set(below), f"controllers on below the subtree: {below}"
+        probe = as_user(cli, "run", "--rm", "--network", "none", "--memory", "32m", "--pids-limit", str(PIDS),
+                        "busybox", "sh", "-c", PROBE)
+        held = probe_held(probe.stdout)
+        oomed = as_user(cli, "run", "--name", "oomed", "--network", "none", "--memory", "32m", "busybox", "tail",
+                        "/dev/zero", ok=False)
+        assert oomed.returncode == 137, f"run --memory 32m tail /dev/zero exited {oomed.returncode}: {oomed.stderr}"
+        state = json.loads(as_user(cli, "inspect", "oomed").stdout)[0]["State"]
+        assert state["OOMKilled"] is True, f"inspect: {state}"
+        raised = as_user("sh", "-c", f"echo max > {mine}/memory.max", ok=False)
+        assert raised.returncode != 0, "the learner raised their own memory cap"
+        left = as_user("sh", "-c", "echo $$ > /sys/fs/cgroup/cgroup.procs", ok=False)
+        assert left.returncode != 0, "the learner moved a process out of their subtree"
+        assert engine.is_dir()
+    finally:
+        delegation.undelegate(user)
+        subprocess.run(["userdel", "-r", "-f", user], capture_output=True)
+    assert not os.path.exists(mine), "undelegate left the subtree"
+    return (f"rootless as {user}: engine in {delegation.relative(user)}/engine; {held}; OOMKilled true, exit 137; "
+            f"their cap not writable, no way out; subtree removed")
+
+
 def check_chapter_06() -> str:
     import nbformat
     from nbclient import NotebookClient
@@ -130,7 +199,7 @@ def check_chapter_06() -> str:
 
 
 CHECKS = [("cgroup2-alone", check_cgroup2_alone), ("minirunc", check_minirunc), ("minidocker-run", check_chain),
-          ("chapter-06", check_chapter_06)]
+          ("chapter-06", check_chapter_06), ("rootless", check_rootless)]
 
 
 def main(names: list[str]) -> int:

@@ -2,9 +2,10 @@
 # The cgroup v2 proof (DESIGN.md §6): boot Debian's standard kernel under qemu (TCG; KVM hangs on these
 # machines) with cgroup2 alone mounted at /sys/fs/cgroup and the memory, pids and cpu controllers enabled,
 # this machine's root shared read-only (9p) under a tmpfs overlay, and run in it: minirunc with memory and
-# pids limits and an OOM kill, the whole chain `minidocker run --memory --pids-limit`, chapter 06's cells.
+# pids limits and an OOM kill, the whole chain `minidocker run --memory --pids-limit`, chapter 06's cells,
+# and a rootless engine limiting its containers through a delegated subtree (rootless/cgroups.py).
 #
-#   sudo scripts/test-cgroup2-vm.sh [CHECK...]     (checks: cgroup2-alone minirunc minidocker-run chapter-06)
+#   sudo scripts/test-cgroup2-vm.sh [CHECK...]     (checks: cgroup2-alone minirunc minidocker-run chapter-06 rootless)
 #
 # The console goes to the terminal (and to $MINIDOCKER_VM_LOG, default /tmp/minidocker-cgroup2-vm.log); the
 # last line is the summary. Exit status 0 only when every check held; 2 when the VM cannot be booted here.

@@ -68,11 +68,17 @@ def _mkdir(path: str) -> None:
 
 
 def _enable_v2(directory: str, wanted: tuple[str, ...] = V2_CONTROLLERS) -> None:
-    """Turn on in cgroup.subtree_control those of `wanted` the directory itself has."""
+    """Turn on in cgroup.subtree_control those of `wanted` the directory itself has, one at a time: one the
+    kernel refuses (cpuset cannot move a task its writer could not setscheduler, e.g. a root process left
+    in the subtree) leaves the others on; delegated_controllers() then says which are."""
     have = set(_read(f"{directory}/cgroup.controllers").split())
-    on = [f"+{c}" for c in wanted if c in have]
-    if on:
-        _write(f"{directory}/cgroup.subtree_control", " ".join(on))
+    for c in wanted:
+        if c in have:
+            try:
+                _write(f"{directory}/cgroup.subtree_control", f"+{c}")
+            except OSError:
+                if c in ("memory", "pids"):
+                    raise
 
 
 def _v1_caps(directory: str, key: str, memory: int | None, pids: int | None, cpus: float | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 from ..errors import RuntimeFailure, Unsupported
@@ -162,6 +163,12 @@ def _devices_v2(path: str, rules: list[DeviceRule], extra: list[str]) -> None:
     try:
         bpf.attach_device_filter(path, bpf.program(allow_all, exceptions))
     except OSError as e:
+        # runc's canSkipEBPFError: in a user namespace bpf(2) is not ours, and a rootless container cannot
+        # mknod nor open the host's device nodes beyond what its user could anyway.
+        from ..linux.namespaces import in_user_namespace
+
+        if e.errno in (errno.EPERM, errno.EACCES) and in_user_namespace():
+            return
         raise RuntimeFailure(f"cgroup v2 device filter on {path}: {e.strerror}") from None
 
 
