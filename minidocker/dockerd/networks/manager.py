@@ -55,7 +55,10 @@ def check_id(container_id: str) -> None:
 
 
 class NetworkManager(NetworkAdmin):
-    """Every network resource of one engine instance. Thread-safe: one lock serialises changes."""
+    """Every network resource of one engine instance. Thread-safe: one lock serialises the records (and the
+    bridges, chains and addresses they share); the kernel objects of one container (its namespace, veth pair
+    and port rules) are made and removed outside it, each container's by one thread at a time (dockerd
+    holds that container's lock)."""
 
     def __init__(self, state_dir: Path) -> None:
         self.store = Store(Path(state_dir))
@@ -90,35 +93,51 @@ class NetworkManager(NetworkAdmin):
         on a network with a user-chosen subnet), `mac` (--mac-address)."""
         check_id(container_id)
         with self._lock:
-            existing = self.store.endpoint(container_id)
-            if existing and self._intact(existing):
-                return network_settings(existing)
-            if existing:  # half-made by a crash (record written, kernel objects not all there)
-                self._teardown(existing)
-                self._settle()
-            ep: dict[str, Any] = {"ContainerID": container_id, "Hostname": hostname,
-                                  "ExposedPorts": dict(exposed_ports or {}),
-                                  "SandboxID": new_id(), "EndpointID": new_id(), "SandboxKey": ""}
-            mode = mode or "default"
-            if mode == "host":
-                record = self.catalog.find("host")
-                ep.update(Mode="host", NetworkName="host", NetworkID=record["Id"])
-                self.store.save_endpoint(ep)
-                return network_settings(ep)
-            if mode.startswith("container:"):
-                return self._join(ep, mode.split(":", 1)[1])
-            if mode == "none":
-                record = self.catalog.find("none")
-                ep.update(Mode="none", NetworkName="none", NetworkID=record["Id"],
-                          SandboxKey=str(self.netns_dir / container_id))
-                self.store.save_endpoint(ep)
-                return self._make(ep, lambda: sandbox.create_namespace(Path(ep["SandboxKey"])))
-            record = self.catalog.find("bridge" if mode in DEFAULT_MODES else mode)
-            if record["Driver"] != "bridge":
-                raise InvalidArgument(f"network {record['Name']} cannot be used as a container's network mode")
-            ep.update(Aliases=list(aliases) if aliases else None, IPAMConfig={"IPv4Address": ipv4} if ipv4 else None,
-                      WantedMac=mac)
-            return self._connect_bridge(ep, record, port_bindings, exposed_ports, publish_all)
+            planned = self._plan(container_id, mode, port_bindings, hostname, exposed_ports, publish_all,
+                                 aliases, ipv4, mac)
+        if isinstance(planned, dict):
+            return planned
+        # The kernel's side (a namespace, a veth pair, DNAT rules) is this container's alone: made outside the
+        # lock, so that 50 containers starting at once do not queue behind each other's namespaces (the
+        # record, saved under the lock, already names what is being made). dockerd holds the container's
+        # own lock, so no disconnect of it runs meanwhile.
+        ep, build = planned
+        return self._make(ep, build)
+
+    def _plan(self, container_id: str, mode: str, port_bindings: dict | None, hostname: str,
+              exposed_ports: dict | None, publish_all: bool, aliases: list[str] | None, ipv4: str,
+              mac: str) -> dict[str, Any] | tuple[dict, Any]:
+        """Under the lock: the endpoint's record, saved, and what remains to build; or the settings when
+        there is nothing to build."""
+        existing = self.store.endpoint(container_id)
+        if existing and self._intact(existing):
+            return network_settings(existing)
+        if existing:  # half-made by a crash (record written, kernel objects not all there)
+            self._teardown(existing)
+            self._settle()
+        ep: dict[str, Any] = {"ContainerID": container_id, "Hostname": hostname,
+                              "ExposedPorts": dict(exposed_ports or {}),
+                              "SandboxID": new_id(), "EndpointID": new_id(), "SandboxKey": ""}
+        mode = mode or "default"
+        if mode == "host":
+            record = self.catalog.find("host")
+            ep.update(Mode="host", NetworkName="host", NetworkID=record["Id"])
+            self.store.save_endpoint(ep)
+            return network_settings(ep)
+        if mode.startswith("container:"):
+            return self._join(ep, mode.split(":", 1)[1])
+        if mode == "none":
+            record = self.catalog.find("none")
+            ep.update(Mode="none", NetworkName="none", NetworkID=record["Id"],
+                      SandboxKey=str(self.netns_dir / container_id))
+            self.store.save_endpoint(ep)
+            return ep, lambda: sandbox.create_namespace(Path(ep["SandboxKey"]))
+        record = self.catalog.find("bridge" if mode in DEFAULT_MODES else mode)
+        if record["Driver"] != "bridge":
+            raise InvalidArgument(f"network {record['Name']} cannot be used as a container's network mode")
+        ep.update(Aliases=list(aliases) if aliases else None, IPAMConfig={"IPv4Address": ipv4} if ipv4 else None,
+                  WantedMac=mac)
+        return self._connect_bridge(ep, record, port_bindings, exposed_ports, publish_all)
 
     @staticmethod
     def _intact(ep: dict) -> bool:
@@ -145,7 +164,7 @@ class NetworkManager(NetworkAdmin):
         return network_settings(ep)
 
     def _connect_bridge(self, ep: dict, record: dict, port_bindings: dict | None,
-                        exposed_ports: dict | None, publish_all: bool) -> dict[str, Any]:
+                        exposed_ports: dict | None, publish_all: bool) -> tuple[dict, Any]:
         wanted = portlib.normalize(port_bindings, exposed_ports, publish_all)  # validate before any change
         self._realize(record)
         address = self._address(record, (ep.get("IPAMConfig") or {}).get("IPv4Address", ""))
@@ -184,7 +203,7 @@ class NetworkManager(NetworkAdmin):
                     port["HostFwd"] = forward
                     self.store.save_endpoint(ep)
 
-        return self._make(ep, build)
+        return ep, build
 
     def _address(self, record: dict, wanted: str) -> str:
         """The next free address, or the one the user asked for (only where the user chose the subnet)."""
@@ -292,7 +311,7 @@ class NetworkManager(NetworkAdmin):
                 if stray.exists():
                     netns.remove(stray)
                 return
-            self._teardown(ep)
+        self._teardown(ep)  # this container's objects alone, outside the lock (see connect)
 
     def _teardown(self, ep: dict) -> None:
         cid = ep["ContainerID"]
