@@ -90,10 +90,6 @@ def cmd_run(root: str, args, log: Log) -> int:
 
     console_fd = mine = None
     bundle = container.Bundle(args.bundle)
-    if container.needs_first_child(bundle.spec) and not args.detach:
-        from ..linux.process import set_child_subreaper
-
-        set_child_subreaper()  # the init is our grandchild (see userns.py): it must come back to us to be waited for
     if not args.detach and not args.console_socket:
         if bundle.spec.process.terminal:
             import socket
@@ -155,9 +151,7 @@ def _table(rows: list[list[str]]) -> str:
 def cmd_spec(root: str, args, log: Log) -> int:
     from .spec import write
 
-    if args.rootless:
-        raise InvalidArgument("spec --rootless: rootless containers are not supported")
-    write(args.bundle)
+    write(args.bundle, rootless_ids=(os.geteuid(), os.getegid()) if args.rootless else None)
     return 0
 
 

@@ -110,7 +110,7 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         paths = cgroups.resolve(spec.linux.cgroups_path, cid)
         from ..linux.namespaces import in_user_namespace
 
-        rootless = in_user_namespace()
+        rootless = os.geteuid() != 0 or in_user_namespace()  # runc's --rootless auto: not root, or root of a user namespace
         made = cgroups.create(paths, rootless)
         if rootless:
             cgroups.refuse_missing(paths, spec.linux.resources)
@@ -208,6 +208,11 @@ def _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyrin
         init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot, keyring, preserve_fds))
         os._exit(1)
 
+    from ..linux.process import set_child_subreaper
+
+    # The init comes back to us when the first child exits: our child while `create` runs (and what
+    # `run` waits for), as runc's, whose nsexec clones it with CLONE_PARENT; the shim adopts it after we exit.
+    set_child_subreaper()
     first = os.fork()
     if first == 0:
         parent.close()

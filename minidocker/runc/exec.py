@@ -112,14 +112,17 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_
     # The child is in the container's pid namespace from the fork until its execve: off, its
     # /proc/PID/exe (the host's interpreter) is out of reach of the container (CVE-2019-5736).
     set_dumpable(False)
-    if "pid" in fds:
-        check(libc.setns(fds["pid"], ns.CLONE_NEWPID), "setns pid")
-    pid = os.fork()
-    if pid == 0:
-        parent.close()
-        _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds)
-    if "pid" in fds and not ns.in_user_namespace():  # rootless: not ours to re-enter; exec forks nothing more
-        ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)
+    if "pid" in fds and "user" in fds and os.geteuid() != 0:
+        pid = _fork_from_userns(state, proc, fds, parent, child, console_fd, preserve_fds)
+    else:
+        if "pid" in fds:
+            check(libc.setns(fds["pid"], ns.CLONE_NEWPID), "setns pid")
+        pid = os.fork()
+        if pid == 0:
+            parent.close()
+            _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds)
+        if "pid" in fds and not ns.in_user_namespace():  # rootless: not ours to re-enter; exec forks nothing more
+            ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)
     child.close()
     for fd in fds.values():
         os.close(fd)
@@ -131,11 +134,45 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_
         parent.close()
     if message != "ready":
         try:
-            os.waitpid(pid, 0)
+            if pid:
+                os.waitpid(pid, 0)
         except ChildProcessError:
             pass
         raise RuntimeFailure(message[6:] if message.startswith("error ") else "exec: the process died before it started")
     return pid
+
+
+def _fork_from_userns(state: State, proc: runtime.Process, fds: dict[str, int], parent: sync.Channel,
+                      child: sync.Channel, console_fd: int | None, preserve_fds: int) -> int:
+    """The process's pid (0 if none was made). A caller who is not root may enter a container's pid namespace
+    only from inside the container's user namespace, and never come back out: a first child joins both (as
+    runc's nsexec stage-1 child) and forks the process, which comes back to us, a subreaper, when it exits."""
+    from ..linux.libc import check, libc
+    from ..linux.process import set_child_subreaper
+    from .init import environ
+
+    set_child_subreaper()
+    report_r, report_w = os.pipe()
+    first = os.fork()
+    if first == 0:
+        os.close(report_r)
+        parent.close()
+        try:
+            check(libc.setns(fds.pop("user"), ns.CLONE_NEWUSER), "setns user")  # the process must not join it again
+            check(libc.setns(fds["pid"], ns.CLONE_NEWPID), "setns pid")
+            pid = os.fork()
+            if pid == 0:
+                os.close(report_w)
+                _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds)
+            os.write(report_w, str(pid).encode())
+        except BaseException as e:  # noqa: BLE001 - said to the caller through the channel
+            child.fail(e)
+        os._exit(0)
+    os.close(report_w)
+    with os.fdopen(report_r, "rb") as report:
+        said = report.read()
+    os.waitpid(first, 0)
+    return int(said) if said else 0
 
 
 def _child(state, proc, fds, channel, console_fd, env, args_preserve: int = 0) -> None:

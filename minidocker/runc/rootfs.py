@@ -14,7 +14,7 @@ from ..linux import mount as m
 from ..linux import namespaces as ns
 from ..oci.runtime import Mount, Spec
 from . import mountopts
-from .cgroups import UNIFIED, hierarchies, is_unified
+from .cgroups import UNIFIED, hierarchies, is_unified, own_cgroups
 
 
 def in_root(root: str, path: str) -> str:
@@ -149,6 +149,7 @@ def _cgroup(dest: str, flags: int, paths: dict[str, str], cgroupns: bool) -> Non
     In v2 without a cgroup namespace runc 1.1 mounts the whole cgroup2 tree; we bind only the
     container's own cgroup, so a container never sees its neighbours' cgroups."""
     _mkdir(dest)
+    paths = _with_inherited(paths)
     if is_unified():
         if cgroupns:
             m.mount("cgroup2", dest, "cgroup2", flags)
@@ -174,6 +175,17 @@ def _cgroup(dest: str, flags: int, paths: dict[str, str], cgroupns: bool) -> Non
                 os.symlink(name, os.path.join(dest, part))
     if flags & m.MS_RDONLY:
         os.chmod(dest, 0o555)
+
+
+def _with_inherited(paths: dict[str, str]) -> dict[str, str]:
+    """The init's cgroup in every hierarchy: the container's own, or, in one a rootless runtime could not make
+    (cgroups.create dropped it), the cgroup the init inherited, which runc binds just the same (its mount
+    code reads the init's own cgroup paths)."""
+    own, out = own_cgroups(), dict(paths)
+    for key, point in hierarchies().items():
+        if key not in out and key in own:
+            out[key] = os.path.normpath(point + "/" + own[key].lstrip("/"))
+    return out
 
 
 def pivot(rootfs: str) -> None:

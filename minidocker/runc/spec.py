@@ -47,8 +47,29 @@ def example(rootfs: str = "rootfs") -> dict:
     }
 
 
-def write(directory: str, rootfs: str = "rootfs") -> str:
-    """Write config.json into `directory`, refusing to overwrite one (as runc spec does)."""
+def rootless(spec: dict, uid: int, gid: int) -> dict:
+    """`runc spec --rootless` (cf. runc libcontainer/specconv ToRootless): a user namespace mapping the caller's
+    uid and gid to root inside (one id each: no newuidmap needed), no network namespace (an unprivileged user
+    could connect a new one to nothing), /sys bind-mounted from the host (sysfs may only be mounted by the owner
+    of the network namespace), no uid=/gid= mount options (those ids are not mapped) and no cgroup resources
+    (an ordinary user is delegated none by default)."""
+    linux = spec["linux"]
+    linux.pop("resources", None)
+    namespaces = [n for n in linux.pop("namespaces") if n["type"] not in ("network", "user")] + [{"type": "user"}]
+    spec["linux"] = {"uidMappings": [{"containerID": 0, "hostID": uid, "size": 1}],
+                     "gidMappings": [{"containerID": 0, "hostID": gid, "size": 1}],
+                     "namespaces": namespaces, **linux}
+    for m in spec["mounts"]:
+        if "options" in m:
+            m["options"] = [o for o in m["options"] if not o.startswith(("uid=", "gid="))]
+        if m["destination"] == "/sys":
+            m.update(type="none", source="/sys", options=["rbind", *m["options"]])
+    return spec
+
+
+def write(directory: str, rootfs: str = "rootfs", rootless_ids: tuple[int, int] | None = None) -> str:
+    """Write config.json into `directory`, refusing to overwrite one (as runc spec does); with rootless_ids
+    (uid, gid), the rootless variant for that caller."""
     import json
     import os
 
@@ -59,6 +80,7 @@ def write(directory: str, rootfs: str = "rootfs") -> str:
         raise Conflict("File config.json exists. Remove it first")
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(example(rootfs), f, indent="\t")
+        spec = example(rootfs)
+        json.dump(rootless(spec, *rootless_ids) if rootless_ids else spec, f, indent="\t")
     os.rename(tmp, path)
     return path

@@ -8,8 +8,8 @@ Every other namespace must belong to the container's user namespace, the pid nam
 first child makes (unshare) or joins (setns) the user namespace; the runtime, still root on the host,
 writes its uid_map and gid_map (through newuidmap/newgidmap when the caller is not root, as rootless
 runtimes do); that child becomes root of the namespace, makes or joins the pid namespace, forks the init
-as its PID 1, reports the init's host pid and exits. The init is re-parented to the nearest subreaper (the
-shim, or `minirunc run` itself).
+as its PID 1, reports the init's host pid and exits. The runtime is a subreaper, so the init is re-parented
+to it: the runtime's child while `create` runs, as runc's (nsexec's CLONE_PARENT), the shim's once it exits.
 
 A new time namespace, like a pid namespace, only holds the children of the process that unshares it, and
 its clock offsets (linux.timeOffsets) must be written before any process is in it: the first child does
