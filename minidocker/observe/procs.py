@@ -28,6 +28,7 @@ ROLE_BY_MODULE = {
     "minidocker.shim.main": "shim",
     "minidocker.runc.cli": "runtime",
 }
+ROOTLESS_HOLDER = "minidocker-root"  # a rootless engine's namespace holder ("minidocker-rootless", comm's 15 bytes)
 ROLES = ("client", "dockerd", "containerd", "shim", "runtime", "container")
 
 
@@ -88,6 +89,8 @@ def role_of(name: str, cmdline: list[str]) -> str | None:
     """The engine role a process plays, from its name or, for Python programs, its module or script."""
     if name in ROLE_BY_NAME:
         return ROLE_BY_NAME[name]
+    if name == ROOTLESS_HOLDER:  # a fork of `minidocker daemon start` that holds the namespaces: no client
+        return None
     if not cmdline:
         return None
     if not os.path.basename(cmdline[0]).startswith("python"):

@@ -23,6 +23,13 @@ def test_roles_from_python_command_lines():
     assert procs.role_of("python3", ["/x/python", "-c", "minidockerd"]) is None
 
 
+def test_a_rootless_engines_namespace_holder_is_no_client():
+    """The holder is a fork of `minidocker daemon start` (its command line says so) renamed by prctl."""
+    from minidocker.rootless.launcher import HOLDER_NAME
+
+    assert procs.role_of(HOLDER_NAME[:15], ["/x/.venv/bin/python", "/x/.venv/bin/minidocker", "daemon", "start"]) is None
+
+
 def test_read_self():
     me = procs.read(os.getpid())
     assert me.pid == os.getpid() and me.ppid == os.getppid()
