@@ -21,11 +21,20 @@ from pathlib import Path
 
 import nbformat
 
-from minidocker import course
+from minidocker import course, paths
 from minidocker.grade import catalog
 from minidocker.grade.execute import DEAD_KERNEL
 
 GRADE_ROOT = "/var/lib/minidocker-grade"  # where the private engine roots go ($MINIDOCKER_GRADE_ROOT)
+
+
+def grade_root() -> Path:
+    """$MINIDOCKER_GRADE_ROOT, else root's /var/lib/minidocker-grade, or for an ordinary user (a learner grading
+    their own work with their rootless engine) beside their engine's state, as the course's chapter engines."""
+    value = os.environ.get("MINIDOCKER_GRADE_ROOT")
+    if value:
+        return Path(value)
+    return paths.state_dir().parent / "minidocker-grade" if paths.rootless() else Path(GRADE_ROOT)
 
 
 @dataclass
@@ -150,7 +159,7 @@ def grade(path: Path, timeout: float = 600.0, base: Path | None = None) -> Resul
         result.reason = str(exc)
         result.rows = [Row("-", 0, 0, result.reason)]
         return result
-    base = Path(base or os.environ.get("MINIDOCKER_GRADE_ROOT") or GRADE_ROOT)
+    base = Path(base or grade_root())
     base.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="g-", dir=base))
     work = root / "work"
