@@ -43,19 +43,42 @@ def available() -> bool:
 class RealContainerd:
     """A private containerd and `ctr` pointed at it."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, engine_root: Path | None = None) -> None:
         self.base, self.sock = base, base / "c.sock"
+        self.rootless = os.geteuid() != 0
+        self.holder = self._holder(engine_root)
         # containerd's namespace grammar: alphanumeric words joined by single '.', '_' or '-' (a temporary
         # directory's "_x" after "md-" would make "md-_x", which ctr refuses)
         self.namespace = self.cgroup_parent = "md-" + "-".join(re.findall(r"[A-Za-z0-9]+", base.name))
         (base / "config.toml").write_text(CONFIG.format(base=base))
         with open(base / "log", "wb") as log:
             self.proc = subprocess.Popen(["containerd", "--config", str(base / "config.toml")], stdout=subprocess.DEVNULL,
-                                         stderr=log, start_new_session=True)
+                                         stderr=log, start_new_session=True, preexec_fn=self._enter(daemon=True))
+
+    def _holder(self, engine_root: Path | None) -> int | None:
+        """As an ordinary user, containerd and ctr run as root of a rootless engine's user namespace (as rootless
+        containerd runs in rootlesskit's): the pid that holds it."""
+        if not self.rootless:
+            return None
+        from ..rootless import enter
+
+        if engine_root is None:
+            raise RuntimeError("an ordinary user's containerd needs a rootless engine's user namespace: give engine_root")
+        return enter.holder_of(engine_root)
+
+    def _enter(self, daemon: bool = False):
+        """preexec_fn into that namespace: containerd's shims' runc keeps state in a private /run/containerd;
+        ctr mounts an image's snapshot to read its /etc/passwd, which only root of that namespace may."""
+        if self.holder is None:
+            return None
+        from ..rootless import enter
+
+        run = "/run/containerd" if os.path.isdir("/run/containerd") else "/run"
+        return enter.preexec(self.holder, private=(run,) if daemon else ())
 
     def ctr(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(["ctr", "--address", str(self.sock), "--namespace", self.namespace, *args],
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, preexec_fn=self._enter())
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -77,8 +100,11 @@ class RealContainerd:
 
     def run(self, ref: str, name: str, *command: str) -> str:
         """`ctr run --rm`: the container's output (its image's CMD when no command is given)."""
-        done = self.ctr("run", "--rm", "--fifo-dir", str(self.base / "fifo"), "--cgroup",
-                        f"/{self.cgroup_parent}/{name}", ref, name, *command)
+        # rootless: no cgroup is delegated here, and ctr's "" (no cgroup path) is what lets runc skip the ones
+        # it may not make (runc ignores EACCES in a user namespace only for a container without a cgroup path)
+        # (and ctr's default --cpu-shares 1024 would be a limit: 0 leaves it out)
+        cgroup = ["--cgroup", "", "--cpu-shares", "0"] if self.rootless else ["--cgroup", f"/{self.cgroup_parent}/{name}"]
+        done = self.ctr("run", "--rm", "--fifo-dir", str(self.base / "fifo"), *cgroup, ref, name, *command)
         if done.returncode != 0:
             raise RuntimeError(f"ctr run {ref}: {done.stderr.strip()}")
         return done.stdout
@@ -100,6 +126,11 @@ class RealContainerd:
         for p in psutil.process_iter(["cmdline"]):  # its shims: started by it, naming its socket
             if str(self.sock) in " ".join(p.info["cmdline"] or []):
                 p.kill()
+        if self.rootless:  # its mounts went with its own mount namespace; it made no cgroup, no state in /run.
+            # Unpacked layers hold files of the user's subordinate ids: only root of the namespace removes them.
+            subprocess.run(["rm", "-rf", "--one-file-system", str(self.base)], preexec_fn=self._enter(), timeout=120)
+            shutil.rmtree(self.base, ignore_errors=True)
+            return
         mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
         for target in reversed(mounts):
             if target.startswith(str(self.base) + "/"):
@@ -117,10 +148,11 @@ class RealContainerd:
             runc_state.rmdir()
 
 
-def start() -> RealContainerd:
-    """A fresh containerd under /tmp/md-ctd-XXXX (short: unix socket paths are limited), ready to answer."""
+def start(engine_root: Path | None = None) -> RealContainerd:
+    """A fresh containerd under /tmp/md-ctd-XXXX (short: unix socket paths are limited), ready to answer; an
+    ordinary user's in the user namespace of their rootless engine at engine_root."""
     base = Path(tempfile.mkdtemp(prefix="md-ctd-", dir="/tmp"))
-    real = RealContainerd(base)
+    real = RealContainerd(base, engine_root)
     try:
         real.wait_ready()
     except BaseException:
@@ -129,11 +161,12 @@ def start() -> RealContainerd:
     return real
 
 
-def pull_and_run(ref: str) -> tuple[str, str]:
-    """Start a private containerd, pull ref from its registry, run it once, stop everything: (digest, output)."""
+def pull_and_run(ref: str, engine_root: Path | None = None) -> tuple[str, str]:
+    """Start a private containerd, pull ref from its registry, run it once, stop everything: (digest, output).
+    An ordinary user names their rootless engine (engine_root): containerd runs in its user namespace."""
     if not available():
         raise RuntimeError("containerd is not installed here (it comes with Debian's docker.io: see the README's set-up)")
-    real = start()
+    real = start(engine_root)
     try:
         return real.pull(ref), real.run(ref, "chapter-run")
     finally:

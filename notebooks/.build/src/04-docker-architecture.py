@@ -166,11 +166,12 @@ print(eng("pull", "busybox"))
 # The registry speaks a standard, the OCI *Distribution Spec*, so it serves any engine, not only Docker.
 # **containerd** (the engine under dockerd, and the one a Kubernetes node runs) pulls the image our
 # engine pushed and runs it: the same image would run on a Kubernetes node. A containerd of its own
-# starts for this cell and stops after it. (`ctr run` sets no host name: the container starts with
+# starts for this cell and stops after it (as a learner, in your rootless engine's user namespace, the way
+# rootless containerd runs, without a cgroup). (`ctr run` sets no host name: the container starts with
 # the host's, so only the counter is shown.)
 
 # %%
-digest, output = real_containerd.pull_and_run(f"{remote}:1.0")
+digest, output = real_containerd.pull_and_run(f"{remote}:1.0", engine_root=eng.root)
 print("containerd pulled", digest, "and ran it:", output.split(": ")[1])
 
 # %% [markdown] anchor="s1.6"
