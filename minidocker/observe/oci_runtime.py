@@ -16,16 +16,39 @@ import graphviz
 MINIRUNC = str(Path(sys.executable).parent / "minirunc")
 
 
-def make_bundle(where: str | Path) -> Path:
-    """A fresh bundle directory: the busybox root filesystem in rootfs/ and config.json from `minirunc spec`."""
+def make_bundle(where: str | Path, rootless: bool | None = None) -> Path:
+    """A fresh bundle directory: the busybox root filesystem in rootfs/ and config.json from `minirunc spec`;
+    for an ordinary user (rootless None: whoever runs this) `minirunc spec --rootless`, as `runc spec --rootless`:
+    a user namespace where they are root, the host's network, no cgroup limits."""
     from minidocker import baseimage
 
     where = Path(where)
     shutil.rmtree(where, ignore_errors=True)
     where.mkdir(parents=True)
     baseimage.make_rootfs(where / "rootfs")
-    subprocess.run([MINIRUNC, "spec"], cwd=where, check=True)
+    rootless = os.geteuid() != 0 if rootless is None else rootless
+    subprocess.run([MINIRUNC, "spec", *(["--rootless"] if rootless else [])], cwd=where, check=True)
     return where
+
+
+def limit_memory(bundle: str | Path, state_root: str | Path, limit: int) -> bool:
+    """Put linux.resources.memory.limit into config.json if this user's runtime can apply it: always as root;
+    as an ordinary user only where a cgroup subtree is delegated to them. minirunc is asked (a trial create):
+    where it refuses, its refusal is printed and the limit taken out again (False)."""
+    edit_config(bundle, linux__resources__memory={"limit": limit})
+    if os.geteuid() == 0:
+        return True
+    trial = "limit-trial-" + os.urandom(4).hex()
+    said = runtime("minirunc", state_root, "create", "--bundle", str(bundle), trial, check=False)
+    runtime("minirunc", state_root, "delete", "--force", trial, check=False)
+    if said.rstrip().endswith("(exit code 0)"):
+        return True
+    spec = json.loads((Path(bundle) / "config.json").read_text())
+    spec["linux"]["resources"].pop("memory")
+    (Path(bundle) / "config.json").write_text(json.dumps(spec, indent="\t"))
+    print("no memory limit: minirunc refuses it for you, it does not ignore it:",
+          said.strip().splitlines()[0].removeprefix("minirunc: "))
+    return False
 
 
 def edit_config(bundle: str | Path, **fields: object) -> dict:
@@ -65,6 +88,16 @@ def state(program: str, root: str | Path, container_id: str) -> dict:
 # without one), or v1's memory hierarchy (a hybrid host).
 MEMORY_LIMIT_SH = ("for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)/memory.max "
                    "/sys/fs/cgroup/memory/memory.limit_in_bytes; do [ -r $f ] && cat $f && break; done")
+
+
+def show_memory_limit(pid: int, limited: bool) -> Path | None:
+    """Print the memory limit of pid's cgroup, read on the host; the file it is in (None when no limit was set)."""
+    if not limited:
+        print("memory limit: none (no cgroup of its own: see the refusal above)")
+        return None
+    limit = memory_limit_file(pid)
+    print("memory limit:", int(limit.read_text()) // 2**20, "MiB")
+    return limit
 
 
 def memory_limit_file(pid: int) -> Path:
@@ -113,14 +146,17 @@ def describe_init(pid: int) -> list[tuple[str, str]]:
     """What /proc tells about a container's init: its name, state, parent, and the files it holds."""
     with open(f"/proc/{pid}/stat") as f:
         state_letter = f.read().rsplit(")", 1)[1].split()[0]
-    fds = sorted(os.listdir(f"/proc/{pid}/fd"), key=int)
-    held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds]
+    try:
+        held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in sorted(os.listdir(f"/proc/{pid}/fd"), key=int)]
+        fifo = str(any(h.endswith("/exec.fifo") for h in held))
+    except PermissionError:  # an ordinary user's: the init is not dumpable until it execs (CVE-2019-5736)
+        fifo = "cannot tell: until it execs, the init is not dumpable, and only root may read its /proc/PID/fd"
     parent = _ppid(pid)
     return [
         ("name (comm)", _comm(pid)),
         ("state", {"S": "S (sleeping: blocked in a system call)", "R": "R (running)"}.get(state_letter, state_letter)),
         ("parent is a runtime process", str(_comm(parent).startswith(("minirunc", "runc")) if parent else False)),
-        ("holds the exec fifo", str(any(h.endswith("/exec.fifo") for h in held))),
+        ("holds the exec fifo", fifo),
     ]
 
 

@@ -59,6 +59,8 @@ teach.show_diagram(lab.lifecycle_graph())
 #
 # A bundle is just a directory. `minirunc spec` writes the same default `config.json` as `runc spec`;
 # we put the busybox root filesystem beside it and edit a few lines, as one would in an editor.
+# (As a learner without root, `make_bundle` asks for `minirunc spec --rootless`, as `runc spec --rootless`:
+# a user namespace in which you are root, the host's network, no cgroup limits.)
 
 # %%
 bundle = lab.make_bundle(WORK / "bundle")
@@ -66,11 +68,18 @@ print(sorted(p.name for p in bundle.iterdir()))
 print(sorted(p.name for p in (bundle / "rootfs").iterdir()))
 
 # %%
-spec = lab.edit_config(bundle, process__args=["sleep", "3600"], process__terminal=False,
-                       hostname="ch06", linux__resources__memory={"limit": 64 * 1024 * 1024})
+spec = lab.edit_config(bundle, process__args=["sleep", "3600"], process__terminal=False, hostname="ch06")
 print("process:", spec["process"]["args"], "| root:", spec["root"], "| hostname:", spec["hostname"])
 print("namespaces:", [ns["type"] for ns in spec["linux"]["namespaces"]])
 print("mounts:", [m["destination"] for m in spec["mounts"]])
+
+# %% [markdown]
+# And a memory limit of 64 MiB (`linux.resources.memory.limit`). A runtime may only write it into a cgroup it
+# can make: root always can; an ordinary user only in a cgroup subtree delegated to them. Where it cannot,
+# minirunc refuses the limit (as runc does) rather than run the container without it:
+
+# %%
+limited = lab.limit_memory(bundle, MINI, 64 * 1024 * 1024)
 
 # %% [markdown]
 # `minirunc` reads this file into typed objects and refuses anything it does not implement, naming the
@@ -122,7 +131,7 @@ print("the init is now:", lab.describe_init(st["pid"])[0][1])
 #
 # Each namespace is a kernel object with an inode number. The container's init has its own mount, PID,
 # network, IPC and UTS namespaces; it shares the others (user, cgroup) with the host, exactly as
-# the `namespaces` list of `config.json` asked.
+# the `namespaces` list of `config.json` asked. (As a learner: its own user namespace, the host's network.)
 
 # %% tags=["nbval-ignore-output"]
 teach.table(["namespace", "host (this notebook)", "container", "shared?"], nsdiff.compare(st["pid"]))
@@ -138,8 +147,7 @@ print("shared with host: ", sorted(k for k, same in shared.items() if same))
 # which one the host runs):
 
 # %%
-limit = lab.memory_limit_file(st["pid"])  # the file in the init's cgroup, for this host's cgroup version
-print("memory limit:", int(limit.read_text()) // 2**20, "MiB")
+limit = lab.show_memory_limit(st["pid"], limited)  # read in the init's cgroup, for this host's cgroup version
 
 # %% [markdown]
 # ## 5. `kill`, `delete`
@@ -156,7 +164,7 @@ while lab.state("minirunc", MINI, "ch06")["status"] != "stopped" and time.monoto
     time.sleep(0.05)
 print("status:", lab.state("minirunc", MINI, "ch06")["status"])
 lab.runtime("minirunc", MINI, "delete", "ch06")
-print("cgroup still there?", limit.parent.exists(), "| state still there?", (MINI / "ch06").exists())
+print("cgroup still there?", limit.parent.exists() if limit else "none was made", "| state still there?", (MINI / "ch06").exists())
 
 # %% [markdown]
 # ## 6. The same bundle under the real runc
