@@ -18,6 +18,24 @@ NOBODY = 65534
 YES_NO = {True: "yes", False: "no"}
 NO_PTRACE = ["setpriv", "--bounding-set=-sys_ptrace", "--"]  # root as in a container: no CAP_SYS_PTRACE
 
+# What a learner (an ordinary user with a rootless engine) cannot do here, and why: teach.root_only's words.
+NEEDS_ROOT = {
+    "loopback": "the attack on the machine's 127.0.0.1 and the rules that stop it. It goes through the engine's "
+                "bridge to the host; your rootless engine's bridge is in a network namespace of its own behind "
+                "slirp4netns (its 127.0.0.1 is not the machine's), and the rules are in root's iptables",
+    "other-user": "the probe walks the engine's directories as root and as the user nobody (setpriv --reuid); "
+                  "only root can become another user. Your rootless engine's directories are in your home, "
+                  "closed to others (0700): see docs/rootless.md",
+}
+
+
+def opener() -> str:
+    """Who opens /proc/PID/exe in dumpable_rule(): root without CAP_SYS_PTRACE, or an ordinary user (no
+    capabilities at all)."""
+    import os
+
+    return "root without CAP_SYS_PTRACE" if os.geteuid() == 0 else "you (an ordinary user: no CAP_SYS_PTRACE)"
+
 
 # ---- CVE-2019-5736: /proc/PID/exe of the runtime ------------------------------------------------
 
@@ -107,11 +125,13 @@ def state_modes(eng: Any) -> list[tuple[str, str]]:
     return [(rel, oct((eng.root / rel).stat().st_mode & 0o7777)) for rel in rels if (eng.root / rel).exists()]
 
 
-def no_new_privs(eng: Any) -> list[tuple[str, str]]:
-    """The setuid program run inside a container by uid 65534, without and with no-new-privileges."""
+def no_new_privs(eng: Any, workdir: Path) -> list[tuple[str, str]]:
+    """The setuid program run inside a container by uid 65534, without and with no-new-privileges (its image
+    built here too: a learner skips local_user_attack, which builds it first as root; the build cache)."""
+    image = layer_access.build_image(eng.status, "ch10-suid", workdir)
     rows = []
     for opts in ((), ("--security-opt", "no-new-privileges")):
-        out = eng("run", "--rm", "-u", str(NOBODY), *opts, "ch10-suid", "whoami-suid").strip()
+        out = eng("run", "--rm", "-u", str(NOBODY), *opts, image, "whoami-suid").strip()
         rows.append((" ".join(opts) or "(default)", out))
     return rows
 

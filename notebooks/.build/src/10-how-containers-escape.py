@@ -94,7 +94,7 @@ teach.table(["the attack", "count"], lesson.proc_exe_attack(eng, execs=20))
 # containers lack. Here is that rule on two host processes, read by a root without CAP_SYS_PTRACE:
 
 # %%
-teach.table(["target process", "root without CAP_SYS_PTRACE opening /proc/PID/exe"], lesson.dumpable_rule())
+teach.table(["target process", lesson.opener() + " opening /proc/PID/exe"], lesson.dumpable_rule())
 
 # %% [markdown]
 # So the runtime turns its dumpable flag off before it forks into the container (the flag is inherited,
@@ -123,7 +123,8 @@ print(localnet.SOURCE.read_text().split("*/", 1)[0] + "*/")
 # container against it:
 
 # %%
-teach.table(["", "result"], lesson.localnet_attack(eng, WORK))
+as_root = teach.root_only(lesson.NEEDS_ROOT["loopback"])  # a learner: skipped, saying why
+teach.table(["", "result"], lesson.localnet_attack(eng, WORK)) if as_root else None
 
 # %% [markdown]
 # The SYN left the container; no answer came back. The engine drops every packet for 127.0.0.0/8 that
@@ -131,13 +132,15 @@ teach.table(["", "result"], lesson.localnet_attack(eng, WORK))
 # same rule for this CVE):
 
 # %%
-print("\n".join(lesson.localnet_rules(eng)))
+print("\n".join(lesson.localnet_rules(eng))) if teach.root_only(lesson.NEEDS_ROOT["loopback"]) else None
 
 # %% [markdown]
 # A second wall: without CAP_NET_RAW (`--cap-drop NET_RAW`) the container cannot even open the raw socket.
 
 # %%
-teach.table(["with --cap-drop NET_RAW", "result"], lesson.localnet_attack(eng, WORK, ("--cap-drop", "NET_RAW")))
+no_raw = ("--cap-drop", "NET_RAW")
+teach.table(["with --cap-drop NET_RAW", "result"], lesson.localnet_attack(eng, WORK, no_raw)) if teach.root_only(
+    lesson.NEEDS_ROOT["loopback"]) else None
 
 # %% [markdown]
 # ## 4. Another user on the same machine (CVE-2021-41091)
@@ -151,8 +154,8 @@ teach.table(["with --cap-drop NET_RAW", "result"], lesson.localnet_attack(eng, W
 # running every setuid-root program and reading every file it can reach:
 
 # %%
-teach.table(["who walks the engine's root", "ran a setuid program as root", "read the -e secret"],
-            lesson.local_user_attack(eng, WORK))
+header = ["who walks the engine's root", "ran a setuid program as root", "read the -e secret"]
+teach.table(header, lesson.local_user_attack(eng, WORK)) if teach.root_only(lesson.NEEDS_ROOT["other-user"]) else None
 
 # %% [markdown]
 # The wall here is plain Unix **permissions**: the engine creates its directories closed to other users
@@ -171,7 +174,7 @@ teach.show_source(paths.restrict)
 # uid 65534 inside a container:
 
 # %%
-teach.table(["run -u 65534 ...", "the setuid-root program says"], lesson.no_new_privs(eng))
+teach.table(["run -u 65534 ...", "the setuid-root program says"], lesson.no_new_privs(eng, WORK))
 
 # %% [markdown]
 # ## Our version
