@@ -31,13 +31,25 @@ def make_bundle(where: str | Path, rootless: bool | None = None) -> Path:
     return where
 
 
+def delegated_cgroup(name: str) -> str | None:
+    """For an ordinary user with a cgroup subtree delegated to them (run-classroom, `minidocker rootless
+    delegate`): a cgroupsPath below it for a container of their own, else None."""
+    from minidocker.rootless import cgroups
+
+    rel = cgroups.find(os.geteuid()) if os.geteuid() != 0 else None
+    return f"{rel}/{name}" if rel else None
+
+
 def limit_memory(bundle: str | Path, state_root: str | Path, limit: int) -> bool:
     """Put linux.resources.memory.limit into config.json if this user's runtime can apply it: always as root;
-    as an ordinary user only where a cgroup subtree is delegated to them. minirunc is asked (a trial create):
-    where it refuses, its refusal is printed and the limit taken out again (False)."""
+    as an ordinary user only in the cgroup subtree delegated to them (linux.cgroupsPath goes there). minirunc is
+    asked (a trial create): where it refuses, its refusal is printed and the limit taken out again (False)."""
     edit_config(bundle, linux__resources__memory={"limit": limit})
     if os.geteuid() == 0:
         return True
+    inside = delegated_cgroup(Path(bundle).resolve().parent.name)
+    if inside:
+        edit_config(bundle, linux__cgroupsPath=inside)
     trial = "limit-trial-" + os.urandom(4).hex()
     said = runtime("minirunc", state_root, "create", "--bundle", str(bundle), trial, check=False)
     runtime("minirunc", state_root, "delete", "--force", trial, check=False)

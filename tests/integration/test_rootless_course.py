@@ -62,6 +62,17 @@ def test_chapter_runs_as_a_learner(learners, chapter):  # noqa: F811
         assert len(line.strip()) > 10, line
 
 
+def test_chapter_06_limits_in_a_delegated_cgroup(learners):  # noqa: F811
+    """With a cgroup subtree delegated (as run-classroom does), chapter 06's 64 MiB limit is set and read back."""
+    learner = learners(cgroups={"memory": 512 << 20, "pids": 512})
+    out = learner.home / "06.out.ipynb"
+    learner.run(str(Path(sys.executable).parent / "jupyter"), "nbconvert", "--execute", "--to", "notebook",
+                "--allow-errors", "--ExecutePreprocessor.timeout=300", "--output", str(out),
+                str(REPO / "notebooks" / "06-runc-and-the-oci-runtime-spec.ipynb"), timeout=900)
+    text = _text(_code_cells(out))
+    assert "memory limit: 64 MiB" in text and "no memory limit" not in text, text[-2000:]
+
+
 def _grade(learner, notebook: Path) -> dict[str, dict]:
     """`python -m minidocker.grade` run by the learner on one notebook: its rows by requirement."""
     grades = learner.home / "grades.csv"

@@ -72,10 +72,18 @@ def collect(configure) -> Facts:
         # The checks run the learner's bundle with their own process: sleep, no terminal.
         spec.setdefault("process", {}).update(args=["sleep", "60"], terminal=False)
         (bundle / "config.json").write_text(json.dumps(spec))
+        inside = oci_runtime.delegated_cgroup(Path(work).name)  # a learner's delegated subtree, if any
         for program in ("minirunc", "runc"):
             if program == "runc" and shutil.which("runc") is None:
                 facts.values[program] = {"error": "the real runc is not installed (apt-get install runc)"}
                 continue
+            # minirunc makes the container's cgroups in a learner's delegated subtree (dropping hierarchies not
+            # delegated); runc 1.1 refuses a rootless cgroupsPath on v1 unless every hierarchy is delegated
+            if inside:
+                linux = dict(spec.get("linux") or {}, cgroupsPath=inside)
+                if program != "minirunc":
+                    linux.pop("cgroupsPath")
+                (bundle / "config.json").write_text(json.dumps(dict(spec, linux=linux)))
             attempt = _try if os.geteuid() == 0 else _try_rootless
             facts.values[program] = attempt(program, bundle, Path(work) / f"state-{program}", unique(f"ex06-{program}"))
     return facts

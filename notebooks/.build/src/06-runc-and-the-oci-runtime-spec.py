@@ -171,6 +171,8 @@ print("cgroup still there?", limit.parent.exists() if limit else "none was made"
 #
 # `minirunc` is a drop-in for runc: same command line, same bundle. Run a probe under both and compare
 # what the container sees of itself: PID 1, host name, capability masks, memory limit, exit code.
+# (A learner whose limit went into a delegated cgroup on a cgroup v1 host sees runc 1.1 refuse the bundle:
+# rootless, it needs every v1 hierarchy delegated, where minirunc uses those that are.)
 
 # %%
 probe = ("echo PID=$$ hostname=$(hostname); grep -E '^Cap(Eff|Bnd)' /proc/self/status; "
