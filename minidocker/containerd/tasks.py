@@ -16,6 +16,7 @@ import errno
 import json
 import logging
 import os
+import select
 import threading
 import time
 from pathlib import Path
@@ -141,7 +142,20 @@ class TaskManager:
 
     @staticmethod
     def _await_exit(ref: ShimRef, deadline_s: float = 5.0) -> None:
-        """The shim exits right after answering delete/shutdown: wait for that (it is not our child)."""
+        """The shim exits right after answering delete/shutdown: wait for that (it is not our child). A
+        pidfd becomes readable when its process exits, so no polling; a pid already gone (or reused by
+        another program: alive() checks the name) is no wait at all."""
+        try:
+            fd = os.pidfd_open(ref.pid)
+        except OSError:  # no such process; or a kernel without pidfd_open (< 5.3): poll below
+            fd = -1
+        if fd >= 0:
+            try:
+                if ref.alive():
+                    select.select([fd], [], [], deadline_s)
+            finally:
+                os.close(fd)
+            return
         deadline = time.monotonic() + deadline_s
         while ref.alive() and time.monotonic() < deadline:
             time.sleep(0.01)
