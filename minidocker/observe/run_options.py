@@ -131,3 +131,30 @@ def health(eng, name: str) -> dict:
     import json
 
     return json.loads(eng("inspect", "--format", "{{json .State.Health}}", name))
+
+
+REFUSAL = "needs a cgroup subtree delegated to"  # a rootless engine's one-line refusal of a limit (rootless/cgroups.py)
+
+
+def start_limited(eng, name: str, memory: str, pids: int, *command: str) -> bool:
+    """`run -d --name NAME --memory M --pids-limit P busybox COMMAND`: True when the engine set the limits.
+    A rootless engine whose user was delegated no cgroup subtree refuses them in one line: print it, start the
+    container without limits (the sections after it still use it) and return False. Any other failure raises."""
+    command = command or ("sleep", "600")
+    code, out = eng.status("run", "-d", "--name", name, "--memory", memory, "--pids-limit", str(pids), "busybox", *command)
+    if code == 0:
+        return True
+    refusal = next((line for line in out.splitlines() if REFUSAL in line), None)
+    if refusal is None:
+        raise RuntimeError(f"minidocker run {name} exited {code}: {out.strip()}")
+    print("refused:", refusal.split("daemon: ", 1)[-1])
+    eng("run", "-d", "--name", name, "busybox", *command)
+    print(f"{name} started without limits instead, for the sections below")
+    return False
+
+
+def needs_limits(limits: bool, what: str) -> bool:
+    """True when the engine sets limits; otherwise say which step is skipped and why (never a faked result)."""
+    if not limits:
+        print(f"skipped (no cgroup subtree delegated to you, see the refusal above): {what}")
+    return limits
