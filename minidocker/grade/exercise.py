@@ -33,6 +33,7 @@ class Facts:
 
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    not_here: str = ""  # why this engine cannot run the exercise at all (a learner's rootless engine without limits)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -99,7 +100,12 @@ class Exercise:
         """Judge requirement `number`: print ✔ with its points, or raise AssertionError with what is wrong and a hint."""
         req = self.requirements[number]
         facts = self.facts(*answer)
-        wrong = next((facts.errors[u] for u in req.uses if u in facts.errors), None) or req.judge(facts)
+        wrong = next((facts.errors[u] for u in req.uses if u in facts.errors), None)
+        if not wrong and facts.not_here:
+            # Said, not passed off as a check: grading runs under root's engine, where it never happens.
+            print(f"- requirement {number} not checked on this engine: {facts.not_here}")
+            return
+        wrong = wrong or req.judge(facts)
         if wrong:
             raise AssertionError(f"requirement {number} ({req.title}): {wrong}\nhint: {req.hint}")
         print(f"✔ requirement {number}: {req.title} ({req.points} point{'s' if req.points != 1 else ''})")

@@ -158,3 +158,16 @@ def needs_limits(limits: bool, what: str) -> bool:
     if not limits:
         print(f"skipped (no cgroup subtree delegated to you, see the refusal above): {what}")
     return limits
+
+
+def limits_refusal(eng) -> str | None:
+    """None when the engine can set --memory and --pids-limit (`info`'s MemoryLimit and PidsLimit, false in a
+    rootless engine whose user was delegated no cgroup subtree); else the line it would refuse them with."""
+    if eng("info", "--format", "{{.MemoryLimit}} {{.PidsLimit}}").split() == ["true", "true"]:
+        return None
+    import os
+
+    from minidocker import paths
+    from minidocker.rootless import cgroups
+
+    return cgroups.refusal("--memory", "memory", paths.rootless_uid() or os.getuid())

@@ -87,6 +87,19 @@ def _engine_id() -> str:
         return value
 
 
+def _limits() -> dict[str, bool]:
+    """Which limits containers can get: all as root; rootless, those of the cgroup subtree delegated to the user
+    (rootless Docker's info says Cgroup Driver: none and MemoryLimit false where it has none)."""
+    wanted = ("memory", "pids", "cpu", "cpuset")
+    if not paths.rootless():
+        return dict.fromkeys(wanted, True)
+    from ...rootless import cgroups
+
+    rel = paths.rootless_cgroup()
+    have = cgroups.delegated_controllers(rel) if rel else set()
+    return {c: c in have for c in wanted}
+
+
 @route("GET", "/info")
 def info(req: Request) -> Response:
     d = req.backend
@@ -99,6 +112,7 @@ def info(req: Request) -> Response:
         images = 0
     os_name, os_version = _os_release()
     cgroup_v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    limits = _limits()
     runtimes = {name: {"path": name} for name in {"minirunc", "runc", d.runtime}}
     return Response(200, {
         "ID": _engine_id(), "Containers": len(containers), "ContainersRunning": running,
@@ -106,12 +120,13 @@ def info(req: Request) -> Response:
         "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
         "Plugins": {"Volume": ["local"], "Network": ["bridge", "host", "null"], "Authorization": None,
                     "Log": ["json-file"]},
-        "MemoryLimit": True, "SwapLimit": True, "KernelMemory": False, "KernelMemoryTCP": False,
-        "CpuCfsPeriod": True, "CpuCfsQuota": True, "CPUShares": True, "CPUSet": True, "PidsLimit": True,
+        "MemoryLimit": limits["memory"], "SwapLimit": limits["memory"], "KernelMemory": False, "KernelMemoryTCP": False,
+        "CpuCfsPeriod": limits["cpu"], "CpuCfsQuota": limits["cpu"], "CPUShares": limits["cpu"],
+        "CPUSet": limits["cpuset"], "PidsLimit": limits["pids"],
         "IPv4Forwarding": True, "BridgeNfIptables": True, "BridgeNfIp6tables": True, "Debug": d.debug,
         "NFd": len(os.listdir("/proc/self/fd")), "OomKillDisable": True, "NGoroutines": 0,
         "SystemTime": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".000000000Z",
-        "LoggingDriver": "json-file", "CgroupDriver": "cgroupfs", "CgroupVersion": "2" if cgroup_v2 else "1",
+        "LoggingDriver": "json-file", "CgroupDriver": "cgroupfs" if any(limits.values()) else "none", "CgroupVersion": "2" if cgroup_v2 else "1",
         "NEventsListener": 0, "KernelVersion": _kernel(), "OperatingSystem": os_name, "OSVersion": os_version,
         "OSType": "linux", "Architecture": platform.machine(), "IndexServerAddress": "https://index.docker.io/v1/",
         "RegistryConfig": {"AllowNondistributableArtifactsCIDRs": [], "AllowNondistributableArtifactsHostnames": [],

@@ -17,6 +17,9 @@ PIDS = 20
 @ex.collector
 def collect(serve, memory_limit) -> Facts:
     facts, eng, name, port = Facts(), ex.engine(), unique("ex08-web"), free_port()
+    facts.not_here = run_options.limits_refusal(eng) or ""
+    if facts.not_here:
+        return facts
     eng("rm", "-f", name, check=False)
     try:
         facts.call("serve", serve, eng, name, port)
