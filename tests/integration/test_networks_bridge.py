@@ -100,6 +100,13 @@ def test_none_has_only_loopback_up(mgr):
     assert len(out) == 1 and ": lo:" in out[0] and "UP" in out[0]
 
 
+def test_a_bridge_sandbox_has_loopback_and_eth0_up(mgr):
+    settings = mgr.connect(CID1)
+    out = ns_run(settings["SandboxKey"], "ip", "-o", "link").stdout.splitlines()
+    assert [line.split(":")[1].strip().split("@")[0] for line in out] == ["lo", "eth0"]
+    assert all(",UP" in line for line in out), out  # <LOOPBACK,UP,LOWER_UP>; a link down has no UP flag
+
+
 def test_host_mode_has_no_sandbox(mgr):
     settings = mgr.connect(CID1, "host")
     assert settings["SandboxKey"] == "" and list(settings["Networks"]) == ["host"]

@@ -193,7 +193,7 @@ class NetworkManager(NetworkAdmin):
 
         def build() -> None:
             ns_path = Path(ep["SandboxKey"])
-            sandbox.create_namespace(ns_path)
+            sandbox.create_namespace(ns_path, lo_up=False)  # plug() brings lo up with eth0
             self._settle(ep["HostIf"])  # the same container restarted: its old veth must be gone first
             sandbox.plug(ns_path, ep["HostIf"], ep["Bridge"], address, prefixlen, ep["Gateway"], mac=ep["MacAddress"])
             self.catalog.chains.add_ports(ep["Bridge"], wanted)

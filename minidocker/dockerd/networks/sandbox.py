@@ -29,13 +29,16 @@ def mac_for(address: str) -> str:
     return "02:42:" + ":".join(f"{int(b):02x}" for b in address.split("."))
 
 
-def create_namespace(path: Path) -> None:
-    """Pin a fresh network namespace at `path` with only lo, brought up (what --network none gives).
+def create_namespace(path: Path, lo_up: bool = True) -> None:
+    """Pin a fresh network namespace at `path` with only lo, brought up (what --network none gives);
+    `lo_up=False` leaves that to plug(), which enters the namespace anyway (one thread fewer per container).
 
     A file already there is a leftover of a crash (no endpoint record names it any more): unpinned first."""
     if os.path.lexists(path):
         netns.remove(path)
     netns.create(path)
+    if not lo_up:
+        return
     try:
         netns.run_in(path, _lo_up)
     except BaseException:
@@ -85,6 +88,7 @@ def plug(ns_path: Path, host_if: str, bridge: str, address: str, prefixlen: int,
 
 def _configure(ifname: str, address: str, prefixlen: int, gateway: str) -> None:
     with IPRoute() as ipr:
+        ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")  # idempotent (a second network)
         index = ipr.link_lookup(ifname=ifname)[0]
         # with its broadcast address, as libnetwork sets it (`ip addr` shows "brd")
         broadcast = str(ipaddress.ip_network(f"{address}/{prefixlen}", strict=False).broadcast_address)
