@@ -11,7 +11,10 @@ daemons run as uid 0, so the launcher names the user for them in MINIDOCKER_ROOT
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib is imported on first use: the client, a new process per command, needs only
+    from pathlib import Path  # its socket's name (api_socket_name), and pathlib costs it ~1 ms
 
 ENV_ROOT = "MINIDOCKER_ROOT"
 ENV_ROOTLESS = "MINIDOCKER_ROOTLESS"
@@ -39,10 +42,16 @@ def rootless_cgroup() -> str | None:
     return value if value and rootless() else None
 
 
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
 def root() -> Path | None:
     """The relocation root, or None for the system-wide layout."""
     value = os.environ.get(ENV_ROOT)
-    return Path(value) if value else None
+    return _path(value) if value else None
 
 
 def state_dir() -> Path:
@@ -51,21 +60,25 @@ def state_dir() -> Path:
     if base:
         return base / "lib"
     if rootless():
-        data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-        return Path(data) / "minidocker"
-    return Path("/var/lib/minidocker")
+        data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+        return _path(data) / "minidocker"
+    return _path("/var/lib/minidocker")
 
 
 def run_dir() -> Path:
     """Volatile runtime files: sockets, pid files, fifos (cf. /run/docker)."""
-    base = root()
+    return _path(_run_dir())
+
+
+def _run_dir() -> str:
+    base = os.environ.get(ENV_ROOT)
     if base:
-        return base / "run"
+        return os.path.join(base, "run")
     uid = rootless_uid()
     if uid is not None:
         xdg = os.environ.get("XDG_RUNTIME_DIR")
-        return Path(xdg) / "minidocker" if xdg else Path(f"/tmp/minidocker-{uid}")
-    return Path("/run/minidocker")
+        return os.path.join(xdg, "minidocker") if xdg else f"/tmp/minidocker-{uid}"
+    return "/run/minidocker"
 
 
 SLIRP_HOST_LOOPBACK = "10.0.2.2"  # slirp4netns's address for the host's 127.0.0.1 (slirp4netns(1))
@@ -81,7 +94,12 @@ def host_loopback() -> str | None:
 
 def api_socket() -> Path:
     """The Engine API socket dockerd listens on (cf. /run/docker.sock)."""
-    return run_dir() / "minidocker.sock"
+    return _path(api_socket_name())
+
+
+def api_socket_name() -> str:
+    """api_socket() as a string, without importing pathlib (what the client dials on every command)."""
+    return os.path.join(_run_dir(), "minidocker.sock")
 
 
 def containerd_socket() -> Path:

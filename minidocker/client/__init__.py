@@ -5,11 +5,23 @@
     client = from_env()          # docker-py's DockerClient shape: client.containers.run(...)
 
 Attributes load lazily so that the CLI, which imports this package on every command, pays nothing for them.
+
+Start-up cost, the rule for every module the CLI imports before it has answered (cli, flags, transport,
+wire, errors, jsonfast, the verb's command module, formatting, config, stdio): every `minidocker`
+command is a new interpreter, and importing is most of what `ps` or `images` costs (the daemon answers
+in about a millisecond). So at the top of these modules: only our own lean modules and the stdlib's
+cheap ones (os, sys, time, io; the C modules _socket, _json, _signal). typing, argparse, re, json,
+socket, pathlib, signal, threading, base64 each import in a function that needs them (re, json and
+socket pull in enum; argparse gettext and locale), and names used only in annotations come from
+`if TYPE_CHECKING:` with a local `TYPE_CHECKING = False`, since importing typing for it is the cost.
+tests/unit/test_client_startup.py checks what `ps`, `images` and `run` import; docs/speed.md has the figures.
 """
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (see above)
+    from typing import Any
 
 __all__ = ["APIClient", "Client", "from_env", "APIError", "NotFound", "Conflict"]
 

@@ -7,32 +7,45 @@ Docker Hub's key is "https://index.docker.io/v1/", as docker writes it.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from pathlib import Path
+    from typing import Any
 
 INDEX_SERVER = "https://index.docker.io/v1/"
 
 
+def config_file() -> str:
+    base = os.environ.get("MINIDOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".minidocker")
+    return os.path.join(base, "config.json")
+
+
 def config_path() -> Path:
-    base = os.environ.get("MINIDOCKER_CONFIG")
-    return Path(base) / "config.json" if base else Path.home() / ".minidocker" / "config.json"
+    from pathlib import Path
+
+    return Path(config_file())
 
 
 def load() -> dict[str, Any]:
+    """The config file's JSON, {} when it is missing or unreadable (read on every attach: detachKeys)."""
+    from .jsonfast import loads
+
     try:
-        return json.loads(config_path().read_text())
+        with open(config_file(), "rb") as f:
+            return loads(f.read())
     except (OSError, ValueError):
         return {}
 
 
 def save(config: dict[str, Any]) -> None:
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import json
+
     from ..linux.atomicfile import write_atomic
 
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_atomic(path, json.dumps(config, indent="\t").encode(), mode=0o600)
 
 
@@ -49,11 +62,15 @@ def credentials(registry: str) -> dict[str, str] | None:
     entry = (load().get("auths") or {}).get(registry)
     if not entry or not entry.get("auth"):
         return None
+    import base64
+
     user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
     return {"username": user, "password": password, "serveraddress": registry}
 
 
 def store(registry: str, username: str, password: str) -> None:
+    import base64
+
     config = load()
     auth = base64.b64encode(f"{username}:{password}".encode()).decode()
     config.setdefault("auths", {})[registry] = {"auth": auth}

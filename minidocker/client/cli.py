@@ -1,15 +1,20 @@
 """The `minidocker` command line: global flags, the verb table, errors to exit codes (cf. docker/cli cmd/docker/docker.go).
 
-Start-up is kept lean: only the stdlib and the transport are imported here; the module that implements
-the verb (client/commands/<noun>.py) is imported once the verb is known, and builds only its own parser.
+Start-up is kept lean (the rule is in minidocker/client/__init__.py): the module that implements the verb
+(client/commands/<noun>.py) is imported once the verb is known and declares only its own flags, on a
+FlagSet (flags.py) that parses a plain command line without argparse; argparse (argparser.py) is built
+only for --help, errors and unusual command lines.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any, NoReturn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 PROG = "minidocker"
 
@@ -97,30 +102,6 @@ class UsageError(Exception):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.code = code
-
-
-class Formatter(argparse.HelpFormatter):
-    """A fixed width: argparse builds a formatter for every add_argument, and asking the terminal's width
-    each time imports shutil (with bz2 and lzma), a cost every command would pay for help it never prints."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 30, width: int = 100) -> None:
-        super().__init__(prog, indent_increment, max_help_position, width)
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with docker's error shapes instead of argparse's usage dump and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        if "the following arguments are required" in message or message.startswith("requires"):
-            verb = self.prog.split(" ", 1)[-1].replace("container ", "").replace("image ", "")
-            arity = SYNOPSIS.get(verb, ("", "at least 1 argument"))[1]
-            raise UsageError(f"'{self.prog}' requires {arity}", 1)
-        if message.startswith("unrecognized arguments: "):
-            flag = message.split(": ", 1)[1].split()[0]
-            if flag.startswith("-"):
-                raise UsageError(f"unknown flag: {flag}", 125)
-            raise UsageError(f"'{self.prog}' accepts no arguments", 1)
-        raise UsageError(message, 125)
 
 
 class Cli:
@@ -227,12 +208,14 @@ def _main(argv: list[str]) -> int:
     module_name, func_name = VERBS[verb]
     import importlib
 
+    from .flags import FlagSet
+
     module = importlib.import_module(f"minidocker.client.commands.{module_name}")
-    parser = Parser(prog=f"{PROG} {verb}", add_help=True, conflict_handler="resolve", formatter_class=Formatter)
-    getattr(module, func_name + "_args")(parser)
+    flags = FlagSet(lambda: _argparser(f"{PROG} {verb}"))
+    getattr(module, func_name + "_args")(flags)
     cli = Cli(opts["host"], opts["debug"])
     try:
-        parsed = parser.parse_args(args)
+        parsed = flags.parse_args(args)
     except UsageError as err:
         bare = verb.replace("container ", "").replace("image ", "")
         usage = f"\nUsage:  {PROG} {verb} {SYNOPSIS[bare][0]}\n" if bare in SYNOPSIS else ""
@@ -243,6 +226,12 @@ def _main(argv: list[str]) -> int:
             sys.stderr.write(f"{err}\n{usage}\nRun '{PROG} {verb} --help' for more information\n")
         return err.code
     return run_command(cli, verb, getattr(module, func_name), parsed)
+
+
+def _argparser(prog: str) -> argparse.ArgumentParser:
+    from .argparser import argparser  # argparse only for --help, errors and unusual command lines
+
+    return argparser(prog)
 
 
 def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> int:

@@ -7,14 +7,17 @@ Parsing flag text into fields happens here; checking that the values make sense 
 
 from __future__ import annotations
 
-import re
-from typing import Any, Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Iterable
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
 
 
 def ram_in_bytes(text: str) -> int:
     """go-units RAMInBytes: "64m", "1.5g", "512k", "100" (binary multiples, case-insensitive)."""
+    import re
+
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgtpKMGTP]?)[iI]?[bB]?\s*", text)
     if not match:
         raise ValueError(f"invalid size: '{text}'")
@@ -70,6 +73,8 @@ def parse_port(spec: str) -> tuple[str, dict[str, str]]:
             ip, host_port, container = parts
         else:
             raise ValueError(f"invalid port format: {spec!r}")
+    import re
+
     if not container or not re.fullmatch(r"[0-9]+(-[0-9]+)?", container):
         raise ValueError(f"invalid containerPort: {container}")
     return f"{container}/{proto}", {"HostIp": ip, "HostPort": host_port}

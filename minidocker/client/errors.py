@@ -54,12 +54,12 @@ class StreamError(MinidockerError):
 
 def from_response(status: int, body: bytes, method: str = "", path: str = "") -> APIError:
     """Map a failed response to the error class; the message comes from the JSON body when there is one."""
-    import json
+    from .jsonfast import loads
 
     text = body.decode("utf-8", "replace").strip()
     message = text
     try:
-        parsed = json.loads(text) if text else None
+        parsed = loads(text) if text else None
         if isinstance(parsed, dict) and "message" in parsed:
             message = str(parsed["message"])
     except ValueError:

@@ -7,14 +7,17 @@ bytes that arrived together with the response head are not lost.
 
 from __future__ import annotations
 
-import socket
-from typing import Any
+import _socket
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any
 
 
 class Hijacked:
     """Raw bidirectional stream over the upgraded socket."""
 
-    def __init__(self, sock: socket.socket, rfile: Any) -> None:
+    def __init__(self, sock: _socket.socket, rfile: Any) -> None:
         self.sock = sock
         self.sock.settimeout(None)
         self.rfile = rfile
@@ -45,7 +48,7 @@ class Hijacked:
     def close_write(self) -> None:
         """Half-close: the daemon sees EOF on the container's stdin, output keeps flowing back."""
         try:
-            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.shutdown(_socket.SHUT_WR)
         except OSError:
             pass
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-from typing import Callable
 
-from .hijack import Hijacked
 from .streams import STDERR, iter_output
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import threading
+    from typing import Callable
+
+    from .hijack import Hijacked
 
 
 def detach_keys_setting(flag: str = "") -> str:
@@ -20,16 +24,15 @@ def detach_keys_setting(flag: str = "") -> str:
     (the daemon's default, ctrl-p,ctrl-q), as the docker CLI picks it."""
     if flag:
         return flag
-    import json
-    from pathlib import Path
-
     from .auth import load
+    from .jsonfast import loads
 
     if load().get("detachKeys"):
         return str(load()["detachKeys"])
-    docker_dir = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    docker_dir = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
     try:
-        return str(json.loads((Path(docker_dir) / "config.json").read_text()).get("detachKeys") or "")
+        with open(os.path.join(docker_dir, "config.json"), "rb") as f:
+            return str(loads(f.read()).get("detachKeys") or "")
     except (OSError, ValueError, AttributeError):
         return ""
 
@@ -84,19 +87,22 @@ def pump(stream: Hijacked, tty: bool, stdin: bool, out_fd: int | None = None, er
     err_fd = sys.stderr.fileno() if err_fd is None else err_fd
     sys.stdout.flush()
     sys.stderr.flush()
-    detached = threading.Event()
+    detached = None
     if stdin:
+        import threading
+
+        detached = threading.Event()
         escape = _escape_proxy(detach_keys) if tty else None
         threading.Thread(target=_copy_stdin, args=(stream, sys.stdin.fileno(), escape, detached), daemon=True).start()
     try:
         for sid, data in iter_output(stream, tty):
             write_all(err_fd if sid == STDERR else out_fd, data)
     except OSError:
-        if not detached.is_set():
+        if detached is None or not detached.is_set():
             raise
     finally:
         stream.close()
-    return detached.is_set()
+    return detached is not None and detached.is_set()
 
 
 class RawTerminal:
@@ -149,21 +155,26 @@ class RawTerminal:
 
 
 def proxy_signals(kill: Callable[[str], None]) -> Callable[[], None]:
-    """--sig-proxy: forward SIGINT/SIGTERM/SIGHUP to the container; returns a function restoring the handlers."""
-    import signal
+    """--sig-proxy: forward SIGINT/SIGTERM/SIGHUP to the container; returns a function restoring the handlers.
 
+    Through _signal, the C module under signal.py: signal.py builds enums of every signal and handler
+    when imported (~0.5 ms on every `run`), and this needs three numbers."""
+    import _signal
+
+    names = {_signal.SIGINT: "INT", _signal.SIGTERM: "TERM", _signal.SIGHUP: "HUP"}
     saved = {}
 
     def handler(signum: int, _frame: object) -> None:
-        name = signal.Signals(signum).name[3:]
-        threading.Thread(target=kill, args=(name,), daemon=True).start()
+        import threading
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        saved[sig] = signal.signal(sig, handler)
+        threading.Thread(target=kill, args=(names[signum],), daemon=True).start()
+
+    for sig in names:
+        saved[sig] = _signal.signal(sig, handler)
 
     def restore() -> None:
         for sig, old in saved.items():
-            signal.signal(sig, old)
+            _signal.signal(sig, old)
 
     return restore
 

@@ -7,16 +7,17 @@ objects (one per line in practice, but only concatenation is promised), decoded 
 
 from __future__ import annotations
 
-import json
-from typing import Any, Iterator, Protocol
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Iterator, Protocol
+
+    class Readable(Protocol):
+        def read(self, size: int) -> bytes: ...
+
+        def read1(self, size: int) -> bytes: ...
+
 
 STDIN, STDOUT, STDERR, SYSTEMERR = 0, 1, 2, 3
-
-
-class Readable(Protocol):
-    def read(self, size: int) -> bytes: ...
-
-    def read1(self, size: int) -> bytes: ...
 
 
 def iter_frames(stream: Readable) -> Iterator[tuple[int, bytes]]:
@@ -52,6 +53,8 @@ def iter_output(stream: Readable, tty: bool) -> Iterator[tuple[int, bytes]]:
 
 def iter_json(stream: Readable) -> Iterator[dict[str, Any]]:
     """Decoded JSON messages, in order, until the stream ends."""
+    import json
+
     decoder = json.JSONDecoder()
     buf = ""
     pending = b""

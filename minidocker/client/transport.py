@@ -1,20 +1,26 @@
 """HTTP/1.1 to the Engine API over its unix socket: keep-alive calls, streams, hijacked upgrades (cf. moby client/{request,hijack,ping}.go, docker-py transport/unixconn.py).
 
-Stdlib only (socket, json; the HTTP framing is wire.py): the CLI imports this on every command. One
+Stdlib C modules only (_socket, _json; the HTTP framing is wire.py): the CLI imports this on every command. One
 keep-alive connection carries the ordinary calls; every streaming or hijacked call gets a connection of
 its own, as the docker CLI does, so that a `wait` left pending never blocks the `start` that follows it.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-from typing import Any, Iterable, Mapping
 
+import _socket
+
+from . import jsonfast
 from .errors import APIError, DaemonUnreachable, from_response
-from .hijack import Hijacked
-from .wire import Connection, ProtocolError, Response
+from .wire import Connection, ProtocolError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Iterable, Mapping
+
+    from .hijack import Hijacked
+    from .wire import Response
 
 MAX_API_VERSION = "1.41"  # what this client speaks; newer daemons are asked for it by path prefix
 FALLBACK_API_VERSION = "1.24"  # the docker CLI's choice when _ping carries no Api-Version header
@@ -31,7 +37,7 @@ def default_host() -> str:
         return env
     from .. import paths
 
-    return "unix://" + str(paths.api_socket())
+    return "unix://" + paths.api_socket_name()
 
 
 def parse_host(host: str | None) -> tuple[str, str]:
@@ -61,7 +67,7 @@ def encode_query(query: Mapping[str, Any] | None) -> str:
         if isinstance(value, bool):
             value = "1" if value else "0"
         elif isinstance(value, (dict, list)):
-            value = json.dumps(value, separators=(",", ":"))
+            value = jsonfast.dumps(value, separators=(",", ":"))
         items.append((key, str(value)))
     return "&".join(f"{_qescape(k)}={_qescape(v)}" for k, v in items)
 
@@ -99,7 +105,7 @@ class Reply:
         self.status, self.headers, self.data = status, headers, data
 
     def json(self) -> Any:
-        return json.loads(self.data) if self.data.strip() else None
+        return jsonfast.loads(self.data) if self.data.strip() else None
 
 
 class Transport:
@@ -117,9 +123,9 @@ class Transport:
     def new_connection(self, timeout: float | None = None) -> Connection:
         timeout = self.timeout if timeout is None else timeout
         if self.scheme == "unix":
-            return Connection(socket.AF_UNIX, self.address, HOST_HEADER, timeout)
+            return Connection(_socket.AF_UNIX, self.address, HOST_HEADER, timeout)
         host, _, port = self.address.rpartition(":")
-        return Connection(socket.AF_INET, (host or "127.0.0.1", int(port or 2375)), self.address, timeout)
+        return Connection(_socket.AF_INET, (host or "127.0.0.1", int(port or 2375)), self.address, timeout)
 
     def _connect(self, conn: Connection) -> None:
         try:
@@ -127,7 +133,7 @@ class Transport:
         except PermissionError as err:
             raise DaemonUnreachable(self.host, f"permission denied while trying to connect to the minidocker "
                                                f"daemon socket at {self.host}: {err.strerror}") from None
-        except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, socket.gaierror):
+        except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, _socket.gaierror):
             raise DaemonUnreachable(self.host) from None
 
     def close(self) -> None:
@@ -158,7 +164,7 @@ class Transport:
     def _headers(self, body: Any, headers: Mapping[str, str] | None) -> tuple[Any, dict[str, str]]:
         out = {"User-Agent": USER_AGENT}
         if isinstance(body, (dict, list)):
-            body = (json.dumps(body, separators=(",", ":")) + "\n").encode()
+            body = (jsonfast.dumps(body, separators=(",", ":")) + "\n").encode()
             out["Content-Type"] = "application/json"
         if headers:
             out.update(headers)
@@ -222,6 +228,8 @@ class Transport:
             conn.close()
             raise APIError(500, str(err), method, path) from None
         if resp.status in (101, 200):  # 200: a daemon that streams without the upgrade dance
+            from .hijack import Hijacked
+
             return Hijacked(conn.sock, conn.rfile)
         data = resp.read()
         conn.close()
@@ -268,7 +276,7 @@ class Pending:
             data = resp.read()
         finally:
             self.close()
-        return json.loads(data) if data.strip() else None
+        return jsonfast.loads(data) if data.strip() else None
 
     def close(self) -> None:
         """Hang up: how the CLI cancels a pending wait after `run -d`'s start."""

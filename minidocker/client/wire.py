@@ -8,8 +8,13 @@ without a body, and the raw socket plus its buffered reader handed over after a 
 
 from __future__ import annotations
 
-import socket
-from typing import Any, Iterable
+import io
+
+import _socket  # socket.py's C core: socket.py itself imports enum and selectors, ~1 ms a command
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Iterable
 
 MAX_LINE = 65536
 
@@ -23,11 +28,11 @@ class Connection:
 
     def __init__(self, family: int, address: Any, host: str, timeout: float | None = None) -> None:
         self.family, self.address, self.host, self.timeout = family, address, host, timeout
-        self.sock: socket.socket | None = None
+        self.sock: _socket.socket | None = None
         self.rfile: Any = None
 
     def connect(self) -> None:
-        sock = socket.socket(self.family, socket.SOCK_STREAM)
+        sock = _socket.socket(self.family, _socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         try:
             sock.connect(self.address)
@@ -35,7 +40,7 @@ class Connection:
             sock.close()
             raise
         self.sock = sock
-        self.rfile = sock.makefile("rb")
+        self.rfile = io.BufferedReader(SocketReader(sock))
 
     def close(self) -> None:
         if self.rfile is not None:
@@ -93,6 +98,24 @@ class Connection:
             key, _, value = line.decode("latin-1").partition(":")
             headers.append((key.strip(), value.strip()))
         return Response(self, int(parts[1]), parts[2] if len(parts) > 2 else "", headers, method, parts[0])
+
+
+class SocketReader(io.RawIOBase):
+    """The raw stream under the buffered reader, as socket.makefile("rb")'s SocketIO: reads are recv()s.
+    Closing it leaves the socket open (Connection.close closes both)."""
+
+    def __init__(self, sock: _socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self.sock.recv_into(buffer)
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
 
 
 class Response:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from ..transport import Reply, Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Mapping
 
 
 class BaseClient:
@@ -40,7 +42,7 @@ def filters_param(filters: Mapping[str, Any] | None) -> str | None:
     """docker's filters query: {"key": ["v", ...]} as JSON (a scalar value becomes a one-item list)."""
     if not filters:
         return None
-    import json
+    from ..jsonfast import dumps
 
     out: dict[str, Any] = {}
     for key, value in filters.items():
@@ -50,7 +52,7 @@ def filters_param(filters: Mapping[str, Any] | None) -> str | None:
             out[key] = [str(v).lower() if isinstance(v, bool) else str(v) for v in value]
         else:
             out[key] = [str(value).lower() if isinstance(value, bool) else str(value)]
-    return json.dumps(out, separators=(",", ":"))
+    return dumps(out, separators=(",", ":"))
 
 
 def registry_auth(auth: Mapping[str, Any] | None = None) -> dict[str, str]:

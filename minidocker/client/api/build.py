@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any, Iterator, Mapping
-
 from ..streams import iter_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from pathlib import Path
+    from typing import Any, Iterator, Mapping
 
 
 class BuildMixin:
@@ -15,6 +16,9 @@ class BuildMixin:
               quiet: bool = False, forcerm: bool = False, labels: Mapping[str, str] | None = None,
               pull: bool = False) -> Iterator[dict[str, Any]]:
         """Send the context (a directory, tarred with .dockerignore applied, or a ready tar) and yield the messages."""
+        import json
+        from pathlib import Path
+
         dockerfile = dockerfile or "Dockerfile"
         if fileobj is not None:
             body = fileobj

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
-
 from .. import config as cfg
 from ..hijack import Hijacked
 from ..streams import iter_output
 from .base import filters_param
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Iterator, Mapping
 
 
 class ContainerMixin:
@@ -40,6 +42,7 @@ class ContainerMixin:
                          host_config: dict[str, Any] | None = None) -> dict[str, Any]:
         """docker-py's create_container: returns {"Id": ..., "Warnings": [...]}."""
         import shlex
+        from collections.abc import Mapping
 
         if isinstance(command, str):
             command = shlex.split(command)
@@ -70,6 +73,8 @@ class ContainerMixin:
                            nano_cpus: int | None = None, runtime: str | None = None, privileged: bool = False,
                            **extra: Any) -> dict[str, Any]:
         """docker-py's create_host_config for the common fields; `extra` are raw HostConfig keys."""
+        from collections.abc import Mapping
+
         if isinstance(binds, Mapping):  # docker-py's {"/host": {"bind": "/c", "mode": "rw"}}
             binds = [f"{h}:{v['bind']}:{v.get('mode', 'rw')}" for h, v in binds.items()]
         ports: dict[str, list[dict[str, str]]] = {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
-
 from ..hijack import Hijacked
 from ..streams import iter_output
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Iterator, Mapping
 
 
 class ExecMixin:
@@ -15,6 +17,7 @@ class ExecMixin:
                     detach_keys: str | None = None, detach: bool = False) -> dict[str, Any]:
         """POST /containers/{id}/exec with the body the CLI sends -> {"Id": ...}."""
         import shlex
+        from collections.abc import Mapping
 
         if isinstance(cmd, str):
             cmd = shlex.split(cmd)

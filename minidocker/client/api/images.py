@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
-
 from ..streams import iter_json
 from .base import filters_param, registry_auth
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Iterable, Iterator, Mapping
 
 
 def split_repo_tag(name: str) -> tuple[str, str]:

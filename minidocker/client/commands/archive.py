@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any, Iterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any, Iterator
 
 
 def _write_stream(cli: Any, resp: Any, output: str | None, what: str) -> int:

@@ -5,11 +5,14 @@ The exit code of a failed build is the failing step's (errorDetail.code), as doc
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def build_args(p: argparse.ArgumentParser) -> None:

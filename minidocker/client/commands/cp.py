@@ -6,13 +6,16 @@ copied entry when the destination names a new file; GET archive and extract for 
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import posixpath
 import sys
 import tarfile
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def cp_args(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,6 @@ paths.state_dir(); pid files live in paths.run_dir(). stop sends SIGTERM: contai
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import socket
@@ -16,9 +15,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from ... import paths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0

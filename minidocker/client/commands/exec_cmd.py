@@ -5,12 +5,16 @@ inspect -> exec create -> exec start (hijacked, on its own connection) -> exec i
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
 
 from .. import config as cfg
 from ..errors import APIError
+from ..flags import REMAINDER
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def exec__args(p: argparse.ArgumentParser) -> None:
@@ -24,7 +28,7 @@ def exec__args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-w", "--workdir", default="", help="Working directory inside the container")
     p.add_argument("--detach-keys", default="", help="Override the key sequence for detaching a container")
     p.add_argument("container", metavar="CONTAINER")
-    p.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
+    p.add_argument("command", nargs=REMAINDER, metavar="COMMAND")
 
 
 def exec_(cli: Any, a: argparse.Namespace) -> int:

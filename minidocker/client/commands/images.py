@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
 from ..errors import APIError
 from ..formatting import table
 from ..formatting.text import ellipsis, short_id
 from ..formatting.units import ago, human_size
 from .ps import filters_query
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def images_args(p: argparse.ArgumentParser) -> None:

@@ -6,13 +6,16 @@ objects found are printed as one JSON array; the rest are reported after it and 
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any, Callable
 
 from ..errors import APIError, NotFound
 from ..formatting.template import write_each
 from ..formatting.text import go_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any, Callable
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import Any, Callable
-
 from ..errors import APIError
+from ..flags import REMAINDER
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any, Callable
 
 
 def _each(cli: Any, names: list[str], action: Callable[[str], Any], echo: bool = True) -> int:
@@ -73,7 +76,7 @@ def wait(cli: Any, a: argparse.Namespace) -> int:
 
 def top_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("container", metavar="CONTAINER")
-    p.add_argument("ps_args", nargs=argparse.REMAINDER, metavar="[ps OPTIONS]")
+    p.add_argument("ps_args", nargs=REMAINDER, metavar="[ps OPTIONS]")
 
 
 def top(cli: Any, a: argparse.Namespace) -> int:

@@ -5,12 +5,15 @@ The CLI inspects first to learn Config.Tty: a tty container's log is raw, otherw
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
 
 from ..stdio import write_all
 from ..streams import STDERR, iter_output
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def logs_args(p: argparse.ArgumentParser) -> None:

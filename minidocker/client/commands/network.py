@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
 
 from ..formatting import table
 from ..formatting.text import go_json, short_id
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def ls_args(p: argparse.ArgumentParser) -> None:

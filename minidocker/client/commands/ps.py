@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
 from ..formatting import table
 from ..formatting.ports import displayable_ports
 from ..formatting.text import container_names, ellipsis, go_quote, short_id
 from ..formatting.units import ago, human_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 HEADER = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
 
@@ -54,7 +56,7 @@ def filters_query(items: list[str]) -> str | None:
     """-f key=value ... -> the map-of-bools JSON the CLI sends: {"key":{"value":true}}."""
     if not items:
         return None
-    import json
+    from ..jsonfast import dumps
 
     out: dict[str, dict[str, bool]] = {}
     for item in items:
@@ -62,7 +64,7 @@ def filters_query(items: list[str]) -> str | None:
         if not sep:
             raise ValueError(f"bad format of filter (expected name=value)")
         out.setdefault(key.strip().lower(), {})[value] = True
-    return json.dumps(out, separators=(",", ":"))
+    return dumps(out, separators=(",", ":"))
 
 
 def ps(cli: Any, a: argparse.Namespace) -> int:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
 
 from ..api.base import registry_auth
 from ..api.images import normalize_for_pull, split_repo_tag
 from ..formatting.progress import display_stream
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def _auth_for(reference: str) -> dict[str, str]:

@@ -6,13 +6,17 @@ wait is sent before attach and start so that a container that exits at once cann
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
 
+from ... import trace
 from .. import config as cfg
 from ..errors import APIError
-from ... import trace
+from ..flags import REMAINDER
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 NOT_FOUND_127 = ("executable file not found", "no such file or directory", "system cannot find the file specified")
 CANNOT_INVOKE_126 = ("permission denied", "is a directory")
@@ -74,7 +78,7 @@ def _container_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pid", default="", help="PID namespace to use")
     p.add_argument("--ipc", default="", help="IPC mode to use")
     p.add_argument("image", metavar="IMAGE")
-    p.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
+    p.add_argument("command", nargs=REMAINDER, metavar="COMMAND")
 
 
 def create_args(p: argparse.ArgumentParser) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def serve_args(parser: argparse.ArgumentParser) -> None:

@@ -7,15 +7,18 @@ previous reading to compare with).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 import time
-from typing import Any
 
 from ..formatting import table
 from ..formatting.text import short_id
 from ..formatting.units import bytes_size, human_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 HEADER = ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"]
 

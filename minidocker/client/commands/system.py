@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import platform
 import sys
-from typing import Any
 
 from ..formatting import table
 from ..formatting.text import container_names, ellipsis, go_quote, short_id
 from ..formatting.units import ago, human_size, parse_rfc3339
 from ..transport import MAX_API_VERSION
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def version_args(p: argparse.ArgumentParser) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..formatting.units import bytes_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any
 
 
 def render_info(i: dict[str, Any], debug: bool = False) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
 
 from ..errors import APIError
 from ..formatting import table
 from ..formatting.template import write_each
 from ..formatting.text import go_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    import argparse
+    from typing import Any
 
 
 def create_args(p: argparse.ArgumentParser) -> None:

@@ -7,7 +7,9 @@ cell (counted in characters) plus 3, at least 10; the last cell of a row is writ
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Iterable, Sequence
 
 
 def render(rows: Iterable[Sequence[str]], minwidth: int = 10, padding: int = 3) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from ..jsonfast import quote
 
 
 def short_id(ident: str, trunc: bool = True) -> str:
@@ -23,11 +23,13 @@ def ellipsis(text: str, width: int) -> str:
 
 def go_quote(text: str) -> str:
     """strconv.Quote, closely enough: double quotes, backslash escapes, printable unicode kept."""
-    return json.dumps(text, ensure_ascii=False)
+    return quote(text)
 
 
 def go_json(value: object, indent: int | None = 4) -> str:
     """JSON as docker inspect prints it: 4-space indent, HTML characters left alone (SetEscapeHTML(false))."""
+    import json
+
     return json.dumps(value, indent=indent, ensure_ascii=False)
 
 
