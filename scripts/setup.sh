@@ -60,6 +60,9 @@ purelib="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("pure
 printf '#!%s -IS\n# minidocker, started without site.py (scripts/setup.sh writes this launcher)\nimport sys\nsys.path.insert(0, %s)\nsys.path.append(%s)\nfrom minidocker.client.cli import main\nsys.exit(main())\n' \
   "$repo/.venv/bin/python" "'$repo'" "'$purelib'" > .venv/bin/minidocker.tmp
 chmod +x .venv/bin/minidocker.tmp && mv .venv/bin/minidocker.tmp .venv/bin/minidocker
+# Bytecode for the package now: a learner's commands (or the first one after a pull) would otherwise compile
+# what they import, or, not allowed to write __pycache__, compile it again on every command.
+.venv/bin/python -m compileall -q minidocker >/dev/null
 
 # Notebook kernels find the course's commands (`!minidocker ps` in a cell) however JupyterLab or nbval was
 # started: the venv's kernel spec puts .venv/bin first on their PATH (jupyter_client fills in ${PATH}).
