@@ -5,9 +5,11 @@ and exercise solutions graded by the learner with `python -m minidocker.grade` e
 CI runs the chapters whose rootless path differs from root's (04: the real containerd, 05: the traced run,
 06: a rootless bundle under minirunc and runc, 10: what needs root skips) and one ordinary one (00), and
 the exercises with a rootless path of their own (06, 10). MINIDOCKER_LEARNER_ALL=1 runs every chapter and
-every exercise (teacher/classroom-on-one-server.md records that run):
+every exercise, MINIDOCKER_LEARNER_CGROUPS=1 with a delegated cgroup subtree as run-classroom gives each
+learner (teacher/classroom-on-one-server.md records both runs):
 
-    MINIDOCKER_LEARNER_ALL=1 .venv/bin/python -m pytest -n 2 tests/integration/test_rootless_course.py
+    MINIDOCKER_LEARNER_ALL=1 [MINIDOCKER_LEARNER_CGROUPS=1] .venv/bin/python -m pytest -n 2 -rA --durations=0 \
+        tests/integration/test_rootless_course.py
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from rootless_fixture import learners  # noqa: F401
 pytestmark = pytest.mark.root
 REPO = Path(__file__).resolve().parents[2]
 ALL = os.environ.get("MINIDOCKER_LEARNER_ALL") == "1"
+# MINIDOCKER_LEARNER_CGROUPS=1: the learners of the chapter and exercise runs get a delegated cgroup subtree,
+# as run-classroom's do (without it, as an ordinary user of a machine that delegates nothing)
+DELEGATED = {"memory": 512 << 20, "pids": 512} if os.environ.get("MINIDOCKER_LEARNER_CGROUPS") == "1" else None
 CHAPTERS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 EXERCISES = sorted(p.name for p in (REPO / "teacher" / "solutions").glob("[0-9][0-9]-*.ipynb"))
 CI_CHAPTERS = ("00", "04", "05", "06", "10")
@@ -46,7 +51,7 @@ def _text(cells: list[dict]) -> str:
 
 @pytest.mark.parametrize("chapter", _chosen(CHAPTERS, CI_CHAPTERS))
 def test_chapter_runs_as_a_learner(learners, chapter):  # noqa: F811
-    learner = learners()
+    learner = learners(cgroups=DELEGATED)
     out = learner.home / f"{chapter}.out.ipynb"
     learner.run(str(Path(sys.executable).parent / "jupyter"), "nbconvert", "--execute", "--to", "notebook",
                 "--allow-errors", "--ExecutePreprocessor.timeout=300", "--output", str(out),
@@ -87,7 +92,7 @@ def _grade(learner, notebook: Path) -> dict[str, dict]:
 
 @pytest.mark.parametrize("exercise", _chosen(EXERCISES, CI_EXERCISES))
 def test_exercise_solution_earns_every_point_as_a_learner(learners, exercise):  # noqa: F811
-    rows = _grade(learners(), REPO / "teacher" / "solutions" / exercise)
+    rows = _grade(learners(cgroups=DELEGATED), REPO / "teacher" / "solutions" / exercise)
     lost = [(r["requirement"], r["message"]) for r in rows.values()
             if float(r["points"]) < float(r["max_points"]) or r["message"]]
     assert not lost
