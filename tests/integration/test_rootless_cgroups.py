@@ -164,3 +164,19 @@ def test_refusal_names_the_command(learners):  # noqa: F811
         assert f"{flag} needs a cgroup subtree delegated to {frank.name}" in first, done.stderr
         assert f"sudo minidocker rootless delegate {frank.name}" in first and "OCI runtime" not in done.stderr
     assert frank.md("ps", "-aq").stdout.strip() == ""  # nothing created
+
+
+def test_no_file_root_kept_in_their_subtree_is_writable(carol):
+    """Every file of her directory but the ones that move processes stays root's and unwritable to her:
+    the caps, the OOM control, notify_on_release, cgroup.clone_children, v2's cgroup.max.*, cgroup.kill..."""
+    tried = []
+    for d in _dirs(carol.name):
+        owned = delegation.V2_OWNED if cg.is_unified() else delegation.V1_OWNED
+        tried += [f"{d}/{name}" for name in os.listdir(d)
+                  if os.path.isfile(f"{d}/{name}") and name not in owned and os.stat(f"{d}/{name}").st_mode & 0o200]
+    assert len(tried) > 10
+    script = "for f in \"$@\"; do (echo 0 > \"$f\") 2>/dev/null && echo \"WROTE $f\"; done; true"
+    done = carol.run("sh", "-c", script, "sh", *tried)
+    assert "WROTE" not in done.stdout, done.stdout
+    for d in _dirs(carol.name):  # nor can she remove her own subtree's root (its parent is root's)
+        assert carol.run("rmdir", d, check=False).returncode != 0 and os.path.isdir(d)
