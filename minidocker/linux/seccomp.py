@@ -1,7 +1,10 @@
-"""seccomp filters through libseccomp (cf. libseccomp's seccomp.h; runc libcontainer/seccomp/seccomp_linux.go).
+"""seccomp filters through libseccomp (cf. libseccomp's seccomp.h; runc libcontainer/seccomp/seccomp_linux.go
+and patchbpf/enosys_linux.go).
 
 libseccomp compiles rules ("allow read", "return EPERM for mount unless ...") into the BPF program the
 kernel runs on every system call. The library is loaded lazily: only configs with linux.seccomp need it.
+As runc does, the program can be exported (Filter.program) and installed with seccomp(2) directly
+(Program.load): a compiled program needs no libseccomp at all.
 """
 
 from __future__ import annotations
@@ -28,12 +31,58 @@ FLTATR_CTL_NNP = 3
 FLTATR_CTL_LOG = 6  # SECCOMP_FILTER_FLAG_LOG: log every action but SCMP_ACT_ALLOW
 FLTATR_CTL_SSB = 7  # SECCOMP_FILTER_FLAG_SPEC_ALLOW: no speculative store bypass mitigation forced
 
+# seccomp(2): the operation and the flags those two attributes stand for (linux/seccomp.h).
+SYS_SECCOMP = 317  # x86_64
+SECCOMP_SET_MODE_FILTER = 1
+SECCOMP_FILTER_FLAG_LOG = 2
+SECCOMP_FILTER_FLAG_SPEC_ALLOW = 4
+BPF_INSTRUCTION = 8  # sizeof(struct sock_filter): u16 code, u8 jt, u8 jf, u32 k
+BPF_MAXINSNS = 4096  # the kernel refuses a longer program
+
+
+class SockFprog(ctypes.Structure):
+    """struct sock_fprog: the program seccomp(2) takes."""
+
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class Program:
+    """A compiled filter as the kernel takes it (struct sock_filter[]), with its SECCOMP_FILTER_FLAG_* bits."""
+
+    def __init__(self, bpf: bytes, flags: int = 0) -> None:
+        if not bpf or len(bpf) % BPF_INSTRUCTION or len(bpf) // BPF_INSTRUCTION > BPF_MAXINSNS:
+            raise ValueError(f"not a seccomp BPF program: {len(bpf)} bytes")
+        self.bpf = bpf
+        self.flags = flags
+
+    def load(self) -> None:
+        """Install the program (libseccomp's seccomp_load without its no_new_privs, as runc's own loader):
+        needs no_new_privs or CAP_SYS_ADMIN (man 2 seccomp)."""
+        from .libc import syscall
+
+        code = ctypes.create_string_buffer(self.bpf, len(self.bpf))
+        prog = SockFprog(len(self.bpf) // BPF_INSTRUCTION, ctypes.cast(code, ctypes.c_void_p))
+        syscall(SYS_SECCOMP, ctypes.c_uint(SECCOMP_SET_MODE_FILTER), ctypes.c_uint(self.flags),
+                ctypes.byref(prog), what="seccomp(SECCOMP_SET_MODE_FILTER)")
+
+
+def version() -> str:
+    """libseccomp's version ("2.5.4"): its compiler's output may differ between versions."""
+    v = lib().seccomp_version().contents
+    return f"{v.major}.{v.minor}.{v.micro}"
+
 
 class ArgCmp(ctypes.Structure):
     """struct scmp_arg_cmp."""
 
     _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
                 ("datum_b", ctypes.c_uint64)]
+
+
+class Version(ctypes.Structure):
+    """struct scmp_version."""
+
+    _fields_ = [("major", ctypes.c_uint), ("minor", ctypes.c_uint), ("micro", ctypes.c_uint)]
 
 
 _lib: list[ctypes.CDLL] = []
@@ -53,6 +102,8 @@ def lib() -> ctypes.CDLL:
         so.seccomp_arch_resolve_name.argtypes = [ctypes.c_char_p]
         so.seccomp_arch_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
         so.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+        so.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        so.seccomp_version.restype = ctypes.POINTER(Version)
         so.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
                                               ctypes.POINTER(ArgCmp)]
         _lib.append(so)
@@ -113,6 +164,23 @@ class Filter:
         rc = self.lib.seccomp_load(self.ctx)
         if rc < 0:
             raise OSError(-rc, "seccomp_load")
+
+    def program(self) -> Program:
+        """The BPF program seccomp_load() would install, with the flags it would pass (seccomp_export_bpf)."""
+        import os
+
+        fd = os.memfd_create("seccomp-bpf", os.MFD_CLOEXEC)
+        try:
+            rc = self.lib.seccomp_export_bpf(self.ctx, fd)
+            if rc < 0:
+                raise OSError(-rc, "seccomp_export_bpf")
+            size = os.lseek(fd, 0, os.SEEK_END)
+            bpf = os.pread(fd, size, 0)
+        finally:
+            os.close(fd)
+        flags = (SECCOMP_FILTER_FLAG_LOG if self.attribute(FLTATR_CTL_LOG) else 0) | \
+                (SECCOMP_FILTER_FLAG_SPEC_ALLOW if self.attribute(FLTATR_CTL_SSB) else 0)
+        return Program(bpf, flags)
 
     def release(self) -> None:
         if self.ctx:

@@ -75,7 +75,6 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
     check_id(cid)
     phases = trace.Phases("create: ")
     b = bundle if isinstance(bundle, Bundle) else Bundle(bundle)
-    phases.mark("config.json")
     bundle, spec, rootfs = b.path, b.spec, b.rootfs
     for path in spec.ignored if debug else ():
         debug(f"config.json: unknown property {path} ignored")
@@ -83,10 +82,12 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         raise InvalidArgument("cannot allocate tty if runc will detach without setting console socket")
     if console_socket and not spec.process.terminal:
         raise InvalidArgument("cannot use console socket if runc will not detach or allocate tty")
+    seccomp = None
     if spec.linux.seccomp is not None:
-        from .seccomp import validate
+        from .seccomp import program, validate
 
         validate(spec.linux.seccomp)
+        seccomp = program(spec.linux.seccomp, root)  # here: the init cannot reach libseccomp after pivot_root
     notes = spec.unenforced()
     if spec.linux.resources.kernel_memory:
         notes.append("Kernel memory settings are ignored and will be removed")  # runc 1.1's words and stance
@@ -94,6 +95,7 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         if warn:
             warn(message)
     os.makedirs(root, 0o700, exist_ok=True)
+    phases.mark("config.json, seccomp")
     directory = os.path.join(root, cid)
     try:
         os.mkdir(directory, 0o711)
@@ -124,7 +126,7 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
 
             console_fd = connect(console_socket)
         pid, channel = _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot,
-                                  cid if new_keyring else None, preserve_fds)
+                                  cid if new_keyring else None, preserve_fds, seccomp)
         phases.mark("fork the init")
         state = State(directory, {
             "id": cid, "pid": pid, "starttime": process.start_time(pid), "bundle": bundle, "rootfs": rootfs,
@@ -146,7 +148,8 @@ def create(root: str, cid: str, bundle: str | Bundle, pid_file: str | None = Non
         raise
 
 
-def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds) -> tuple[int, Channel]:
+def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds,
+               seccomp=None) -> tuple[int, Channel]:
     from ..linux.process import set_dumpable
     from . import init
 
@@ -155,7 +158,7 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
     # (that needs CAP_SYS_ADMIN over it): a first child makes the pid namespace instead, as with a user namespace.
     if needs_first_child(spec) or (spec.linux.namespace("pid") and ns.in_user_namespace()):
         return _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds,
-                                 parent, child)
+                                 parent, child, seccomp)
     # The init stays this Python until it execs the container's program, visible to whoever shares
     # its pid namespace: off, its /proc/PID/exe cannot be opened without CAP_SYS_PTRACE (CVE-2019-5736;
     # runc's nsexec does the same). A fork inherits it; the init's execve turns it back on.
@@ -170,7 +173,8 @@ def _fork_init(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, pres
     pid = os.fork()
     if pid == 0:
         parent.close()
-        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot, keyring, preserve_fds))
+        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot, keyring, preserve_fds,
+                                  seccomp))
         os._exit(1)
     if pidns:
         ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)  # later children (hooks) stay in our namespace
@@ -200,12 +204,13 @@ def needs_first_child(spec: runtime.Spec) -> bool:
 
 
 def _fork_init_userns(spec, rootfs, paths, fifo_fd, console_fd, no_pivot, keyring, preserve_fds, parent,
-                      child) -> tuple[int, Channel]:
+                      child, seccomp=None) -> tuple[int, Channel]:
     """Two steps, as runc's nsexec: a first child enters the user (and time) namespace and forks the init (userns.py)."""
     from . import init, userns
 
     def start_init() -> None:
-        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot, keyring, preserve_fds))
+        init.main(init.InitConfig(spec, rootfs, paths, fifo_fd, child, console_fd, no_pivot, keyring, preserve_fds,
+                                  seccomp))
         os._exit(1)
 
     from ..linux.process import set_child_subreaper

@@ -76,7 +76,12 @@ def exec_command(root: str, args, log: Log) -> int:
 
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             console_fd = theirs.detach()
-    pid = _fork(state, proc, console_fd, args.preserve_fds)
+    seccomp = None
+    if state.data.get("seccomp") is not None:  # the container's filter applies to exec too
+        from .seccomp import program
+
+        seccomp = program(state.data["seccomp"], root)
+    pid = _fork(state, proc, console_fd, args.preserve_fds, seccomp)
     if args.pid_file:
         from .container import _write_pid_file
 
@@ -102,7 +107,7 @@ def _namespace_fds(target: int) -> dict[str, int]:
     return fds
 
 
-def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_fds: int = 0) -> int:
+def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_fds: int = 0, seccomp=None) -> int:
     from ..linux.libc import check, libc
     from ..linux.process import set_dumpable
     from .init import environ
@@ -113,14 +118,14 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_
     # /proc/PID/exe (the host's interpreter) is out of reach of the container (CVE-2019-5736).
     set_dumpable(False)
     if "pid" in fds and "user" in fds and os.geteuid() != 0:
-        pid = _fork_from_userns(state, proc, fds, parent, child, console_fd, preserve_fds)
+        pid = _fork_from_userns(state, proc, fds, parent, child, console_fd, preserve_fds, seccomp)
     else:
         if "pid" in fds:
             check(libc.setns(fds["pid"], ns.CLONE_NEWPID), "setns pid")
         pid = os.fork()
         if pid == 0:
             parent.close()
-            _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds)
+            _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds, seccomp)
         if "pid" in fds and not ns.in_user_namespace():  # rootless: not ours to re-enter; exec forks nothing more
             ns.setns("/proc/self/ns/pid", ns.CLONE_NEWPID)
     child.close()
@@ -143,7 +148,7 @@ def _fork(state: State, proc: runtime.Process, console_fd: int | None, preserve_
 
 
 def _fork_from_userns(state: State, proc: runtime.Process, fds: dict[str, int], parent: sync.Channel,
-                      child: sync.Channel, console_fd: int | None, preserve_fds: int) -> int:
+                      child: sync.Channel, console_fd: int | None, preserve_fds: int, seccomp=None) -> int:
     """The process's pid (0 if none was made). A caller who is not root may enter a container's pid namespace
     only from inside the container's user namespace, and never come back out: a first child joins both (as
     runc's nsexec stage-1 child) and forks the process, which comes back to us, a subreaper, when it exits."""
@@ -163,7 +168,7 @@ def _fork_from_userns(state: State, proc: runtime.Process, fds: dict[str, int], 
             pid = os.fork()
             if pid == 0:
                 os.close(report_w)
-                _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds)
+                _child(state, proc, fds, child, console_fd, environ(proc), preserve_fds, seccomp)
             os.write(report_w, str(pid).encode())
         except BaseException as e:  # noqa: BLE001 - said to the caller through the channel
             child.fail(e)
@@ -175,7 +180,7 @@ def _fork_from_userns(state: State, proc: runtime.Process, fds: dict[str, int], 
     return int(said) if said else 0
 
 
-def _child(state, proc, fds, channel, console_fd, env, args_preserve: int = 0) -> None:
+def _child(state, proc, fds, channel, console_fd, env, args_preserve: int = 0, filt=None) -> None:
     """Never returns."""
     from ..linux.libc import check, libc
     from .init import _close_inherited, _limits, become_with_seccomp
@@ -187,11 +192,6 @@ def _child(state, proc, fds, channel, console_fd, env, args_preserve: int = 0) -
             import fcntl, socket, struct, termios  # noqa: F401, E401
 
             from .console import setup_slave
-        filt = None
-        if state.data.get("seccomp") is not None:
-            from .seccomp import compile_filter
-
-            filt = compile_filter(state.data["seccomp"])  # the container's filter applies to exec too
         cgroups.join(state.data["cgroup_paths"])
         for name in _ORDER:
             if name in fds:

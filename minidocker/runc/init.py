@@ -21,7 +21,8 @@ class InitConfig:
     """Everything the child needs, prepared by the parent before fork."""
 
     def __init__(self, spec: Spec, root: str, cgroup_paths: dict[str, str], fifo_fd: int, channel: sync.Channel,
-                 console_fd: int | None, no_pivot: bool, keyring: str | None = None, preserve_fds: int = 0) -> None:
+                 console_fd: int | None, no_pivot: bool, keyring: str | None = None, preserve_fds: int = 0,
+                 seccomp=None) -> None:
         self.spec = spec
         self.rootfs = root
         self.cgroup_paths = cgroup_paths
@@ -31,6 +32,7 @@ class InitConfig:
         self.no_pivot = no_pivot
         self.keyring = keyring  # the session keyring's name (the container id), None for --no-new-keyring
         self.preserve_fds = preserve_fds  # --preserve-fds: fds 3 .. 3+N-1 stay open in the container
+        self.seccomp = seccomp  # linux.seccomp compiled by the parent (seccomp.program): loaded before exec
         self.hook_state: dict = {}  # the state document for createContainer/startContainer hooks
         self.proc_fd: int | None = None  # the host's /proc, kept open when the rootfs has none (no mount namespace)
 
@@ -123,12 +125,6 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
     # After the switch the host's files are gone, Python's standard library with them: import now.
     import resource  # noqa: F401
 
-    filt = None
-    if spec.linux.seccomp is not None:
-        from .seccomp import compile_filter
-
-        filt = compile_filter(spec.linux.seccomp)  # needs the host's libseccomp: before pivot_root
-
     if proc.terminal:
         import fcntl, socket, struct, termios  # noqa: F401, E401
 
@@ -165,7 +161,7 @@ def _setup(cfg: InitConfig, env: dict[str, str]) -> str:
 
         set_personality(spec.linux.personality)
     _close_inherited(cfg.preserve_fds, fds)
-    return become_with_seccomp(proc, env, filt)
+    return become_with_seccomp(proc, env, cfg.seccomp)
 
 
 def become_with_seccomp(proc: Process, env: dict[str, str], filt) -> str:

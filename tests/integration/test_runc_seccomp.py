@@ -68,3 +68,41 @@ def test_flags_are_applied_and_unknown_ones_refused(runtimes, bundle: Path) -> N
     (bundle / "config.json").write_text(json.dumps(spec))
     done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("secf"))
     assert done.returncode != 0 and "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" in done.stderr
+
+
+def test_the_compiled_program_is_kept_under_the_root_and_loaded_from_there(runtimes, bundle: Path) -> None:
+    """Compiling a profile costs libseccomp ~10 ms per create: the BPF program is kept under --root, keyed
+    by the profile, and the next create loads it as it is; a damaged file is compiled again."""
+    from minidocker.linux.seccomp import Program
+    from minidocker.runc.seccomp import CACHE_DIR, compile_filter
+
+    def fresh(profile: dict) -> Program:
+        filt = compile_filter(profile)
+        try:
+            return filt.program()
+        finally:
+            filt.release()
+
+    with_seccomp(bundle, ["sh", "-c", "mkdir /tmp/d && echo MADE || echo REFUSED"])
+    done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("secc"))
+    assert "REFUSED" in done.stdout, done.stdout + done.stderr
+    kept = list((runtimes.roots["minirunc"] / CACHE_DIR).glob("*.bpf"))
+    assert len(kept) == 1
+    assert kept[0].read_bytes()[4:] == fresh(PROFILE).bpf  # exactly what libseccomp compiles
+    # The kept program is what the next container gets: swapped for one that allows mkdir, mkdir works.
+    allow_all = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ALLOW"}]}
+    kept[0].write_bytes(b"\0\0\0\0" + fresh(allow_all).bpf)
+    done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("secc"))
+    assert "MADE" in done.stdout, done.stdout + done.stderr
+    # Cut short (not whole BPF instructions): compiled again, the filter bites again and the file is whole.
+    kept[0].write_bytes(kept[0].read_bytes()[:-3])
+    done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("secc"))
+    assert "REFUSED" in done.stdout, done.stdout + done.stderr
+    assert kept[0].read_bytes()[4:] == fresh(PROFILE).bpf
+    # Another profile, another program: kept beside the first.
+    spec = json.loads((bundle / "config.json").read_text())
+    spec["linux"]["seccomp"]["syscalls"][0]["errnoRet"] = 1
+    (bundle / "config.json").write_text(json.dumps(spec))
+    done = runtimes("minirunc", "run", "--bundle", str(bundle), runtimes.new_id("secc"))
+    assert "REFUSED" in done.stdout and "Operation not permitted" in done.stderr, done.stdout + done.stderr
+    assert len(list((runtimes.roots["minirunc"] / CACHE_DIR).glob("*.bpf"))) == 2
