@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from .. import errors, paths
+from .. import errors, paths, trace
 from ..errors import Conflict, NotFound, RuntimeFailure
 from ..linux.removeall import remove_all_quietly
 from ..shim import protocol
@@ -189,11 +189,15 @@ class TaskManager:
         if container_id in self.lost:
             self._cleanup_lost(container_id, ref)
             return ExitStatus(exit_status=LOST_SHIM_STATUS)
+        phases = trace.Phases("task delete: ")
         status = ExitStatus(**self._call(container_id, "delete", timeout=120))
+        phases.mark("shim's delete")
         self._await_exit(ref)
+        phases.mark("shim exited")
         with self._lock:
             self.shims.pop(container_id, None)
         self._remove_bundle(Path(ref.bundle))
+        phases.mark("bundle removed")
         log.info("task %s: deleted (exit status %d)", container_id[:12], status.exit_status)
         return status
 

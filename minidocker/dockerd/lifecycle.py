@@ -236,6 +236,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
     def _on_exit(self, c: Container, status: dict[str, Any]) -> None:
         self.health_stop(c)
         delay = None
+        phases = trace.Phases("exit: ")  # the --rm path, step by step, in a trace (nothing otherwise)
         with c.lock:
             if c.state.status not in (Status.RUNNING, Status.PAUSED):
                 return
@@ -265,12 +266,16 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
                 c.state.pid = 0
                 c.state.exits += 1
                 c.state.cond.notify_all()
+            phases.mark("stdio closed, waiters told")
             self._save_state(c, "after its exit")
             log.info("container %s exited with %d", c.id[:12], c.state.exit_code)
             self.emit(c, "die", exitCode=str(c.state.exit_code))
+            phases.mark("state saved")
             self.tasks.forget(c.id)
+            phases.mark("task and containerd container deleted")
             self._disconnect_network(c)
             remove_fifo_dir(c.id)
+            phases.mark("network released")
         if delay is not None:
             self.restart_later(c, delay)
         elif c.host_config.get("AutoRemove"):
@@ -387,10 +392,13 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
             raise Conflict(f"removal of container {c.id} is already in progress")
         with c.state.cond:
             c.state.set_status(Status.REMOVING)
+        phases = trace.Phases("remove: ")
         try:
             self.tasks.forget(c.id, removing=True)
             self._disconnect_network(c)  # in case a crash came between an exit and its clean-up
+            phases.mark("task, network")
             self.images.release_rootfs(c.rootfs_key, c.image_id)
+            phases.mark("rootfs snapshot")
         except Exception as err:
             with c.state.cond:
                 c.state.set_status(Status.DEAD)
@@ -405,6 +413,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
         with c.state.cond:
             c.state.removed = True
             c.state.cond.notify_all()
+        phases.mark("files, record (waiters told)")
         self.emit(c, "destroy")
 
     # ---- wait ----

@@ -246,6 +246,7 @@ class TaskService:
                 del self.execs[proc.state.exec_id]
                 return proc.state.exit_info()
             if status is not Status.DELETED:
+                phases = trace.Phases("delete: ")
                 self.runtime.delete(self.id, force=status is Status.CREATED)
                 proc.state.exited(137)  # a created init never ran: killed, as runc delete --force does
                 proc.io.drain()
@@ -256,7 +257,9 @@ class TaskService:
                     other.io.close()
                 if self.log:
                     self.log.close()
+                phases.mark("runtime delete, stdio closed")
                 rootfs.unmount_all(os.path.join(self.bundle, "rootfs"))
+                phases.mark("rootfs unmounted")
                 proc.state.transition(Status.DELETED)
             self.finished.set()
             return proc.state.exit_info()
