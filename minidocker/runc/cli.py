@@ -15,7 +15,8 @@ from .log import Log
 REFUSED = ("events", "checkpoint", "restore")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, forked: bool = False) -> int:
+    """forked: run by a shim's fork (shim/warm.py), which started paying the cgroup toll itself (prewarm)."""
     import gc
 
     gc.disable()  # a short-lived process that makes no reference cycles worth collecting: skip the passes
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             raise MinidockerError(f"unknown log-format {args.log_format!r}")
         if args.systemd_cgroup:
             raise MinidockerError("--systemd-cgroup: the systemd cgroup driver is not supported (use cgroupfs)")
-        if args.command in ("run", "create", "exec") and not args.systemd_cgroup:
+        if args.command in ("run", "create", "exec") and not args.systemd_cgroup and not forked:
             from . import prewarm
 
             prewarm.start()

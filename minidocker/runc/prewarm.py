@@ -5,7 +5,10 @@ the first writer waits a whole RCU grace period (5-25 ms on these VMs) before it
 lock stays cheap for a grace period after. runc pays that wait inside `create`. minirunc starts a
 thread that re-attaches the runtime process to the cgroup it is already in (a no-op move) the moment
 it starts, so the wait overlaps with Python's imports and the parsing of config.json instead of
-adding to them; by the time the init joins its cgroups the lock is usually warm.
+adding to them; by the time the init joins its cgroups the lock is usually warm. A shim that forks
+minirunc (shim/warm.py) starts it itself as a create or exec request arrives, before it mounts the rootfs
+and writes config.json; the forked runtime has no imports left to overlap and starts none of its own
+(its cgroup mkdirs would only queue behind the wait).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import time
 from .. import trace
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..linux.atomicfile import write_atomic
+from ..runc import prewarm
 from . import cgroup, rootfs
 from .console import ConsoleSocket, resize
 from .jsonlog import JsonLog
@@ -98,6 +99,7 @@ class TaskService:
 
     # -- requests --
     def create(self, req: dict) -> dict:
+        prewarm.start()  # the runtime's cgroup joins then find the kernel's lock warm (runc/prewarm.py)
         with self.lock:
             if self.init is not None:
                 raise Conflict(f"task {self.id} already created")
@@ -143,6 +145,7 @@ class TaskService:
             else:
                 if self.init.state.status is not Status.RUNNING:
                     raise Conflict(f"container {self.id} is not running")
+                prewarm.start()  # runtime exec joins the container's cgroups
                 exec_id = proc.state.exec_id
                 self._spawn_process(proc, lambda fds, cs: self.runtime.exec(self.id, exec_id, proc.spec, fds, cs))
             if proc.state.status is Status.CREATED:

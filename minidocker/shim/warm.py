@@ -70,7 +70,7 @@ def _child(args: list[str], fds: list[int]) -> int:
     process.set_name("minirunc")
     trace.set_role("runtime")
     trace.emit("forked from the shim", forked, time.monotonic_ns())
-    code = main(args)
+    code = main(args, forked=True)
     sys.stdout.flush()
     sys.stderr.flush()
     return code
