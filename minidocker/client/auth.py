@@ -30,7 +30,7 @@ def config_path() -> Path:
 
 def load() -> dict[str, Any]:
     """The config file's JSON, {} when it is missing or unreadable (read on every attach: detachKeys)."""
-    from .jsonfast import loads
+    from ..jsonfast import loads
 
     try:
         with open(config_file(), "rb") as f:

@@ -206,11 +206,11 @@ def _main(argv: list[str]) -> int:
         sys.stderr.write(f"{PROG}: unknown command: {PROG} {verb}\n\nRun '{PROG} --help' for more information\n")
         return 1
     module_name, func_name = VERBS[verb]
-    import importlib
-
     from .flags import FlagSet
 
-    module = importlib.import_module(f"minidocker.client.commands.{module_name}")
+    name = f"minidocker.client.commands.{module_name}"
+    __import__(name)  # importlib.import_module's work without importing importlib (and its warnings)
+    module = sys.modules[name]
     flags = FlagSet(lambda: _argparser(f"{PROG} {verb}"))
     getattr(module, func_name + "_args")(flags)
     cli = Cli(opts["host"], opts["debug"])

@@ -54,7 +54,7 @@ class StreamError(MinidockerError):
 
 def from_response(status: int, body: bytes, method: str = "", path: str = "") -> APIError:
     """Map a failed response to the error class; the message comes from the JSON body when there is one."""
-    from .jsonfast import loads
+    from ..jsonfast import loads
 
     text = body.decode("utf-8", "replace").strip()
     message = text

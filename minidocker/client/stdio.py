@@ -25,7 +25,7 @@ def detach_keys_setting(flag: str = "") -> str:
     if flag:
         return flag
     from .auth import load
-    from .jsonfast import loads
+    from ..jsonfast import loads
 
     if load().get("detachKeys"):
         return str(load()["detachKeys"])

@@ -11,7 +11,7 @@ import os
 
 import _socket
 
-from . import jsonfast
+from .. import jsonfast
 from .errors import APIError, DaemonUnreachable, from_response
 from .wire import Connection, ProtocolError
 

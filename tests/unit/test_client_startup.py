@@ -17,7 +17,7 @@ from client_fake_engine import FakeEngine, install_samples
 from test_client_run_sequence import _container_routes
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = {"typing", "argparse", "re", "json", "socket", "enum", "pathlib", "threading", "signal", "locale",
+HEAVY = {"typing", "argparse", "re", "json", "socket", "enum", "pathlib", "threading", "signal", "locale", "warnings",
          "gettext", "collections", "functools", "selectors", "urllib.parse", "base64", "datetime", "shlex"}
 REPORT = "modules:"
 LAUNCH = f"""

@@ -42,7 +42,7 @@ def filters_param(filters: Mapping[str, Any] | None) -> str | None:
     """docker's filters query: {"key": ["v", ...]} as JSON (a scalar value becomes a one-item list)."""
     if not filters:
         return None
-    from ..jsonfast import dumps
+    from ...jsonfast import dumps
 
     out: dict[str, Any] = {}
     for key, value in filters.items():

@@ -56,7 +56,7 @@ def filters_query(items: list[str]) -> str | None:
     """-f key=value ... -> the map-of-bools JSON the CLI sends: {"key":{"value":true}}."""
     if not items:
         return None
-    from ..jsonfast import dumps
+    from ...jsonfast import dumps
 
     out: dict[str, dict[str, bool]] = {}
     for item in items:

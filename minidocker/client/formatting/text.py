@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..jsonfast import quote
+from ...jsonfast import quote
 
 
 def short_id(ident: str, trunc: bool = True) -> str:

@@ -1,11 +1,12 @@
 """json.loads / json.dumps on json's own C accelerator (_json), without importing the json package.
 
 The json package imports re (with enum) and compiles its regular expressions when imported: about a
-millisecond on every `minidocker` command, for the one small JSON document it reads. _json is the C
+millisecond on every `minidocker` command, for the one small JSON document it reads (and in a traced
+process, on its first span: trace.py). _json is the C
 scanner and encoder json itself uses; this module hands them the settings a default JSONDecoder /
 JSONEncoder would. Anything the fast path does not take -- bad JSON, a byte-order mark, another
 encoding, an object json cannot serialize -- is handed to the json package, so results and error
-messages are json's own (tests/unit/test_client_jsonfast.py compares the two).
+messages are json's own (tests/unit/test_jsonfast.py compares the two).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import _json
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+if TYPE_CHECKING:  # annotations only (minidocker/client/__init__.py says why)
     from typing import Any
 
 _WHITESPACE = " \t\n\r"  # JSON's whitespace, what json.decoder.WHITESPACE matches

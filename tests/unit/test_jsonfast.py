@@ -1,4 +1,4 @@
-"""client/jsonfast.py gives json's results and json's errors (it runs json's own C scanner and encoder)."""
+"""minidocker/jsonfast.py gives json's results and json's errors (it runs json's own C scanner and encoder)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minidocker.client import jsonfast
+from minidocker import jsonfast
 
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
