@@ -37,7 +37,9 @@ def holder_pid() -> int | None:
     """The pid of this user's namespace holder, if it lives."""
     try:
         pid = int(holder_pidfile().read_text().split()[0])
-        if Path(f"/proc/{pid}/comm").read_text().strip() == HOLDER_NAME[:15]:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # A killed holder not yet reaped (a zombie, state Z) still has its name but no namespaces to enter.
+        if stat[stat.index("(") + 1:stat.rindex(")")] == HOLDER_NAME[:15] and stat[stat.rindex(")") + 2] != "Z":
             return pid
     except (OSError, ValueError, IndexError):
         pass

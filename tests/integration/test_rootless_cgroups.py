@@ -180,3 +180,33 @@ def test_no_file_root_kept_in_their_subtree_is_writable(carol):
     assert "WROTE" not in done.stdout, done.stdout
     for d in _dirs(carol.name):  # nor can she remove her own subtree's root (its parent is root's)
         assert carol.run("rmdir", d, check=False).returncode != 0 and os.path.isdir(d)
+
+
+def test_delegate_command(learners):  # noqa: F811
+    """`sudo minidocker rootless delegate USER`: root only, one line for bad input, the caps given, undelegate."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = str(Path(sys.executable).parent / "minidocker")
+    gina = learners()
+    refused = gina.md("rootless", "delegate", gina.name, check=False)
+    assert refused.returncode == 1 and "needs root" in refused.stderr and not any(os.path.exists(d) for d in _dirs(gina.name))
+    for argv in (["no-such-user-here"], [gina.name, "--memory", "lots"]):
+        bad = subprocess.run([cli, "rootless", "delegate", *argv], capture_output=True, text=True)
+        assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    done = subprocess.run([cli, "rootless", "delegate", gina.name, "--memory", "100m", "--pids", "77"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with open(_memory_file(gina.name)) as f:
+        assert int(f.read()) == 100 << 20
+    pids = [d for d in _dirs(gina.name) if "/pids/" in d or cg.is_unified()][0]
+    with open(pids + "/pids.max") as f:
+        assert f.read().strip() == "77"
+    gina.md("daemon", "start")
+    assert gina.md("run", "--rm", "--memory", "16m", "busybox", "true").returncode == 0
+    done = subprocess.run([cli, "rootless", "undelegate", gina.name], capture_output=True, text=True)
+    assert done.returncode == 0 and not any(os.path.exists(d) for d in _dirs(gina.name)), done.stderr
+    gina.md("daemon", "start")  # the engine it killed comes back (without limits now)
+    refused = gina.md("run", "--rm", "--memory", "16m", "busybox", "true", check=False)
+    assert refused.returncode == 125 and "needs a cgroup subtree delegated" in refused.stderr
