@@ -191,8 +191,10 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
             c.state.error = ""
             c.state.oom_killed = False
         c.has_been_started = True
-        c.save()
+        # Wait for the exit now: the round trip to containerd overlaps the save below (a container as short as
+        # `true` has exited by then). Its clean-up takes the container's lock, so it still comes after this start.
         self._watch(c)
+        c.save()
         self.emit(c, "start")
         self.health_start(c)
         mark("saved")
@@ -234,10 +236,10 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
             return False
 
     def _on_exit(self, c: Container, status: dict[str, Any]) -> None:
-        self.health_stop(c)
         delay = None
         phases = trace.Phases("exit: ")  # the --rm path, step by step, in a trace (nothing otherwise)
         with c.lock:
+            self.health_stop(c)  # under the lock: after the start that may still be starting the monitor
             if c.state.status not in (Status.RUNNING, Status.PAUSED):
                 return
             try:
