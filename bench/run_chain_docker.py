@@ -13,6 +13,8 @@ load from other work hits them alike; each time is the wall clock of the whole c
 their default bridge network: Docker's real dockerd in a network namespace of its own (docker0, a veth pair
 per container, iptables on: real_dockerd.py says why), ours on the host (its own bridge and chains), so
 the default network compares the same veth/bridge work; `--network none` compares the rest.
+`--before-client REF`: the minidocker CLI as it was at git commit REF also takes its turns (run, ps, images),
+against the same daemons: the client's own change, measured under the same load.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=20, help="runs per command")
     parser.add_argument("--no-docker", action="store_true", help="skip the real dockerd")
+    parser.add_argument("--before-client", metavar="REF", help="also the minidocker CLI of this git commit, in turns")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     if os.geteuid() != 0:
@@ -136,6 +139,13 @@ def main() -> None:
             cmds["docker run --rm busybox true (default bridge)"] = [DOCKER_CLI, "run", "--rm", "busybox", "true"]
             for k in list(cmds)[3:]:
                 envs[k] = real.env()
+        old_client: list[str] = []
+        if args.before_client:  # after the docker commands: report() finds those by position
+            from concurrent_runs import checkout, client_of
+
+            old_client = client_of(checkout(args.before_client, tmp / "before-tree"))
+            key = f"minidocker run --rm --network none busybox true (the client of {args.before_client})"
+            cmds[key], envs[key] = old_client + ["run", "--rm", "--network", "none", "busybox", "true"], env
         times: dict[str, list[float]] = {k: [] for k in cmds}
         for k, argv in cmds.items():  # warm-up: page cache, pyc files, first cgroup attach
             timed(argv, envs[k])
@@ -149,12 +159,14 @@ def main() -> None:
         # The real docker CLI against the same minidockerd, in turns with ours (issue 14: at most 2 x).
         cli_env = dict(env, DOCKER_HOST=f"unix://{root / 'run' / 'minidocker.sock'}")
         cli_env.pop("DOCKER_CONTEXT", None)
-        ps, images, docker_ps, docker_images = [], [], [], []
+        ps, images, docker_ps, docker_images, old = [], [], [], [], {"ps": [], "images": []}
         for _ in range(args.n):
             ps.append(timed([MINIDOCKER, "ps"], env))
             docker_ps.append(timed([DOCKER_CLI, "ps"], cli_env))
             images.append(timed([MINIDOCKER, "images"], env))
             docker_images.append(timed([DOCKER_CLI, "images"], cli_env))
+            for verb in old if old_client else ():
+                old[verb].append(timed(old_client + [verb], env))
         time.sleep(2.0)  # idle: let the daemons settle after the burst
         ours = our_pids(root, cid)
         mem = {"ours": {role: rss_mb(p) for role, p in ours.items()}}
@@ -170,6 +182,8 @@ def main() -> None:
     print(f"left after the bench (ours): {leftovers.after(root)}; in Docker's network namespace: "
           f"{len(real.in_netns())} processes")
     report(args.n, times, ps, images, mem, why_no_docker, docker_ps, docker_images, load_before)
+    for verb, samples in old.items() if old_client else ():
+        print(f"minidocker {verb} with the client of {args.before_client}: {median_ms(samples):.1f} ms")
 
 
 def report(n, times, ps, images, mem, why_no_docker, docker_ps, docker_images, load_before) -> None:
