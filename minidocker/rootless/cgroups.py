@@ -25,7 +25,10 @@ from ..runc import cgroups as cg
 PARENT = "minidocker-learners"
 ENGINE = "engine"    # the learner's engine processes (v2: no process may sit in a cgroup that has children with controllers)
 SESSION = "session"  # where root puts a learner's session (the hub's spawner) on v2
-V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct", "cpuset", "freezer")
+# Not cpuset nor freezer on v1 (systemd's CGROUP_DELEGATION.md: delegating v1 controllers to the less
+# privileged is not safe): a v1 child cpuset with load balancing on rebuilds the whole machine's scheduler
+# domains at every write of its cpuset.cpus, under global locks. cpuacct only reports (docker stats' CPU).
+V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
 V2_CONTROLLERS = ("memory", "pids", "cpu", "cpuset")
 V1_OWNED = ("tasks", "cgroup.procs")
 V2_OWNED = ("cgroup.procs", "cgroup.threads", "cgroup.subtree_control")  # as systemd's Delegate= chowns
@@ -256,15 +259,29 @@ def delegated_controllers(rel: str) -> set[str]:
     return have
 
 
+def _offered(key: str, directory: str) -> set[str]:
+    if key != cg.UNIFIED:
+        return set(key.split(","))
+    try:
+        return set(_read(f"{directory}/cgroup.controllers").split())
+    except OSError:
+        return set()
+
+
 def refusal(flag: str, controller: str, uid: int) -> str:
     """The one line a rootless engine answers a limit it cannot set with."""
     try:
         user = pwd.getpwuid(uid).pw_name
     except KeyError:
         user = str(uid)
-    if any(os.path.isdir(point + relative(user)) for point in mounts().values()):
-        return (f"{flag} needs the engine inside the cgroup subtree delegated to {user}, with a {controller} "
-                f"controller: restart it (`minidocker daemon stop`, `minidocker daemon start`), on cgroup v2 from "
-                f"a session root started inside it (the class's hub does)")
+    dirs = {key: point + relative(user) for key, point in mounts().items()}
+    if any(os.path.isdir(d) for d in dirs.values()):
+        offered = {c for key, d in dirs.items() if os.path.isdir(d) for c in _offered(key, d)}
+        if controller not in offered:
+            return (f"{flag} needs the {controller} controller, which is not delegated to {user} here "
+                    f"(cgroup v1: only memory, pids and cpu can be handed to a user safely)")
+        return (f"{flag} needs the engine inside the cgroup subtree delegated to {user}: restart it "
+                f"(`minidocker daemon stop`, `minidocker daemon start`), on cgroup v2 from a session root started "
+                f"inside it (the class's hub does)")
     return (f"{flag} needs a cgroup subtree delegated to {user}: `sudo minidocker rootless delegate {user}` "
             f"(run-classroom does it for its learners), then restart the engine")

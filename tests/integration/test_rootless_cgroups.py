@@ -111,6 +111,15 @@ def test_cap_holds_above_a_containers_own_limit(carol):
     # container's 5000 and the host's pid_max, fail only because of her cap.)
 
 
+def test_a_controller_not_delegated_is_refused_in_one_line(carol):
+    if cg.is_unified():
+        pytest.skip("cgroup v1: cpuset is not delegated there (on v2 it is)")
+    done = carol.md("run", "--rm", "--cpuset-cpus", "0", "busybox", "true", check=False)
+    assert done.returncode == 125, done.stderr
+    assert f"--cpuset-cpus needs the cpuset controller, which is not delegated to {carol.name}" in done.stderr
+    assert not [d for d in _dirs(carol.name) if "/cpuset/" in d or "/freezer/" in d]
+
+
 def test_learner_cannot_raise_their_cap(carol):
     cap = _memory_file(carol.name)
     done = carol.run("sh", "-c", f"echo {CAP_MEMORY * 4} > {cap}", check=False)
