@@ -280,27 +280,15 @@ def start(root: str, cid: str, warn=None) -> State:
     fifo = os.path.join(state.directory, EXEC_FIFO)
     fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            try:
-                if os.read(fd, 1):
-                    break
-            except BlockingIOError:
-                pass
-            if not state.alive():
-                # A short-lived process can be released, run and be reaped between two reads: its byte
-                # is still in the fifo, and then it did start.
-                try:
-                    if os.read(fd, 1):
-                        break
-                except BlockingIOError:
-                    pass
-                raise RuntimeFailure(f"container {cid}: init exited before start")
-            if time.monotonic() > deadline:
-                raise RuntimeFailure(f"container {cid}: init did not answer on the exec fifo")
-            time.sleep(0.0005)
+        pidfd = os.pidfd_open(state.pid)  # readable once the init exits
+    except OSError:  # already gone (the loop below says so), or a kernel without pidfds (< 5.3)
+        pidfd = -1
+    try:
+        _await_exec_fifo(state, cid, fd, pidfd)
     finally:
         os.close(fd)
+        if pidfd >= 0:
+            os.close(pidfd)
     if trace.directory():  # the container's row starts here: its init goes on to exec the process
         now = time.monotonic_ns()
         trace.emit("released (exec)", now, now, role="container", pid=state.pid)
@@ -310,6 +298,39 @@ def start(root: str, cid: str, warn=None) -> State:
         hook_state = {**state.oci(), "status": Status.RUNNING.value, "pid": state.pid}
         hooks.run(hooks.from_raw(state.data["hooks"]["poststart"]), hook_state, "poststart", warn=warn or _ignore)
     return state
+
+
+def _await_exec_fifo(state: State, cid: str, fd: int, pidfd: int) -> None:
+    """Until the init's byte arrives on the exec fifo (its blocked open completed when we opened the read
+    end): poll(2) wakes when it is written, or when the init exits first (its pidfd), not on a timer."""
+    import select
+
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    if pidfd >= 0:
+        poller.register(pidfd, select.POLLIN)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            data = os.read(fd, 1)
+            if data:
+                return
+            poller.unregister(fd)  # end of file without the byte: only the init's exit can come now
+        except (BlockingIOError, KeyError):
+            pass
+        if not state.alive():
+            # A short-lived process can be released, run and be reaped between two reads: its byte
+            # is still in the fifo, and then it did start.
+            try:
+                if os.read(fd, 1):
+                    return
+            except BlockingIOError:
+                pass
+            raise RuntimeFailure(f"container {cid}: init exited before start")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeFailure(f"container {cid}: init did not answer on the exec fifo")
+        poller.poll(1000 * (left if pidfd >= 0 else min(left, 0.01)))
 
 
 def _ignore(message: str) -> None:
