@@ -100,6 +100,7 @@ class TaskService:
     # -- requests --
     def create(self, req: dict) -> dict:
         prewarm.start()  # the runtime's cgroup joins then find the kernel's lock warm (runc/prewarm.py)
+        phases = trace.Phases("create: ")
         with self.lock:
             if self.init is not None:
                 raise Conflict(f"task {self.id} already created")
@@ -112,16 +113,19 @@ class TaskService:
             target = os.path.join(self.bundle, "rootfs")
             os.makedirs(target, exist_ok=True)
             rootfs.mount_all(req.get("rootfs") or [], target)
+            phases.mark("rootfs mounted")
             try:
                 spec.setdefault("root", {})["path"] = "rootfs"
                 write_atomic(os.path.join(self.bundle, "config.json"), json.dumps(spec).encode(), mode=0o600,
                              durable=False)  # 0600: the spec holds the environment
+                phases.mark("config.json")
                 if req.get("log_path"):
                     self.log = JsonLog(req["log_path"])
                 self.runtime = Runtime(req["runtime"], req["runtime_root"], self.bundle, self.reaper,
                                        req.get("runtime_command"))
                 self.init = Process("", ProcessIO(io, self.log))
                 pid = self._spawn_process(self.init, lambda fds, cs: self.runtime.create(self.id, fds, cs))
+                phases.mark("stdio, runtime create")
             except BaseException:
                 self.init = None
                 if self.log:
@@ -133,6 +137,7 @@ class TaskService:
                 self.oom_before = max(cgroup.oom_kills(self.cgroups), 0)
             except OSError:
                 pass  # already gone: its exit is on its way through the reaper
+            phases.mark("cgroup, OOM count")
             return {"pid": pid}
 
     def start(self, req: dict) -> dict:
