@@ -45,6 +45,11 @@ def _shim_pid(engine, cid: str) -> int:
     return int(ref["pid"])
 
 
+def _forked(pid: int) -> bool:
+    """A shim forked by the spare has the spare's command line (--spare ADDRESS); a launched one --id ID."""
+    return b"--spare" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+
+
 def _ppid_sid(pid: int) -> tuple[int, int]:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[1]), int(fields[3])
@@ -63,6 +68,7 @@ def test_the_spare_forks_each_containers_shim_and_stays(engine) -> None:  # noqa
             assert os.getpriority(os.PRIO_PROCESS, shim) == 0
             ppid, sid = _ppid_sid(shim)
             assert sid == shim  # its own session, as a launched shim
+            assert _forked(shim)
             assert ppid != spare[0] and Path(f"/proc/{ppid}/comm").read_text().strip() != "minicontainerd"
             # a forked shim writes its own log file in its bundle, not the spare's stdio
             assert Path(os.readlink(f"/proc/{shim}/fd/2")).name == "shim.log"
@@ -84,5 +90,22 @@ def test_a_spare_exits_with_containerd_while_a_containers_shim_lives_on(engine) 
         assert Path(f"/proc/{shim}/comm").read_text().strip() == "minidocker-shim"  # the shim outlives it
         engine.restart_daemons()
         assert engine.cli("inspect", "--format", "{{.State.Running}}", cid).stdout.strip() == "true"
+    finally:
+        engine.cli("rm", "-f", cid)
+
+
+def test_a_killed_spare_is_replaced_and_runs_go_on(engine) -> None:  # noqa: F811
+    spare = _until(lambda: _spares(engine.root), "a spare shim")
+    os.kill(spare[0], 9)
+    _until(lambda: not os.path.exists(f"/proc/{spare[0]}") or
+           Path(f"/proc/{spare[0]}/stat").read_text().split()[2] == "Z", "the spare gone")
+    # containerd finds it gone on the next run: that run's shim is launched the usual way, a new spare started
+    assert engine.cli("run", "--rm", "busybox", "echo", "still").stdout == "still\n"
+    fresh = _until(lambda: [p for p in _spares(engine.root) if p != spare[0]], "a new spare")
+    cid = engine.cli("run", "-d", "busybox", "sleep", "60").stdout.strip()
+    try:
+        shim = _shim_pid(engine, cid)
+        assert shim not in fresh and _ppid_sid(shim)[1] == shim  # its own session
+        assert _forked(shim)  # forked by the new spare
     finally:
         engine.cli("rm", "-f", cid)
