@@ -19,6 +19,7 @@ import json
 import os
 
 from ..errors import InvalidArgument, Unsupported
+from ..linux import seccomp as sc  # ctypes only: libseccomp itself is opened when a profile is compiled
 
 EPERM = 1
 # linux.seccomp.flags -> the libseccomp filter attribute that asks the kernel for it (None: nothing to do,
@@ -28,8 +29,6 @@ FLAGS = {"SECCOMP_FILTER_FLAG_TSYNC": None, "SECCOMP_FILTER_FLAG_LOG": "FLTATR_C
 
 
 def _action(name: str, errno_ret: int | None, where: str) -> int:
-    from ..linux import seccomp as sc
-
     simple = {"SCMP_ACT_KILL": sc.ACT_KILL_THREAD, "SCMP_ACT_KILL_THREAD": sc.ACT_KILL_THREAD,
               "SCMP_ACT_KILL_PROCESS": sc.ACT_KILL_PROCESS, "SCMP_ACT_TRAP": sc.ACT_TRAP,
               "SCMP_ACT_ALLOW": sc.ACT_ALLOW, "SCMP_ACT_LOG": sc.ACT_LOG}
@@ -59,16 +58,12 @@ def validate(profile: dict) -> None:
             raise InvalidArgument(f"config.json: {where} must be an object")
         _action(rule.get("action") or "", rule.get("errnoRet"), where + ".action")
         for arg in rule.get("args") or []:
-            from ..linux.seccomp import OPS
-
-            if arg.get("op") not in OPS:
+            if arg.get("op") not in sc.OPS:
                 raise InvalidArgument(f"config.json: {where}.args: unknown operator {arg.get('op')!r}")
 
 
 def compile_filter(profile: dict):
     """Build (not load) the filter; returns a minidocker.linux.seccomp.Filter."""
-    from ..linux import seccomp as sc
-
     default = _action(profile["defaultAction"], profile.get("defaultErrnoRet"), "linux.seccomp.defaultAction")
     filt = sc.Filter(default)
     for flag in profile.get("flags") or []:
@@ -97,8 +92,6 @@ _COMPILER_SOURCES = (__file__,)  # a change to how profiles compile must not reu
 
 
 def _cache_key(profile: dict) -> str:
-    from ..linux import seccomp as sc
-
     h = hashlib.sha256(json.dumps(profile, sort_keys=True, separators=(",", ":")).encode())
     uname = os.uname()
     h.update(f"\0{sc.version()}\0{uname.release}\0{uname.machine}\0".encode())
@@ -111,8 +104,6 @@ def _cache_key(profile: dict) -> str:
 def program(profile: dict, root: str | None = None):
     """The profile compiled to the BPF program the kernel takes (a minidocker.linux.seccomp.Program): read
     from <root>/@seccomp/ when this profile was compiled before, else compiled now and kept there."""
-    from ..linux import seccomp as sc
-
     path = ""
     if root:
         path = os.path.join(root, CACHE_DIR, _cache_key(profile) + ".bpf")

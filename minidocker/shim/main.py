@@ -86,6 +86,7 @@ def _daemon(args: Args, ready_w: int) -> None:
 
 
 def _imports() -> None:
+    from ..linux import mountall  # noqa: F401 - every create mounts the rootfs with it (shim/rootfs.py)
     from .server import Server  # noqa: F401
     from .service import TaskService  # noqa: F401
     from .warm import preload
