@@ -62,6 +62,20 @@ def rss_mb(pids: list[int]) -> float:
     return total / 1e6
 
 
+def pss_mb(pids: list[int]) -> float:
+    """Sum of the proportional set size (Pss: a page shared by n processes counts 1/n) in MB: a shim forked
+    from the spare shares most of its pages with it, which VmRSS counts in full."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total / 1e6
+
+
 def our_pids(root: Path, shim_of_cid: str | None = None) -> dict[str, list[int]]:
     out = {}
     for role, name in (("dockerd", "minidockerd"), ("containerd", "minicontainerd")):
@@ -170,11 +184,13 @@ def main() -> None:
         time.sleep(2.0)  # idle: let the daemons settle after the burst
         ours = our_pids(root, cid)
         mem = {"ours": {role: rss_mb(p) for role, p in ours.items()}}
+        mem["ours"]["shim pss"] = pss_mb(ours["shim"])
         if why_no_docker is None:
             real.docker("run", "-d", "--network", "none", "busybox", "sleep", "600")
             time.sleep(2.0)
             mem["docker"] = {role: rss_mb(p) for role, p in real.pids().items()}
             mem["docker"]["shim"] /= max(1, len(real.pids()["shim"]))
+            mem["docker"]["shim pss"] = pss_mb(real.pids()["shim"]) / max(1, len(real.pids()["shim"]))
     finally:
         cleanup_ours(root, env)
         real.stop()
@@ -205,11 +221,13 @@ def report(n, times, ps, images, mem, why_no_docker, docker_ps, docker_images, l
           f"{median_ms(docker_images):.1f} ms: {median_ms(images) / median_ms(docker_images):.2f} x")
     o = mem["ours"]
     print(f"idle RSS, ours: dockerd {o['dockerd']:.1f} MB + containerd {o['containerd']:.1f} MB = "
-          f"{o['dockerd'] + o['containerd']:.1f} MB (target: at most 120); one shim {o['shim']:.1f} MB (target: at most 15)")
+          f"{o['dockerd'] + o['containerd']:.1f} MB (target: at most 120); one shim {o['shim']:.1f} MB (target: at most 15), "
+          f"its Pss {o['shim pss']:.1f} MB")
     if "docker" in mem:
         d = mem["docker"]
         print(f"idle RSS, Docker 20.10: dockerd {d['dockerd']:.1f} MB + containerd {d['containerd']:.1f} MB = "
-              f"{d['dockerd'] + d['containerd']:.1f} MB; one containerd-shim-runc-v2 {d['shim']:.1f} MB")
+              f"{d['dockerd'] + d['containerd']:.1f} MB; one containerd-shim-runc-v2 {d['shim']:.1f} MB, its Pss "
+              f"{d['shim pss']:.1f} MB")
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
