@@ -8,14 +8,15 @@ and the rows are aligned like docker's tabwriter.
 
 from __future__ import annotations
 
-import json
-import re
 import sys
-from typing import Any
 
 from . import table
 from .gofmt import GoMap
 from .template import TemplateError, check, execute
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any
 
 
 # the formatter context docker's list commands execute on, known by one of their columns, and its fields
@@ -55,6 +56,8 @@ def _header_label(name: Any) -> str:
 def write(fmt: str, rows: list[dict[str, Any]], headers: dict[str, str]) -> None:
     out = sys.stdout
     if fmt == "json":
+        import json
+
         out.write("".join(json.dumps(r, separators=(",", ":"), ensure_ascii=False) + "\n" for r in rows))
         return
     is_table = fmt.startswith("table")
@@ -70,6 +73,8 @@ def write(fmt: str, rows: list[dict[str, Any]], headers: dict[str, str]) -> None
         lines = [execute(template, _row(r, context)) for r in rows]
     except TemplateError as err:
         # docker reports line-1 columns in the format as given, "table " included
+        import re
+
         rest = fmt.lstrip(" ")
         shift = len(fmt) - len(rest[len("table"):].lstrip(" ") if is_table else rest)
         message = re.sub(r"template: :1:(\d+):", lambda m: f"template: :1:{int(m.group(1)) + shift}:",

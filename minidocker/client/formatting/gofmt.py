@@ -7,7 +7,10 @@ Values are what json.loads gives: None, bool, int, float, str, list, dict. Go's 
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any
 
 
 class GoMap(dict):

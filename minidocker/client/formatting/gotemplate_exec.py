@@ -7,10 +7,13 @@ is a method: `{{.Label "k"}}` calls it with the arguments.
 
 from __future__ import annotations
 
-from typing import Any, Callable
 
 from . import gofmt
 from .gotemplate_parse import Branch, Command, Loop, Node, Operand, Pipe, TemplateError, Text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any, Callable
 
 
 class _Break(Exception):

@@ -7,7 +7,10 @@ text/template is taken (no {{define}}/{{template}}/{{block}}: docker's --format 
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any
 
 FUNCTIONS = frozenset((
     "and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "index", "slice", "print", "printf",

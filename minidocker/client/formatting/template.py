@@ -6,9 +6,12 @@ the docker CLI prints them ("template parsing error: template: :1: unclosed acti
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..errors import StreamError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (client/__init__.py says why)
+    from typing import Any
 
 _cache: dict[str, list] = {}
 # pointer and omitempty fields of docker's inspect types that its JSON leaves out when unset: docker executes
