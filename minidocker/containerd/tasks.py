@@ -95,6 +95,7 @@ class TaskManager:
 
     # -- the API --
     def create(self, container_id: str, rootfs: list[dict], io: IO, log_path: str = "") -> int:
+        phases = trace.Phases("task create: ")
         container = self.containers.get(container_id)
         runtime = runtimes.resolve(container.runtime)
         bundle = self.tasks_dir / container_id
@@ -114,6 +115,7 @@ class TaskManager:
         with self._lock:
             self._creating.discard(container_id)
             self.shims[container_id] = ref
+        phases.mark("bundle, shim (forked by the spare)")
         try:
             answer = ref.call("create", timeout=120, id=container_id, bundle=str(bundle),
                               spec=json.loads(container.spec or b"{}"), rootfs=rootfs, runtime=runtime,
@@ -124,6 +126,7 @@ class TaskManager:
             if isinstance(err, protocol.ShimError):
                 raise _error(err) from None
             raise
+        phases.mark("shim's create")
         log.info("task %s: created by %s (shim pid %d, init pid %d)", container_id[:12],
                  os.path.basename(runtime), ref.pid, answer["pid"])
         return int(answer["pid"])
