@@ -16,8 +16,9 @@ containers left (`ps -aq`), the shims and runtimes still running for our root, a
 
 CPU per container: the clients' own (user + system from wait4), and the engine's: each engine's daemons
 join a private cpuacct cgroup before they exec (bench/cpuacct.py), so containerd, every shim and every
-runtime they fork are counted with them (Docker's containers too, under its relative --cgroup-parent;
-ours run in the engine's own cgroups, but `true` costs next to nothing).
+runtime they fork are counted with them; the containers too (the runtime's init does its mounts and
+pivot_root once in the container's cgroups): Docker's are below its group (its relative --cgroup-parent),
+ours under the instance's cgroup (`minidocker-TAG`), whose usage is added.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name in engines}
     cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}  # per burst: (clients, engine)
     groups = {name: CpuGroup(f"bench-conc-{name}") for name in engines}
+    for name, (_, _, root) in engines.items():
+        if root is not None:  # our containers' cgroups are under the instance's, not under the daemons'
+            groups[name].count_also(f"minidocker-{leftovers.tag(root)}")
     left: dict[str, list[dict[str, int]]] = {name: [] for name, (_, _, root) in engines.items() if root}
     try:
         for name, (cli, env, root) in engines.items():

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 
-def _tag(root: Path) -> str:
+def tag(root: Path) -> str:
     """The 8 hex of paths.instance_name() for this root (its bridge mdbr-TAG, chains MINIDOCKER-TAG)."""
     return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:8]
 
@@ -38,7 +38,7 @@ def rootfs_mounts(root: Path) -> int:
 
 def veths(root: Path) -> int:
     """Ports still on the engine's bridge (each container's host end of its veth pair)."""
-    brif = Path(f"/sys/class/net/mdbr-{_tag(root)}/brif")
+    brif = Path(f"/sys/class/net/mdbr-{tag(root)}/brif")
     return len(os.listdir(brif)) if brif.is_dir() else 0
 
 
@@ -49,11 +49,11 @@ def during(root: Path, env: dict[str, str], minidocker: str) -> dict[str, int]:
 
 
 def after(root: Path) -> dict[str, int]:
-    tag = _tag(root)
+    t = tag(root)
     rules = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
-    cgroups = sum(1 for ctrl in Path("/sys/fs/cgroup").iterdir() if (ctrl / f"minidocker-{tag}").exists())
+    cgroups = sum(1 for ctrl in Path("/sys/fs/cgroup").iterdir() if (ctrl / f"minidocker-{t}").exists())
     return {"shims and runtimes": processes(root), "mounts": sum(1 for line in open("/proc/self/mountinfo")
                                                                  if f" {root}" in line),
-            "bridge": int(Path(f"/sys/class/net/mdbr-{tag}").exists()),
-            "iptables lines": sum(1 for line in rules.splitlines() if f"MINIDOCKER-{tag}" in line),
+            "bridge": int(Path(f"/sys/class/net/mdbr-{t}").exists()),
+            "iptables lines": sum(1 for line in rules.splitlines() if f"MINIDOCKER-{t}" in line),
             "cgroups": cgroups, "state dir": int(root.exists())}
