@@ -102,3 +102,15 @@ def test_the_csv_has_one_row_per_notebook_and_requirement(tmp_path):
     assert lines[2] == "a.ipynb,03-x,r2-b,0,2,requirement 2 (b): no hint: h"
     table = report.table(results)
     assert "1/3" in table and "r2-b" in table and "not an exercise" in table
+
+
+def test_a_learner_grades_under_their_own_data_directory(tmp_path, monkeypatch):
+    """Root's private engine roots go to /var/lib/minidocker-grade; an ordinary user's (rootless) beside their
+    engine's state, where they may write; MINIDOCKER_GRADE_ROOT wins over both."""
+    monkeypatch.delenv("MINIDOCKER_GRADE_ROOT", raising=False)
+    monkeypatch.delenv("MINIDOCKER_ROOT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("MINIDOCKER_ROOTLESS", "1000")  # as inside a learner's engine, or as that learner
+    assert autograde.grade_root() == tmp_path / "data" / "minidocker-grade"
+    monkeypatch.setenv("MINIDOCKER_GRADE_ROOT", str(tmp_path / "chosen"))
+    assert autograde.grade_root() == tmp_path / "chosen"
