@@ -128,7 +128,10 @@ class RealContainerd:
                 p.kill()
         if self.rootless:  # its mounts went with its own mount namespace; it made no cgroup, no state in /run.
             # Unpacked layers hold files of the user's subordinate ids: only root of the namespace removes them.
-            subprocess.run(["rm", "-rf", "--one-file-system", str(self.base)], preexec_fn=self._enter(), timeout=120)
+            try:
+                subprocess.run(["rm", "-rf", "--one-file-system", str(self.base)], preexec_fn=self._enter(), timeout=120)
+            except (OSError, subprocess.SubprocessError):  # the engine (its namespace) is gone: what we can, below
+                pass
             shutil.rmtree(self.base, ignore_errors=True)
             return
         mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
