@@ -30,6 +30,7 @@ def preload() -> None:
     """Import what minirunc's commands need, once, in the shim (before it serves: no import is half done
     in another thread when it forks)."""
     import importlib
+    import resource  # noqa: F401 - the init's rlimits (runc/init.py): a C extension, else loaded by every init
 
     for name in PRELOAD:
         importlib.import_module(f"minidocker.runc.{name}")
