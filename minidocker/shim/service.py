@@ -35,6 +35,27 @@ class Process:
         self.spec = spec  # an exec's OCI process, run at start
 
 
+class _Background:
+    """A call run on a thread; join() waits for it and raises what it raised."""
+
+    def __init__(self, fn, *args) -> None:
+        self.error: BaseException | None = None
+
+        def body() -> None:
+            try:
+                fn(*args)
+            except BaseException as err:  # noqa: BLE001 - handed to join()
+                self.error = err
+
+        self.thread = threading.Thread(target=body, daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 class TaskService:
     def __init__(self, container_id: str, bundle: str, run_dir: str) -> None:
         self.id = container_id
@@ -47,6 +68,9 @@ class TaskService:
         self.cgroups: dict[str, str] = {}
         self.oom_before = 0
         self.log: JsonLog | None = None
+        # Whether delete may unmount the rootfs while the runtime deletes the container: the init's exit ended
+        # every process of it (its own pid namespace), and no poststop hook (run by that delete) looks at it.
+        self.unmount_early = False
         self.lock = threading.Lock()  # serialises state-changing requests
         self.finished = threading.Event()  # set once the shim may exit
 
@@ -116,6 +140,9 @@ class TaskService:
             phases.mark("rootfs mounted")
             try:
                 spec.setdefault("root", {})["path"] = "rootfs"
+                linux = spec.get("linux") or {}
+                self.unmount_early = not (spec.get("hooks") or {}).get("poststop") and any(
+                    n.get("type") == "pid" and not n.get("path") for n in linux.get("namespaces") or [])
                 write_atomic(os.path.join(self.bundle, "config.json"), json.dumps(spec).encode(), mode=0o600,
                              durable=False)  # 0600: the spec holds the environment
                 phases.mark("config.json")
@@ -255,7 +282,18 @@ class TaskService:
                 return proc.state.exit_info()
             if status is not Status.DELETED:
                 phases = trace.Phases("delete: ")
-                self.runtime.delete(self.id, force=status is Status.CREATED)
+                target = os.path.join(self.bundle, "rootfs")
+                # The init has exited, and with it its pid namespace: nothing uses the rootfs any more, so it is
+                # unmounted while the runtime deletes the container (its cgroups and state), unless poststop
+                # hooks (run by that delete) may still look at it (containerd's shim unmounts after runc delete).
+                # A created init is killed by the delete first.
+                unmounting = _Background(rootfs.unmount_all, target) \
+                    if status is Status.STOPPED and self.unmount_early else None
+                try:
+                    self.runtime.delete(self.id, force=status is Status.CREATED)
+                finally:
+                    if unmounting is not None:
+                        unmounting.join()  # its error, if any, is this delete's
                 proc.state.exited(137)  # a created init never ran: killed, as runc delete --force does
                 proc.io.drain()
                 proc.io.close()
@@ -266,7 +304,8 @@ class TaskService:
                 if self.log:
                     self.log.close()
                 phases.mark("runtime delete, stdio closed")
-                rootfs.unmount_all(os.path.join(self.bundle, "rootfs"))
+                if unmounting is None:
+                    rootfs.unmount_all(target)
                 phases.mark("rootfs unmounted")
                 proc.state.transition(Status.DELETED)
             self.finished.set()

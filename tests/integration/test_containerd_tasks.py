@@ -269,3 +269,22 @@ def test_a_second_daemon_on_the_same_root_refuses_to_start(ctd):
     assert out.returncode == 1
     assert "another minicontainerd is listening" in out.stderr
     assert ctd.client.ping(5)  # the first one is unharmed
+
+
+@pytest.mark.parametrize("runtime", ALL_RUNTIMES)
+def test_poststop_hooks_still_see_the_rootfs(ctd, runtime, tmp_path):
+    """The shim unmounts a stopped container's rootfs while the runtime deletes it, but not when poststop
+    hooks (run by that delete) may look at it: there, as containerd's shim, only after the runtime's delete."""
+    seen = tmp_path / "seen"
+    bundle = paths.run_dir() / "containerd" / "tasks" / "c3"
+
+    def hook(spec):
+        spec["hooks"] = {"poststop": [{"path": "/bin/sh", "args": [
+            "sh", "-c", f"ls {bundle}/rootfs/bin/busybox > {seen} 2>&1"]}]}
+
+    ctd.run("c3", ["true"], runtime=runtime, spec_changes=hook)
+    assert ctd.client.tasks.wait("c3").exit_status == 0
+    assert ctd.client.tasks.delete("c3").exit_status == 0
+    assert seen.read_text().strip() == f"{bundle}/rootfs/bin/busybox"  # the rootfs was still there
+    assert not bundle.exists() and not mounts_under(ctd.root)
+    ctd.client.containers.delete("c3")
