@@ -6,8 +6,8 @@ Wall times on this shared 2-CPU machine move with other people's work; the numbe
 process executes does not. This counts them with valgrind's callgrind (the VM has no hardware counters,
 so `perf stat -e instructions` says <not supported>), for the client process only (the daemons run
 outside valgrind, at full speed): `.venv/bin/minidocker ps|images` (the launcher as a user runs it) and
-`/usr/bin/docker ps|images` against the same minidockerd, and the client of `minidocker run --rm
---network none busybox true`. The Go CLI runs with GODEBUG=asyncpreemptoff=1 (callgrind aborts on the
+the docker CLI's `ps|images` against the same minidockerd, and the client process of `run --rm --network
+none busybox true`, ours and the docker CLI's (against the same minidockerd too). The Go CLI runs with GODEBUG=asyncpreemptoff=1 (callgrind aborts on the
 signals Go's preemption sends; its idle threads' spinning still moves its count by a few percent), and
 as a copy without debug sections (`objcopy --strip-debug`: the same code; valgrind 3.19 cannot read
 docker 28's DWARF 5).
@@ -86,6 +86,8 @@ def main() -> int:
             "docker images (same minidockerd)": ([docker, "images"], docker_env),
             "minidocker run --rm --network none busybox true (client)":
                 ([MINIDOCKER, "run", "--rm", "--network", "none", "busybox", "true"], env),
+            "docker run --rm --network none busybox true (client, same minidockerd)":
+                ([docker, "run", "--rm", "--network", "none", "busybox", "true"], docker_env),
         }
         if a.before:
             old = client_of(checkout(a.before, Path(docker).parent / "before-tree"))
@@ -109,6 +111,9 @@ def main() -> int:
     for verb in ("ps", "images"):
         ours, theirs = counts[f"minidocker {verb}"], counts[f"docker {verb} (same minidockerd)"]
         print(f"minidocker {verb} / docker {verb}: {ours / theirs:.2f}")
+    ours = counts["minidocker run --rm --network none busybox true (client)"]
+    theirs = counts["docker run --rm --network none busybox true (client, same minidockerd)"]
+    print(f"minidocker run / docker run (the client process): {ours / theirs:.2f}")
     return 0
 
 
