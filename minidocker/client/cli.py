@@ -105,22 +105,37 @@ class UsageError(Exception):
 
 
 class Cli:
-    """What every command gets: the API client (made on first use), the host, the output streams."""
+    """What every command gets: the API client and its transport (made on first use), the host, the output streams."""
 
     def __init__(self, host: str | None, debug: bool = False) -> None:
         self.host = host
         self.debug = debug
+        self._transport: Any = None
         self._api: Any = None
         self.out = sys.stdout
         self.err = sys.stderr
+
+    @property
+    def transport(self) -> Any:
+        """The connection to the daemon the API client sends on. `ps` and `images` call it directly: one
+        GET each, without importing every endpoint's module as the API client does (~1 ms a command)."""
+        if self._transport is None:
+            from .transport import Transport
+
+            self._transport = Transport(self.host)
+        return self._transport
 
     @property
     def api(self) -> Any:
         if self._api is None:
             from .api import APIClient
 
-            self._api = APIClient(self.host)
+            self._api = APIClient(transport=self.transport)
         return self._api
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
 
     def warn(self, text: str) -> None:
         self.err.write(text + "\n")
@@ -275,8 +290,7 @@ def run_command(cli: Cli, verb: str, func: Any, parsed: argparse.Namespace) -> i
         cli.warn(f"{PROG}: {err}" if not isinstance(err, MinidockerError) else str(err))
         return 125 if verb in ("create", "container create") else 1
     finally:
-        if cli._api is not None:
-            cli._api.close()
+        cli.close()
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ def test_ps_and_images_answer_without_the_heavy_modules(engine: FakeEngine, tmp_
     assert shows in done.stdout
     assert modules & HEAVY == set()
     assert "minidocker.client.commands." + argv[0] in modules  # it did run the verb's own module
+    assert "minidocker.client.api" not in modules  # one GET on the transport: not every endpoint's module
 
 
 def test_run_answers_without_the_heavy_modules(engine: FakeEngine, tmp_path: Path) -> None:

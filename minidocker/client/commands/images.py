@@ -49,7 +49,8 @@ def _rows(img: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def images(cli: Any, a: argparse.Namespace) -> int:
     filters = list(a.filter) + ([f"reference={a.reference}"] if a.reference else [])
-    result = cli.api._json("GET", "/images/json", {"all": "1" if a.all else None, "filters": filters_query(filters)})
+    result = cli.transport.call("GET", "/images/json", {"all": "1" if a.all else None,
+                                                         "filters": filters_query(filters)}).json()
     trunc = not a.no_trunc
     result = sorted(result, key=lambda img: img.get("Created", 0), reverse=True)  # newest first, as docker sorts
     if a.quiet:  # one id per row of the table, so an image with two tags is listed twice (as docker does)

@@ -72,7 +72,7 @@ def ps(cli: Any, a: argparse.Namespace) -> int:
     # As the docker CLI: -n/-l send only `limit`; the Engine API counts stopped containers in it.
     query = {"all": "1" if a.all else None, "filters": filters_query(a.filter),
              "limit": limit if limit > 0 else None, "size": "1" if a.size and not a.quiet else None}
-    containers = cli.api._json("GET", "/containers/json", query)
+    containers = cli.transport.call("GET", "/containers/json", query).json()
     trunc = not a.no_trunc
     if a.quiet:
         print("".join(short_id(c["Id"], trunc) + "\n" for c in containers), end="")
