@@ -9,7 +9,7 @@ forks minirunc for each command, as the shim does on every `run`. Printed per co
 time and the median CPU (user + system from rusage: the forked runtime's own); and the CPU of the init
 (reaped here once `delete` is done: its namespaces, mounts, pivot_root, seccomp and its execve of `true`).
 CPU times move far less with the load of the shared machine than wall times. `--gap` seconds pass between
-cycles (the kernel's first cgroup attach after a quiet spell waits an RCU grace period: see runc/prewarm.py;
+cycles (the kernel's first cgroup attach after a quiet spell waits an RCU grace period: see linux/cgroupwarm.py;
 the shim starts paying it as a create arrives, which this bench does the same way).
 """
 
@@ -65,7 +65,7 @@ def main() -> None:
     if os.geteuid() != 0:
         sys.exit("run as root")
     from minidocker.linux import process
-    from minidocker.runc import prewarm
+    from minidocker.linux import cgroupwarm
     from minidocker.shim import warm
 
     warm.preload()
@@ -88,7 +88,7 @@ def main() -> None:
     try:
         bundle = make_bundle(tmp)
         for i in range(args.n + 1):
-            prewarm.start()  # as the shim does when a create request arrives
+            cgroupwarm.start()  # as dockerd and the shim do when a create request arrives
             create = run("create", "--bundle", str(bundle), "c")
             init = json.loads((root / "c" / "state.json").read_text())["pid"]
             start = run("start", "c")

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import Conflict, InvalidArgument, MinidockerError, NotFound, NotModified, RuntimeFailure
 from .. import trace
+from ..linux import cgroupwarm
 from ..linux.removeall import remove_all_quietly
 from .containers import mounts as mnt
 from .containers.joins import namespace_paths
@@ -96,6 +97,7 @@ class LifecycleMixin(SandboxMixin, RestoreMixin, RestartMixin):
 
     # ---- start ----
     def start_container(self, c: Container) -> None:
+        cgroupwarm.start()  # the kernel's first cgroup-attach wait, paid while this start goes on (linux/cgroupwarm.py)
         with c.lock:
             if c.state.running:
                 raise NotModified("container already started")

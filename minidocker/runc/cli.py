@@ -16,7 +16,7 @@ REFUSED = ("events", "checkpoint", "restore")
 
 
 def main(argv: list[str] | None = None, forked: bool = False) -> int:
-    """forked: run by a shim's fork (shim/warm.py), which started paying the cgroup toll itself (prewarm)."""
+    """forked: run by a shim's fork (shim/warm.py), which started paying the cgroup toll itself (linux/cgroupwarm.py)."""
     import gc
 
     gc.disable()  # a short-lived process that makes no reference cycles worth collecting: skip the passes
@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None, forked: bool = False) -> int:
         if args.systemd_cgroup:
             raise MinidockerError("--systemd-cgroup: the systemd cgroup driver is not supported (use cgroupfs)")
         if args.command in ("run", "create", "exec") and not args.systemd_cgroup and not forked:
-            from . import prewarm
+            from ..linux import cgroupwarm
 
-            prewarm.start()
+            cgroupwarm.start()
         if args.command in REFUSED:
             raise MinidockerError(f"{args.command}: not supported by minirunc")
         from . import commands

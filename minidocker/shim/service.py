@@ -15,8 +15,8 @@ import time
 
 from .. import trace
 from ..errors import Conflict, InvalidArgument, NotFound
+from ..linux import cgroupwarm
 from ..linux.atomicfile import write_atomic
-from ..runc import prewarm
 from . import cgroup, rootfs
 from .console import ConsoleSocket, resize
 from .jsonlog import JsonLog
@@ -123,7 +123,7 @@ class TaskService:
 
     # -- requests --
     def create(self, req: dict) -> dict:
-        prewarm.start()  # the runtime's cgroup joins then find the kernel's lock warm (runc/prewarm.py)
+        cgroupwarm.start()  # the runtime's cgroup work then finds the kernel's lock warm (linux/cgroupwarm.py)
         phases = trace.Phases("create: ")
         with self.lock:
             if self.init is not None:
@@ -177,7 +177,7 @@ class TaskService:
             else:
                 if self.init.state.status is not Status.RUNNING:
                     raise Conflict(f"container {self.id} is not running")
-                prewarm.start()  # runtime exec joins the container's cgroups
+                cgroupwarm.start()  # runtime exec joins the container's cgroups
                 exec_id = proc.state.exec_id
                 self._spawn_process(proc, lambda fds, cs: self.runtime.exec(self.id, exec_id, proc.spec, fds, cs))
             if proc.state.status is Status.CREATED:

@@ -17,7 +17,7 @@ import sys
 
 # The line containerd gives the shim for minirunc (runc/launch.py's BOOT) names this module.
 MARKER = "from minidocker.runc.cli import main"
-PRELOAD = ("argv", "cli", "commands", "container", "prewarm", "devices", "init", "rootfs", "console",
+PRELOAD = ("argv", "cli", "commands", "container", "devices", "init", "rootfs", "console",
            "seccomp", "exec")
 
 
