@@ -8,7 +8,8 @@ so `perf stat -e instructions` says <not supported>), for the client process onl
 outside valgrind, at full speed): `.venv/bin/minidocker ps|images` (the launcher as a user runs it) and
 the docker CLI's `ps|images` against the same minidockerd, and the client process of `run --rm --network
 none busybox true`, ours and the docker CLI's (against the same minidockerd too). The Go CLI runs with GODEBUG=asyncpreemptoff=1 (callgrind aborts on the
-signals Go's preemption sends; its idle threads' spinning still moves its count by a few percent), and
+signals Go's preemption sends; its count is bimodal, ~19 M or ~27 M for the same `ps`, as its goroutines
+happen to run: hence the range beside each median), and
 as a copy without debug sections (`objcopy --strip-debug`: the same code; valgrind 3.19 cannot read
 docker 28's DWARF 5).
 `python -I -S -c pass` is the interpreter's own floor. `--before REF`: also the client as it was at git
@@ -58,7 +59,7 @@ def tmp_copy_of_docker(where: Path) -> Path:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("-n", type=int, default=3, help="runs per command (the median is shown)")
+    p.add_argument("-n", type=int, default=5, help="runs per command (the median is shown, and the range)")
     p.add_argument("--root", help="MINIDOCKER_ROOT of running daemons (default: start a temporary engine)")
     p.add_argument("--before", metavar="REF", help="also the client of this git commit, against the same daemon")
     a = p.parse_args()
@@ -95,7 +96,7 @@ def main() -> int:
                 cmds[f"minidocker {verb[0]}, the client of {a.before}"] = (old + verb, env)
         for argv, e in cmds.values():  # warm-up: bytecode, page cache
             subprocess.run(argv, env=e, capture_output=True)
-        counts = {k: statistics.median(instructions(argv, e) for _ in range(a.n)) for k, (argv, e) in cmds.items()}
+        samples = {k: sorted(instructions(argv, e) for _ in range(a.n)) for k, (argv, e) in cmds.items()}
     finally:
         if cid:
             subprocess.run([MINIDOCKER, "rm", "-f", cid], env=env, capture_output=True)
@@ -106,8 +107,9 @@ def main() -> int:
     version = subprocess.run([DOCKER_CLI, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"load average {load_before:.2f} (instruction counts do not depend on it); median of {a.n} runs; "
           f"{DOCKER_CLI}: {version}")
-    for k, v in counts.items():
-        print(f"  {v / 1e6:8.1f} M instructions  {k}")
+    counts = {k: statistics.median(v) for k, v in samples.items()}
+    for k, v in samples.items():
+        print(f"  {counts[k] / 1e6:8.1f} M instructions  {k}  (range {v[0] / 1e6:.1f}-{v[-1] / 1e6:.1f})")
     for verb in ("ps", "images"):
         ours, theirs = counts[f"minidocker {verb}"], counts[f"docker {verb} (same minidockerd)"]
         print(f"minidocker {verb} / docker {verb}: {ours / theirs:.2f}")
