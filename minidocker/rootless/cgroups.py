@@ -92,6 +92,8 @@ def _v1_caps(directory: str, key: str, memory: int | None, pids: int | None, cpu
                 _write(f"{directory}/{name}", _read(f"{os.path.dirname(directory)}/{name}"))
     if "memory" in names and memory:
         _write(f"{directory}/memory.limit_in_bytes", memory)
+        if os.path.exists(f"{directory}/memory.memsw.limit_in_bytes"):  # swap accounting on: memory + swap <= the cap
+            _write(f"{directory}/memory.memsw.limit_in_bytes", memory)
     if "pids" in names and pids:
         _write(f"{directory}/pids.max", pids)
     if "cpu" in names and cpus:
@@ -103,6 +105,8 @@ def _v2_caps(directory: str, memory: int | None, pids: int | None, cpus: float |
     have = set(_read(f"{directory}/cgroup.controllers").split())
     if "memory" in have and memory:
         _write(f"{directory}/memory.max", memory)
+        if os.path.exists(f"{directory}/memory.swap.max"):  # v2 counts swap apart: none, so the cap is all they get
+            _write(f"{directory}/memory.swap.max", 0)
     if "pids" in have and pids:
         _write(f"{directory}/pids.max", pids)
     if "cpu" in have and cpus:
