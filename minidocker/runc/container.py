@@ -392,12 +392,8 @@ def delete(root: str, cid: str, force: bool = False, warn=None) -> None:
 
         if is_frozen(paths):
             freeze(paths, False)  # a frozen task cannot die: thaw it so SIGKILL lands
-        for pid in [state.pid] + cgroups.procs(paths):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + WAIT_SECONDS
+        _kill_and_await([state.pid] + cgroups.procs(paths), deadline)
         while state.alive() or [p for p in cgroups.procs(paths) if process.state(p) not in (None, "Z")]:
             if time.monotonic() > deadline:
                 raise RuntimeFailure(f"container {cid}: processes did not die after SIGKILL")
@@ -408,6 +404,41 @@ def delete(root: str, cid: str, force: bool = False, warn=None) -> None:
         # Step 13: each failing poststop hook is a warning, the later ones still run.
         hook_state = {**state.oci(), "status": Status.STOPPED.value}
         hooks.run(hooks.from_raw(state.data["hooks"]["poststop"]), hook_state, "poststop", warn=warn or _ignore)
+
+
+def _kill_and_await(pids: list[int], deadline: float) -> None:
+    """SIGKILL each process through a pidfd (the very process listed, whatever pids are reused meanwhile)
+    and wait in poll(2) until each pidfd says it exited; one without a pidfd is killed by pid (the caller's
+    loop then checks /proc for it)."""
+    import select
+
+    fds = []
+    try:
+        for pid in pids:
+            try:
+                fd = os.pidfd_open(pid)
+            except OSError:  # gone already, or a kernel without pidfds
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                continue
+            fds.append(fd)
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
+        waiting = len(fds)
+        while waiting and (left := deadline - time.monotonic()) > 0:
+            for fd, _ in poller.poll(left * 1000):
+                poller.unregister(fd)
+                waiting -= 1
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def wait_exit(pid: int) -> int:
