@@ -76,11 +76,18 @@ class RealDockerd:
         return found
 
     def teardown(self) -> None:
+        networks: list[str] = []
         if self.proc is not None and self.proc.poll() is None:
             try:  # containers first, so dockerd stops their shims itself
                 ids = self.docker("ps", "-aq", timeout=30).stdout.split()
                 if ids:
                     self.docker("rm", "-f", *ids, timeout=60)
+                # then the networks a test made: their bridges (br-<id>) live in the host's namespace, and
+                # outlive a dockerd stopped with them still defined
+                networks = self.docker("network", "ls", "-q", "--no-trunc", "--filter", "type=custom",
+                                       timeout=30).stdout.split()
+                if networks:
+                    self.docker("network", "rm", *networks, timeout=60)
             except subprocess.TimeoutExpired:
                 pass  # the kill loop below still finds them
             try:
@@ -113,6 +120,8 @@ class RealDockerd:
             for target in mine:
                 subprocess.run(["umount", "-l", target], capture_output=True)
         self._remove_cgroups()
+        for network in networks:  # what `network rm` could not take (still in use when dockerd was killed)
+            subprocess.run(["ip", "link", "del", f"br-{network[:12]}"], capture_output=True)
         shutil.rmtree(self.base, ignore_errors=True)
 
     def _remove_cgroups(self) -> None:
