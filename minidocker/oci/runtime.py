@@ -11,8 +11,8 @@ and dataclasses costs ~10 ms of imports.
 
 from __future__ import annotations
 
-import json
 
+from .. import jsonfast
 from ..errors import InvalidArgument, Unsupported
 
 VERSION = "1.0.2-dev"
@@ -507,7 +507,7 @@ def load_raw(path: str) -> dict:
     """config.json as parsed JSON, with the same errors as load() for a missing or malformed file."""
     try:
         with open(path, "rb") as f:
-            raw = json.load(f)
+            raw = jsonfast.loads(f.read())
     except FileNotFoundError:
         raise InvalidArgument(f"config.json not found: {path}") from None
     except (ValueError, UnicodeDecodeError) as e:
@@ -519,7 +519,7 @@ def load_process(path: str) -> Process:
     """Read a process.json (as `runc exec --process` takes)."""
     try:
         with open(path, "rb") as f:
-            raw = json.load(f)
+            raw = jsonfast.loads(f.read())
     except FileNotFoundError:
         raise InvalidArgument(f"process file not found: {path}") from None
     except (ValueError, UnicodeDecodeError) as e:

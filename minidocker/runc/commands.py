@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 
+from .. import jsonfast
 from ..errors import InvalidArgument
 from . import container
 from .log import Log
@@ -39,6 +39,8 @@ def cmd_start(root: str, args, log: Log) -> int:
 
 
 def cmd_state(root: str, args, log: Log) -> int:
+    import json  # indent: only `state` and `features` print it
+
     print(json.dumps(State.load(root, args.id).oci(), indent=2))
     return 0
 
@@ -65,7 +67,7 @@ def cmd_update(root: str, args, log: Log) -> int:
     if args.resources:
         text = sys.stdin.read() if args.resources == "-" else open(args.resources).read()
         try:
-            raw = json.loads(text)
+            raw = jsonfast.loads(text)
         except ValueError as e:
             raise InvalidArgument(f"update --resources: not valid JSON: {e}") from None
     for flag, (group, key) in {"memory": ("memory", "limit"), "memory_swap": ("memory", "swap"),
@@ -134,7 +136,7 @@ def cmd_list(root: str, args, log: Log) -> int:
     if args.quiet:
         print("\n".join(s["id"] for s in states))
     elif args.format == "json":
-        print(json.dumps([{k: v for k, v in s.items() if k != "annotations"} for s in states] or None))
+        print(jsonfast.dumps([{k: v for k, v in s.items() if k != "annotations"} for s in states] or None))
     else:
         rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]]
         rows += [[s["id"], str(s["pid"]), s["status"], s["bundle"], s["created"], s["owner"]] for s in states]
@@ -160,7 +162,7 @@ def cmd_ps(root: str, args, log: Log) -> int:
 
     pids = procs(State.load(root, args.id).data["cgroup_paths"])
     if args.format == "json":
-        print(json.dumps(pids))
+        print(jsonfast.dumps(pids))
     else:
         print("PID")
         for pid in pids:
@@ -176,6 +178,8 @@ def cmd_exec(root: str, args, log: Log) -> int:
 
 def cmd_features(root: str, args, log: Log) -> int:
     from .features import document
+
+    import json
 
     print(json.dumps(document(), indent="    "))
     return 0

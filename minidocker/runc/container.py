@@ -8,12 +8,11 @@ orphans (the shim, as PR_SET_CHILD_SUBREAPER, or the host's init). No runtime pr
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
 
-from .. import trace
+from .. import jsonfast, trace
 from ..errors import Conflict, InvalidArgument, NotFound, RuntimeFailure
 from ..linux import namespaces as ns
 from ..linux import process
@@ -257,7 +256,7 @@ def _await_ready(state: State, spec: runtime.Spec, channel: Channel) -> None:
             hook_state = {**state.oci(), "status": Status.CREATED.value, "pid": state.pid}
             hooks.run(spec.hooks.prestart, hook_state, "prestart")
             hooks.run(spec.hooks.create_runtime, hook_state, "createRuntime")
-            channel.send("go " + json.dumps(hook_state))
+            channel.send("go " + jsonfast.dumps(hook_state))
             message = channel.recv()
     finally:
         channel.close()

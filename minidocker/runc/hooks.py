@@ -15,8 +15,8 @@ container; a failing poststart or poststop hook is a warning and the rest goes o
 
 from __future__ import annotations
 
-import json
 
+from .. import jsonfast
 from ..errors import RuntimeFailure
 from ..oci.runtime import Hook
 
@@ -34,7 +34,7 @@ def run(hooks: list[Hook], state: dict, kind: str, warn=None) -> None:
     with it each failure is warned about and the next hook still runs."""
     if not hooks:
         return
-    payload = json.dumps(state).encode()
+    payload = jsonfast.dumps(state).encode()
     for hook in hooks:
         try:
             _run_one(hook, payload, kind)
