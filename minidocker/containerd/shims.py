@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RuntimeFailure
+from ..linux import namespaces
 from ..linux.atomicfile import write_atomic
 from ..shim import protocol
 
@@ -146,8 +147,10 @@ class Spares:
         try:
             address = protocol.socket_address(run_dir, f"spare-{os.getpid()}-{next(self._n)}")
             # Niced while it starts (it competes with the run that found no spare); it takes back the normal
-            # priority once ready, which only root may do.
-            _, address = _launch(["--spare", address], nice=os.geteuid() == 0).split(" ", 1)
+            # priority once ready, which only root in the initial user namespace may do (CAP_SYS_NICE there).
+            # Not in a user namespace (a rootless engine): no capability there to take the niceness back.
+            nice = os.geteuid() == 0 and not namespaces.in_user_namespace()
+            _, address = _launch(["--spare", address], nice=nice).split(" ", 1)
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
             conn.connect(address)
             conn.settimeout(30)  # a fork takes milliseconds: a spare silent this long is dropped

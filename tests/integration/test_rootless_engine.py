@@ -233,3 +233,30 @@ def test_push_and_pull_through_the_course_registry(learners, tmp_path):  # noqa:
     finally:
         registry.terminate()
         registry.wait(timeout=30)
+
+
+def _spares(user) -> set[int]:
+    """The user's spare shims (process name shim-spare), living ones only."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read()
+        except (OSError, ValueError):
+            continue
+        name, state = fields[fields.index("(") + 1:fields.rindex(")")], fields[fields.rindex(")") + 2]
+        if name == "shim-spare" and state != "Z" and os.stat(f"/proc/{entry}").st_uid == user.uid:
+            found.add(int(entry))
+    return found
+
+
+def test_a_spare_shim_waits_and_stays_rootless(alice):
+    """As for root: containerd keeps a spare shim (it cannot take back a nice value in a user namespace, so it
+    is started un-niced there), and a run's shim is forked from it rather than started as a new interpreter."""
+    deadline = time.monotonic() + 30
+    while not _spares(alice) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    before = _spares(alice)
+    assert len(before) == 1, before
+    alice.md("run", "--rm", "busybox", "true")
+    assert _spares(alice) == before  # the same template, still there for the next run
