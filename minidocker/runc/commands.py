@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
+import _signal as signal  # the C module: the signal package imports enum (~3 ms a run)
 import sys
 
 from .. import jsonfast
