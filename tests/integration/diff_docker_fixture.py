@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from engine_fixture import Engine
+from minidocker.course import kill_until_gone
 
 DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
 
@@ -95,18 +96,13 @@ class RealDockerd:
                 self.proc.wait(30)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
-        for _ in range(5):
+        def left() -> set[int]:
             pids = self._own_pids()
             if self.proc is not None and self.proc.poll() is None:
                 pids.add(self.proc.pid)
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.2)
+            return pids
+
+        kill_until_gone(left, rounds=5)
         if self.proc is not None:
             try:
                 self.proc.wait(10)

@@ -20,10 +20,8 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -97,20 +95,17 @@ def _in_namespaces(spaces: set[int]) -> list[int]:
 
 def remove_user(learner: Learner) -> None:
     """Kill what the user started (their engine, its containers), then remove the account and its files."""
-    spaces: set[int] = set()
-    for _ in range(20):
-        pids = _pids_of(learner.uid)
-        spaces |= _user_namespaces(pids)
-        pids = sorted(set(pids) | set(_in_namespaces(spaces)) - {os.getpid()})
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.1)
+    from minidocker.course import kill_until_gone
     from minidocker.rootless import cgroups
+
+    spaces: set[int] = set()  # their user namespaces, remembered: processes in them outlive the user's own
+
+    def theirs() -> set[int]:
+        pids = _pids_of(learner.uid)
+        spaces.update(_user_namespaces(pids))
+        return (set(pids) | set(_in_namespaces(spaces))) - {os.getpid()}
+
+    kill_until_gone(theirs, rounds=20)
 
     cgroups.undelegate(learner.name)  # kills what is left in their subtree, removes it (nothing if none)
     subprocess.run(["userdel", "-r", "-f", learner.name], capture_output=True)
