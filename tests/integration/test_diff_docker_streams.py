@@ -95,7 +95,10 @@ def test_exec_detach_keys_leave_the_exec_running(pair):
         raw(sock).sendall(b"one\n\x18two\n")
         out = read_to_end(sock)
         info = api.exec_inspect(ex)
-        return out, info["Running"], info["ExitCode"], info["DetachKeys"]
+        # how much of the tty's echo of "one" came before the detach depends on timing in both engines (seen:
+        # none from dockerd, "one" twice from ours, once in a full run): compared from the detach's message on
+        said = out[out.find(b"exec attach failed"):] if b"exec attach failed" in out else out
+        return b"two" in out, said, info["Running"], info["ExitCode"], info["DetachKeys"]
 
     # dockerd 20.10 reports the detach as a failed attach: its message on the stream, the exec ended with 126
     real, mini = both(pair, session)
